@@ -1,0 +1,1 @@
+"""Implementations of the domain's ports: one package per upstream, plus the database and jobs."""

@@ -1,0 +1,1 @@
+"""SQLModel tables, repositories, the unit of work and migrations, on SQLite or PostgreSQL."""

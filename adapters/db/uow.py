@@ -1,0 +1,44 @@
+"""The SQL unit of work: one session, one transaction, committed at most once by the use case."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from adapters.db.engine import SessionFactory
+from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
+from domain.ports import UnitOfWork
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.periodic_tasks = SqlPeriodicTaskRepository(self._session)
+        self.upstream_checks = SqlUpstreamCheckRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()  # a no-op after commit(); undoes anything uncommitted
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None, "commit() outside 'async with'"
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        assert self._session is not None, "rollback() outside 'async with'"
+        await self._session.rollback()

@@ -1,0 +1,1 @@
+"""HTTP edge of the BFF: app factory, routers, schemas, request wiring and the composition root."""

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import SchedulerDep, SystemServiceDep
+from api.schemas.system import (
+    ComponentOut,
+    Health,
+    PeriodicTaskOut,
+    ReadinessOut,
+    UpstreamCheckOut,
+)
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health", operation_id="health", response_model=Health)
+async def health() -> Health:
+    """The process is alive. Touches nothing else, so a slow database never restarts the pod."""
+    return Health()
+
+
+@router.get(
+    "/ready",
+    operation_id="readiness",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "Not ready; components say why"}},
+)
+async def ready(system: SystemServiceDep) -> JSONResponse:
+    """Ready to serve: the database answers at the newest migration and every upstream is configured."""
+    report = await system.readiness()
+    body = ReadinessOut(
+        ready=report.ready,
+        components=[ComponentOut(name=c.name, ok=c.ok, detail=c.detail) for c in report.components],
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if report.ready else 503)
+
+
+@router.get(
+    "/v1/system/upstreams",
+    operation_id="list_upstream_checks",
+    response_model=list[UpstreamCheckOut],
+)
+async def upstream_checks(system: SystemServiceDep) -> list[UpstreamCheckOut]:
+    """The newest reachability check of each upstream, recorded by the periodic ``upstream-health`` task."""
+    return [
+        UpstreamCheckOut(
+            upstream=c.upstream, ok=c.ok, latency_ms=c.latency_ms, detail=c.detail, checked_at=c.checked_at
+        )
+        for c in await system.upstream_checks()
+    ]
+
+
+@router.get(
+    "/v1/system/tasks",
+    operation_id="list_periodic_tasks",
+    response_model=list[PeriodicTaskOut],
+)
+async def periodic_tasks(scheduler: SchedulerDep) -> list[PeriodicTaskOut]:
+    """Periodic background tasks: schedule, last run and outcome."""
+    return [
+        PeriodicTaskOut(
+            name=t.name,
+            interval_seconds=t.interval.total_seconds(),
+            next_due_at=t.next_due_at,
+            last_started_at=t.last_started_at,
+            last_finished_at=t.last_finished_at,
+            last_outcome=t.last_outcome,
+            last_error=t.last_error,
+            runs=t.runs,
+        )
+        for t in await scheduler.tasks()
+    ]

@@ -1,0 +1,69 @@
+"""Errors the domain raises and reacts to.
+
+They carry no HTTP status: `api/errors.py` maps each class to one, in a single table.
+
+    DomainError
+    ├── NotFound
+    ├── Conflict
+    ├── InvalidInput
+    ├── PermissionDenied
+    ├── Unauthenticated
+    └── UpstreamError               an upstream system failed us
+        ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
+        ├── UpstreamRateLimited     429; carries retry_after seconds when known
+        └── UpstreamRejected        the upstream refused the request for good
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain knows; `detail` is safe to show to the caller."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class InvalidInput(DomainError):
+    """Input that is well-formed but breaks a business rule (field names the offending input)."""
+
+    def __init__(self, detail: str, *, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class UpstreamError(DomainError):
+    def __init__(self, detail: str, *, upstream: str) -> None:
+        super().__init__(detail)
+        self.upstream = upstream
+
+
+class UpstreamUnavailable(UpstreamError):
+    pass
+
+
+class UpstreamRateLimited(UpstreamError):
+    def __init__(self, detail: str, *, upstream: str, retry_after: float | None = None) -> None:
+        super().__init__(detail, upstream=upstream)
+        self.retry_after = retry_after
+
+
+class UpstreamRejected(UpstreamError):
+    pass

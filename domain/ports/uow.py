@@ -1,0 +1,64 @@
+"""Unit of work and the repositories it hands out.
+
+A use case opens one unit of work, uses its repositories and commits once; leaving the block without
+committing rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.models.system import PeriodicTask, UpstreamCheck
+
+
+class PeriodicTaskRepository(Protocol):
+    async def ensure(self, task: PeriodicTask) -> None:
+        """Insert the task if it is not there; keep an existing row's schedule and history."""
+        ...
+
+    async def get(self, name: str) -> PeriodicTask | None: ...
+
+    async def list(self) -> Sequence[PeriodicTask]: ...
+
+    async def due(self, now: datetime) -> Sequence[PeriodicTask]: ...
+
+    async def claim(self, name: str, *, now: datetime, next_due_at: datetime) -> bool:
+        """Atomically move a due task's next run to ``next_due_at``; False if it was not due."""
+        ...
+
+    async def finish(
+        self, name: str, *, finished_at: datetime, outcome: str, error: str | None
+    ) -> None: ...
+
+
+class UpstreamCheckRepository(Protocol):
+    async def record(self, check: UpstreamCheck) -> None: ...
+
+    async def latest(self) -> Sequence[UpstreamCheck]:
+        """The newest check of each upstream."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    periodic_tasks: PeriodicTaskRepository
+    upstream_checks: UpstreamCheckRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
