@@ -9,15 +9,26 @@ from typing import TypedDict
 from fastapi import FastAPI
 
 from api import composition
+from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
-from api.routers import system
+from api.routers import accounts, audit, auth, me, system
 from api.settings import Settings
 
 TAGS = [
+    {"name": "auth", "description": "Log in (password or single sign-on), refresh and log out."},
+    {"name": "me", "description": "The caller's own account and personal API tokens."},
+    {"name": "accounts", "description": "BFF accounts and their link to roster people (admins)."},
+    {"name": "audit", "description": "The append-only trail of every write (admins)."},
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
+
+DESCRIPTION = """
+One authenticated API over TimeBack (OneRoster, QTI, PowerPath, Caliper), Open edX (Appsembler) and
+Zoho. Errors are RFC 9457 problem details (`application/problem+json`). Every route states who may
+call it in `x-access`. Send `X-Request-ID` to correlate logs; it is echoed on every response.
+"""
 
 
 class State(TypedDict):
@@ -37,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Learning BFF",
         version="0.1.0",
         summary="One authenticated API over TimeBack, Open edX (Appsembler) and Zoho.",
+        description=DESCRIPTION,
         openapi_tags=TAGS,
         responses=COMMON_RESPONSES,
         lifespan=lifespan,
@@ -44,8 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     add_exception_handlers(app)
+    # Added last runs first: the request id must exist before the audit trail records it.
+    app.add_middleware(AuditTrailMiddleware)
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
     mount_docs(app)
-    app.include_router(system.router)
+    for router in (auth.router, me.router, accounts.router, audit.router, system.router):
+        app.include_router(router)
     return app

@@ -25,12 +25,27 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
-from adapters.simulation.sandbox import SandboxSimulators
+from adapters.oidc.provider import OidcIdentityProvider
+from adapters.security.cipher import FernetCipher
+from adapters.security.common_passwords import ZxcvbnCommonPasswords
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.security.tokens import JwtAccessTokenCodec
+from adapters.simulation.sandbox import SANDBOX_SYSTEMS, SandboxSimulators, serve_standalone
 from adapters.timeback.client import TimebackProbe, make_timeback_client
+from adapters.timeback.relations import TimebackRosterRelations
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from api.settings import Settings, is_simulated
+from domain.errors import NotFound
+from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
+from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
+from domain.ports.roster_relations import RosterRelations
+from domain.services.accounts import AccountService
+from domain.services.audit import AuditService
+from domain.services.auth import AuthConfig, AuthService
+from domain.services.passwords import CommonPasswords
 from domain.services.scheduling import PERIODIC_JOB, Scheduler, TaskSpec
+from domain.services.sso import SsoService
 from domain.services.system import SystemService
 
 log = structlog.get_logger(__name__)
@@ -50,16 +65,65 @@ class Container:
     probes: list[UpstreamProbe]
     jobs: JobRunner
     simulators: SandboxSimulators | None
+    hasher: PasswordHasher
+    codec: AccessTokenCodec
+    cipher: Cipher
+    common_passwords: CommonPasswords
+    relations: RosterRelations
+    identity_provider: OidcIdentityProvider | None
+    database_probe: SqlDatabaseProbe
     handlers: dict[str, JobHandler] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions)
 
+    def policy(self) -> Policy:
+        return Policy(self.relations)
+
     def system(self) -> SystemService:
         return SystemService(
-            database=SqlDatabaseProbe(self.engine, self.settings.database.url),
-            upstreams=self.probes,
+            database=self.database_probe, upstreams=self.probes, uow=self.uow, policy=self.policy()
+        )
+
+    def auth(self) -> AuthService:
+        a = self.settings.auth
+        return AuthService(
             uow=self.uow,
+            hasher=self.hasher,
+            codec=self.codec,
+            clock=self.clock,
+            config=AuthConfig(
+                access_ttl=timedelta(seconds=a.access_ttl_seconds),
+                refresh_ttl=timedelta(days=a.refresh_ttl_days),
+                throttle_window=timedelta(seconds=a.throttle_window_seconds),
+                max_failures_per_account=a.max_failures_per_account,
+                max_failures_per_address=a.max_failures_per_address,
+            ),
+        )
+
+    def accounts(self) -> AccountService:
+        return AccountService(
+            uow=self.uow,
+            policy=self.policy(),
+            hasher=self.hasher,
+            common_passwords=self.common_passwords,
+            clock=self.clock,
+        )
+
+    def audit(self) -> AuditService:
+        return AuditService(uow=self.uow, policy=self.policy())
+
+    def sso(self) -> SsoService:
+        if self.identity_provider is None:
+            raise NotFound("Single sign-on is not enabled on this BFF.")
+        return SsoService(
+            provider=self.identity_provider,
+            cipher=self.cipher,
+            auth=self.auth(),
+            uow=self.uow,
+            clock=self.clock,
+            redirect_url=self.settings.oidc.redirect_url,
+            match_by=self.settings.oidc.match_by,
         )
 
     def scheduler(self) -> Scheduler:
@@ -155,6 +219,20 @@ async def running(
     )
     http, probes = _upstream_clients(settings, sims)
     handlers: dict[str, JobHandler] = {}
+    auth = settings.auth
+    oidc = settings.oidc
+    provider = (
+        OidcIdentityProvider(
+            issuer=oidc.issuer,
+            client_id=oidc.client_id,
+            client_secret=oidc.client_secret.get_secret_value(),
+            scopes=oidc.scopes,
+            timeout=oidc.timeout_seconds,
+            transport=_transport(settings, oidc.issuer, sims),
+        )
+        if oidc.enabled
+        else None
+    )
     container = Container(
         settings=settings,
         engine=engine,
@@ -164,6 +242,18 @@ async def running(
         probes=probes,
         jobs=_job_runner(settings, handlers),
         simulators=sims,
+        hasher=Argon2PasswordHasher(),
+        codec=JwtAccessTokenCodec(
+            keys={kid: key.get_secret_value() for kid, key in auth.signing_keys.items()},
+            active_key_id=auth.active_key_id,
+            issuer=auth.issuer,
+            audience=auth.audience,
+        ),
+        cipher=FernetCipher([k.get_secret_value() for k in auth.encryption_keys]),
+        common_passwords=ZxcvbnCommonPasswords(),
+        relations=TimebackRosterRelations(http["timeback"]),
+        identity_provider=provider,
+        database_probe=SqlDatabaseProbe(engine, settings.database.url),
         handlers=handlers,
     )
     scheduler = container.scheduler()
@@ -181,4 +271,27 @@ async def running(
         await container.jobs.stop()
         for client in http.values():
             await client.aclose()
+        if provider is not None:
+            await provider.aclose()
         await engine.dispose()
+
+
+SIMULATED_SYSTEMS = SANDBOX_SYSTEMS
+
+
+def serve_simulator(system: str, *, host: str, port: int, seed: int, users: int, classes: int) -> None:
+    serve_standalone(system, host=host, port=port, seed=seed, users=users, classes=classes)
+
+
+def demo_login_lines(settings: Settings) -> list[str]:
+    """What `bff serve` prints about logging in (the demo accounts exist in sandbox mode only)."""
+    if settings.mode != "sandbox":
+        return []
+    return [f"Upstreams   simulated in-process (seed {settings.sandbox.seed})"]
+
+
+async def run_worker(settings: Settings) -> None:
+    """The ``bff worker`` process: runs jobs until interrupted."""
+    async with running(settings, run_jobs=False, apply_migrations=False) as container:
+        await container.scheduler().register()
+        await container.jobs.run_worker()

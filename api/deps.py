@@ -1,14 +1,29 @@
-"""Per-request wiring: ``Annotated`` aliases that hand routers their domain services."""
+"""Per-request wiring: ``Annotated`` aliases that hand routers their domain services and the caller."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from api.composition import Container
-from domain.services.scheduling import Scheduler
+from domain.errors import PermissionDenied, Unauthenticated
+from domain.models.identity import Actor
+from domain.services.accounts import AccountService
+from domain.services.audit import AuditService
+from domain.services.auth import AuthService
+from domain.services.sso import SsoService
 from domain.services.system import SystemService
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Two documented ways to send the same bearer header: Swagger UI's "Authorize" logs in with the
+# password flow; scripts paste a personal API token.
+password_flow = OAuth2PasswordBearer(
+    tokenUrl="/v1/auth/token", auto_error=False, description="Log in with a BFF account."
+)
+api_token = HTTPBearer(auto_error=False, description="A personal API token (bff_pat_...).")
 
 
 def get_container(request: Request) -> Container:
@@ -19,13 +34,49 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+def get_auth_service(container: ContainerDep) -> AuthService:
+    return container.auth()
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+async def get_actor(
+    request: Request,
+    auth: AuthServiceDep,
+    token: Annotated[str | None, Depends(password_flow)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(api_token)],
+) -> Actor:
+    """The authenticated caller. Read-only API tokens are refused on every unsafe method."""
+    if not token:
+        raise Unauthenticated("Log in first: send 'Authorization: Bearer <token>'.")
+    actor = await auth.authenticate(token)
+    request.state.actor = actor  # the audit trail reads it after the response
+    if request.method not in SAFE_METHODS and not actor.can_write:
+        raise PermissionDenied("This API token is read-only.")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
 def get_system_service(container: ContainerDep) -> SystemService:
     return container.system()
 
 
-def get_scheduler(container: ContainerDep) -> Scheduler:
-    return container.scheduler()
+def get_account_service(container: ContainerDep) -> AccountService:
+    return container.accounts()
+
+
+def get_audit_service(container: ContainerDep) -> AuditService:
+    return container.audit()
+
+
+def get_sso_service(container: ContainerDep) -> SsoService:
+    return container.sso()
 
 
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
-SchedulerDep = Annotated[Scheduler, Depends(get_scheduler)]
+AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
+AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
+SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]

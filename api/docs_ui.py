@@ -18,6 +18,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.access import Access, access
+
 STATIC_URL = "/static/docs"
 _ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
@@ -26,7 +28,7 @@ def mount_docs(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(directory=_ASSETS), name="docs-static")
     oauth_redirect = "/docs/oauth2-redirect"
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
     async def swagger_ui() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url=app.openapi_url or "/openapi.json",
@@ -38,11 +40,11 @@ def mount_docs(app: FastAPI) -> None:
             swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
         )
 
-    @app.get(oauth_redirect, include_in_schema=False)
+    @app.get(oauth_redirect, include_in_schema=False, openapi_extra=access(Access.PUBLIC))
     async def swagger_ui_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
     async def redoc() -> HTMLResponse:
         return get_redoc_html(
             openapi_url=app.openapi_url or "/openapi.json",

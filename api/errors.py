@@ -33,6 +33,7 @@ DOMAIN_STATUS: Mapping[type[d.DomainError], int] = {
     d.InvalidInput: 422,
     d.PermissionDenied: 403,
     d.Unauthenticated: 401,
+    d.Throttled: 429,
     d.UpstreamRejected: 502,
     d.UpstreamRateLimited: 503,
     d.UpstreamUnavailable: 503,
@@ -100,6 +101,8 @@ def _slug(exc: Exception) -> str:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, d.DomainError)
     headers: dict[str, str] = {}
+    if isinstance(exc, d.Throttled):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, d.UpstreamRateLimited) and exc.retry_after is not None:
         headers["Retry-After"] = str(math.ceil(exc.retry_after))
     if isinstance(exc, d.Unauthenticated):

@@ -10,10 +10,14 @@ import uuid
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry
+from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.access import Access, access
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is echoed only if it is short and printable, so it cannot inject into logs or headers.
@@ -83,11 +87,15 @@ class RequestIdMiddleware:
             structlog.contextvars.unbind_contextvars("request_id")
 
 
-def instrument(app: Any) -> None:
+def instrument(app: FastAPI) -> None:
     """Prometheus metrics at ``/metrics``, on a registry of this app's own (tests build many apps)."""
     registry = CollectorRegistry()
     Instrumentator(
         registry=registry,
         excluded_handlers=["/metrics", "/health"],
         should_group_status_codes=False,
-    ).instrument(app).expose(app, endpoint="/metrics", include_in_schema=False)
+    ).instrument(app)
+
+    @app.get("/metrics", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -21,7 +21,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SIMULATED_HOST_SUFFIX = ".sim"
 
 #: Secrets that ship in ``.env.example`` and the defaults; production refuses every one of them.
-PLACEHOLDER_SECRETS = frozenset({"", "sandbox", "sandbox-secret", "changeme", "change-me"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "sandbox", "sandbox-secret", "changeme", "change-me", "sandbox-signing-key-not-for-production-use",
+     "c2FuZGJveC1vbmx5LWZlcm5ldC1rZXktMzJieXRlcyE="}
+)
 
 
 class DatabaseSettings(BaseModel):
@@ -69,6 +72,51 @@ class JobsSettings(BaseModel):
     concurrency: int = Field(default=2, ge=1, le=64)
 
 
+#: Sandbox-only key material: valid, public, and refused by production mode.
+SANDBOX_SIGNING_KEY = "sandbox-signing-key-not-for-production-use"
+SANDBOX_FERNET_KEY = "c2FuZGJveC1vbmx5LWZlcm5ldC1rZXktMzJieXRlcyE="
+
+
+class AuthSettings(BaseModel):
+    """BFF logins. ``signing_keys`` is a JSON object of key id to secret; the active id signs."""
+
+    signing_keys: dict[str, SecretStr] = {"sandbox-1": SecretStr(SANDBOX_SIGNING_KEY)}
+    active_key_id: str = "sandbox-1"
+    issuer: str = "learning-bff"
+    audience: str = "learning-bff"
+    access_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_ttl_days: int = Field(default=14, ge=1, le=365)
+    #: Fernet keys (JSON list), newest first: the first encrypts, all decrypt.
+    encryption_keys: list[SecretStr] = [SecretStr(SANDBOX_FERNET_KEY)]
+    throttle_window_seconds: int = Field(default=900, ge=1)
+    max_failures_per_account: int = Field(default=5, ge=1)
+    max_failures_per_address: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _active_key_exists(self) -> AuthSettings:
+        if self.active_key_id not in self.signing_keys:
+            raise ValueError(
+                f"BFF_AUTH_ACTIVE_KEY_ID {self.active_key_id!r} is not a key of BFF_AUTH_SIGNING_KEYS"
+            )
+        if not self.encryption_keys:
+            raise ValueError("BFF_AUTH_ENCRYPTION_KEYS needs at least one key")
+        return self
+
+
+class OidcSettings(BaseModel):
+    """Single sign-on through an OpenID Connect provider (authorization code with PKCE)."""
+
+    enabled: bool = True
+    issuer: str = "http://idp.sim"
+    client_id: str = "learning-bff"
+    client_secret: SecretStr = SecretStr("sandbox-secret")
+    redirect_url: str = "http://127.0.0.1:8000/v1/auth/sso/callback"
+    scopes: str = "openid email profile"
+    #: How a provider identity finds its BFF account: by verified email, or by a stored subject.
+    match_by: Literal["email", "subject"] = "email"
+    timeout_seconds: float = Field(default=15.0, gt=0)
+
+
 class SandboxSettings(BaseModel):
     """Size of the demo data the simulators are seeded with in sandbox mode."""
 
@@ -99,6 +147,8 @@ class Settings(BaseSettings):
     zoho: ZohoSettings = ZohoSettings()
     jobs: JobsSettings = JobsSettings()
     sandbox: SandboxSettings = SandboxSettings()
+    auth: AuthSettings = AuthSettings()
+    oidc: OidcSettings = OidcSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
@@ -108,7 +158,7 @@ class Settings(BaseSettings):
         simulated = [name for name, url in self.upstream_urls().items() if is_simulated(url)]
         problems = []
         if missing:
-            problems.append("set real secrets for " + ", ".join(f"BFF_{n.upper()}" for n in missing))
+            problems.append("set real secrets for " + ", ".join(f"BFF_{_env_name(n)}" for n in missing))
         if simulated:
             problems.append(
                 "point these at real upstreams, not simulators: "
@@ -121,7 +171,15 @@ class Settings(BaseSettings):
         return self
 
     def secrets(self) -> dict[str, str]:
-        return {
+        keys = {
+            f"auth_signing_keys[{kid}]": secret.get_secret_value()
+            for kid, secret in self.auth.signing_keys.items()
+        }
+        for index, key in enumerate(self.auth.encryption_keys):
+            keys[f"auth_encryption_keys[{index}]"] = key.get_secret_value()
+        if self.oidc.enabled:
+            keys["oidc_client_secret"] = self.oidc.client_secret.get_secret_value()
+        return keys | {
             "timeback_client_secret": self.timeback.client_secret.get_secret_value(),
             "appsembler_client_secret": self.appsembler.client_secret.get_secret_value(),
             "zoho_client_secret": self.zoho.client_secret.get_secret_value(),
@@ -135,13 +193,17 @@ class Settings(BaseSettings):
             "zoho_accounts_url": self.zoho.accounts_url,
             "zoho_projects_url": self.zoho.projects_url,
             "zoho_desk_url": self.zoho.desk_url,
-        }
+        } | ({"oidc_issuer": self.oidc.issuer} if self.oidc.enabled else {})
 
     @property
     def jobs_backend(self) -> Literal["inprocess", "procrastinate"]:
         if self.jobs.backend != "auto":
             return self.jobs.backend
         return "procrastinate" if self.database.url.startswith("postgresql") else "inprocess"
+
+
+def _env_name(secret_name: str) -> str:
+    return secret_name.split("[", 1)[0].upper()
 
 
 def is_simulated(url: str) -> bool:

@@ -8,6 +8,7 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     ├── InvalidInput
     ├── PermissionDenied
     ├── Unauthenticated
+    ├── Throttled               too many attempts; carries retry_after seconds
     └── UpstreamError               an upstream system failed us
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
@@ -67,3 +68,11 @@ class UpstreamRateLimited(UpstreamError):
 
 class UpstreamRejected(UpstreamError):
     pass
+
+
+class Throttled(DomainError):
+    """Too many attempts; ``retry_after`` seconds until the next one is accepted."""
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -40,3 +40,73 @@ class UpstreamCheckRow(SQLModel, table=True):
     latency_ms: float
     detail: str = Field(max_length=500)
     checked_at: datetime = Field(index=True)
+
+
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "accounts"
+
+    id: str = Field(primary_key=True, max_length=32)
+    email: str = Field(max_length=320)
+    #: casefolded email, unique: the login lookup and the duplicate check
+    email_key: str = Field(max_length=320, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=20, index=True)
+    person_sourced_id: str | None = Field(default=None, max_length=255, index=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+    sso_subject: str | None = Field(default=None, max_length=255, unique=True)
+    is_demo: bool = False
+    created_at: datetime
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE")
+    family_id: str = Field(index=True, max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ApiTokenRow(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=20)
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class LoginFailureRow(SQLModel, table=True):
+    __tablename__ = "login_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, index=True)
+    at: datetime = Field(index=True)
+
+
+class AuditEventRow(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor_account_id: str | None = Field(default=None, max_length=32, index=True)
+    actor_role: str | None = Field(default=None, max_length=20)
+    action: str = Field(max_length=200, index=True)
+    resource_type: str = Field(max_length=100, index=True)
+    resource_id: str | None = Field(default=None, max_length=255)
+    outcome: str = Field(max_length=20, index=True)
+    status: int
+    request_id: str | None = Field(default=None, max_length=128)
+    client_address: str | None = Field(default=None, max_length=64)
+    detail: str | None = Field(default=None, max_length=1000)

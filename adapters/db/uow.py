@@ -6,6 +6,13 @@ from types import TracebackType
 from typing import Self
 
 from adapters.db.engine import SessionFactory
+from adapters.db.identity_repositories import (
+    SqlAccountRepository,
+    SqlApiTokenRepository,
+    SqlAuditRepository,
+    SqlLoginThrottleRepository,
+    SqlRefreshTokenRepository,
+)
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
 from domain.ports import UnitOfWork
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +27,11 @@ class SqlUnitOfWork(UnitOfWork):
         self._session = self._sessions()
         self.periodic_tasks = SqlPeriodicTaskRepository(self._session)
         self.upstream_checks = SqlUpstreamCheckRepository(self._session)
+        self.accounts = SqlAccountRepository(self._session)
+        self.refresh_tokens = SqlRefreshTokenRepository(self._session)
+        self.api_tokens = SqlApiTokenRepository(self._session)
+        self.login_throttle = SqlLoginThrottleRepository(self._session)
+        self.audit = SqlAuditRepository(self._session)
         return self
 
     async def __aexit__(

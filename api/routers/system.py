@@ -3,7 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import SchedulerDep, SystemServiceDep
+from api.access import Access, access
+from api.deps import ActorDep, SystemServiceDep
+from api.errors import problem_responses
 from api.schemas.system import (
     ComponentOut,
     Health,
@@ -15,7 +17,7 @@ from api.schemas.system import (
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health", operation_id="health", response_model=Health)
+@router.get("/health", operation_id="health", response_model=Health, openapi_extra=access(Access.PUBLIC))
 async def health() -> Health:
     """The process is alive. Touches nothing else, so a slow database never restarts the pod."""
     return Health()
@@ -26,6 +28,7 @@ async def health() -> Health:
     operation_id="readiness",
     response_model=ReadinessOut,
     responses={503: {"model": ReadinessOut, "description": "Not ready; components say why"}},
+    openapi_extra=access(Access.PUBLIC),
 )
 async def ready(system: SystemServiceDep) -> JSONResponse:
     """Ready to serve: the database answers at the newest migration and every upstream is configured."""
@@ -41,14 +44,16 @@ async def ready(system: SystemServiceDep) -> JSONResponse:
     "/v1/system/upstreams",
     operation_id="list_upstream_checks",
     response_model=list[UpstreamCheckOut],
+    responses=problem_responses(401, 403),
+    openapi_extra=access(Access.OPERATIONS),
 )
-async def upstream_checks(system: SystemServiceDep) -> list[UpstreamCheckOut]:
+async def upstream_checks(actor: ActorDep, system: SystemServiceDep) -> list[UpstreamCheckOut]:
     """The newest reachability check of each upstream, recorded by the periodic ``upstream-health`` task."""
     return [
         UpstreamCheckOut(
             upstream=c.upstream, ok=c.ok, latency_ms=c.latency_ms, detail=c.detail, checked_at=c.checked_at
         )
-        for c in await system.upstream_checks()
+        for c in await system.upstream_checks(actor=actor)
     ]
 
 
@@ -56,8 +61,10 @@ async def upstream_checks(system: SystemServiceDep) -> list[UpstreamCheckOut]:
     "/v1/system/tasks",
     operation_id="list_periodic_tasks",
     response_model=list[PeriodicTaskOut],
+    responses=problem_responses(401, 403),
+    openapi_extra=access(Access.OPERATIONS),
 )
-async def periodic_tasks(scheduler: SchedulerDep) -> list[PeriodicTaskOut]:
+async def periodic_tasks(actor: ActorDep, system: SystemServiceDep) -> list[PeriodicTaskOut]:
     """Periodic background tasks: schedule, last run and outcome."""
     return [
         PeriodicTaskOut(
@@ -70,5 +77,5 @@ async def periodic_tasks(scheduler: SchedulerDep) -> list[PeriodicTaskOut]:
             last_error=t.last_error,
             runs=t.runs,
         )
-        for t in await scheduler.tasks()
+        for t in await system.periodic_tasks(actor=actor)
     ]

@@ -12,6 +12,13 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.models.system import PeriodicTask, UpstreamCheck
+from domain.ports.identity import (
+    AccountRepository,
+    ApiTokenRepository,
+    AuditRepository,
+    LoginThrottleRepository,
+    RefreshTokenRepository,
+)
 
 
 class PeriodicTaskRepository(Protocol):
@@ -45,6 +52,11 @@ class UpstreamCheckRepository(Protocol):
 class UnitOfWork(Protocol):
     periodic_tasks: PeriodicTaskRepository
     upstream_checks: UpstreamCheckRepository
+    accounts: AccountRepository
+    refresh_tokens: RefreshTokenRepository
+    api_tokens: ApiTokenRepository
+    login_throttle: LoginThrottleRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 

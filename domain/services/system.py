@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.models.system import Readiness, UpstreamCheck
+from domain.models.identity import Actor
+from domain.models.system import PeriodicTask, Readiness, UpstreamCheck
+from domain.policy import Action, Area, Policy
 from domain.ports import DatabaseProbe, UnitOfWorkFactory, UpstreamProbe
 
 
@@ -15,10 +17,12 @@ class SystemService:
         database: DatabaseProbe,
         upstreams: Sequence[UpstreamProbe],
         uow: UnitOfWorkFactory,
+        policy: Policy,
     ) -> None:
         self._database = database
         self._upstreams = upstreams
         self._uow = uow
+        self._policy = policy
 
     async def readiness(self) -> Readiness:
         """Ready when the database answers at the newest migration and every upstream is configured.
@@ -30,10 +34,16 @@ class SystemService:
         components.extend(probe.configured() for probe in self._upstreams)
         return Readiness(components=tuple(components))
 
-    async def upstream_checks(self) -> Sequence[UpstreamCheck]:
+    async def upstream_checks(self, *, actor: Actor) -> Sequence[UpstreamCheck]:
         """The newest reachability check of each upstream, as the periodic job recorded it."""
+        await self._policy.require(actor, Action.READ, Area.OPERATIONS)
         async with self._uow() as uow:
             return await uow.upstream_checks.latest()
+
+    async def periodic_tasks(self, *, actor: Actor) -> Sequence[PeriodicTask]:
+        await self._policy.require(actor, Action.READ, Area.OPERATIONS)
+        async with self._uow() as uow:
+            return await uow.periodic_tasks.list()
 
     async def check_upstreams(self) -> str:
         """Probe every upstream once and record the outcome; returns a one-line summary."""

@@ -1,0 +1,81 @@
+"""Access tokens: HS256 JWTs through joserfc, signed with the active key, verified by key id.
+
+Several keys may be configured at once. New tokens are signed with the active one; tokens signed with
+any configured key still verify, so a key can be rotated in without logging anybody out and retired
+once the access-token lifetime has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from joserfc.jwt import JWTClaimsRegistry
+
+from domain.errors import Unauthenticated
+from domain.models.identity import AccessClaims, Role
+from domain.ports.identity import AccessTokenCodec
+
+ALGORITHM = "HS256"
+
+
+class JwtAccessTokenCodec(AccessTokenCodec):
+    def __init__(self, *, keys: Mapping[str, str], active_key_id: str, issuer: str, audience: str) -> None:
+        if active_key_id not in keys:
+            raise ValueError(f"the active signing key {active_key_id!r} is not among the configured keys")
+        self._keys = {kid: OctKey.import_key(secret, {"kid": kid}) for kid, secret in keys.items()}
+        self._active = active_key_id
+        self._issuer = issuer
+        self._audience = audience
+
+    def issue(self, claims: AccessClaims) -> str:
+        payload = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": claims.account_id,
+            "role": claims.role.value,
+            "person": claims.person_sourced_id,
+            "iat": int(datetime.now(UTC).timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+        }
+        header = {"alg": ALGORITHM, "kid": self._active}
+        return jwt.encode(header, payload, self._keys[self._active], algorithms=[ALGORITHM])
+
+    def verify(self, token: str, *, now: datetime) -> AccessClaims:
+        try:
+            kid = jws.extract_compact(token.encode()).headers().get("kid")
+        except (JoseError, ValueError) as exc:
+            raise Unauthenticated("The access token is malformed.") from exc
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise Unauthenticated("The access token was signed with an unknown key.")
+        try:
+            decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
+            JWTClaimsRegistry(
+                now=int(now.timestamp()),
+                iss={"essential": True, "value": self._issuer},
+                aud={"essential": True, "value": self._audience},
+                sub={"essential": True},
+                exp={"essential": True},
+            ).validate(decoded.claims)
+            claims = decoded.claims
+            return AccessClaims(
+                account_id=str(claims["sub"]),
+                role=Role(claims["role"]),
+                person_sourced_id=claims.get("person"),
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            )
+        except (JoseError, KeyError, ValueError) as exc:
+            raise Unauthenticated(f"The access token is not valid: {_reason(exc)}") from exc
+
+
+def _reason(exc: Exception) -> str:
+    name = type(exc).__name__
+    return {
+        "ExpiredTokenError": "it has expired",
+        "BadSignatureError": "bad signature",
+        "InvalidClaimError": "wrong issuer or audience",
+    }.get(name, "unreadable claims")

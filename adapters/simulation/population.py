@@ -1,0 +1,154 @@
+"""The demo population every simulator draws from, so one seed tells one story across systems.
+
+The student Ada in TimeBack has an Open edX account with the same email, and her teacher logs time
+in Zoho: each simulator maps the same :class:`Population` into its own wire format.
+
+Sizing: ``users`` students; ``classes`` teachers (one per class, at least one); a school for every
+three classes; one administrator per school plus one for the district; guardians for about two
+students in three, some with siblings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from adapters.simulation.seed import SeedGenerator
+
+Role = Literal["student", "teacher", "guardian", "administrator"]
+GRADE_BANDS = (("1", "2", "3", "4", "5"), ("6", "7", "8"))
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    key: str
+    name: str
+    kind: Literal["district", "school"]
+    identifier: str
+    parent: str | None
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Person:
+    key: str
+    role: Role
+    given_name: str
+    family_name: str
+    username: str
+    email: str
+    org: str
+    identifier: str
+    joined_at: datetime
+    grades: tuple[str, ...] = ()
+    #: for students, their guardians; for guardians, their children
+    agents: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    district: Org
+    schools: tuple[Org, ...]
+    people: tuple[Person, ...]
+    domain: str
+
+    def with_role(self, role: Role) -> list[Person]:
+        return [p for p in self.people if p.role == role]
+
+    @property
+    def orgs(self) -> tuple[Org, ...]:
+        return (self.district, *self.schools)
+
+
+def build_population(seed: int, *, users: int, classes: int) -> Population:
+    gen = SeedGenerator(seed, "population")
+    place = gen.place()
+    domain = place.lower().replace(" ", "") + ".example.edu"
+    district = Org(
+        gen.uuid(), f"{place} Unified School District", "district", f"D{gen.digits(6)}", None,
+        gen.moment(within_days=30),
+    )
+    schools = tuple(
+        Org(
+            gen.uuid(), _school_name(gen, i), "school", f"S{gen.digits(8)}", district.key,
+            gen.moment(within_days=30),
+        )
+        for i in range(max(1, (classes + 2) // 3))
+    )
+    people = _People(gen, domain)
+    people.add("administrator", district.key)
+    for school in schools:
+        people.add("administrator", school.key)
+    for i in range(max(1, classes)):
+        school = schools[i % len(schools)]
+        people.add("teacher", school.key, grades=(gen.choice(_band(schools, school)),))
+    guardian: Person | None = None
+    for i in range(users):
+        school = schools[i % len(schools)]
+        sibling = guardian if guardian is not None and gen.chance(0.2) else None
+        student = people.add(
+            "student",
+            school.key,
+            grades=(gen.choice(_band(schools, school)),),
+            family_name=sibling.family_name if sibling else None,
+        )
+        if sibling is None:
+            guardian = (
+                people.add("guardian", school.key, family_name=student.family_name)
+                if gen.chance(0.65)
+                else None
+            )
+        if guardian is not None:
+            student.agents.append(guardian.key)
+            guardian.agents.append(student.key)
+    return Population(district, schools, tuple(people.all), domain)
+
+
+def _school_name(gen: SeedGenerator, index: int) -> str:
+    kind = "Elementary School" if index % 2 == 0 else "Middle School"
+    return f"{gen.place()} {kind}"
+
+
+def _band(schools: tuple[Org, ...], school: Org) -> tuple[str, ...]:
+    return GRADE_BANDS[schools.index(school) % 2]
+
+
+class _People:
+    def __init__(self, gen: SeedGenerator, domain: str) -> None:
+        self._gen = gen
+        self._domain = domain
+        self._usernames: set[str] = set()
+        self.all: list[Person] = []
+
+    def add(
+        self,
+        role: Role,
+        org: str,
+        *,
+        grades: tuple[str, ...] = (),
+        family_name: str | None = None,
+    ) -> Person:
+        gen = self._gen
+        given, family = gen.given_name(), family_name or gen.family_name()
+        username = base = f"{given}.{family}".lower()
+        n = 1
+        while username in self._usernames:
+            n += 1
+            username = f"{base}{n}"
+        self._usernames.add(username)
+        prefix = {"student": "ST", "teacher": "TE", "guardian": "GU", "administrator": "AD"}[role]
+        person = Person(
+            key=gen.uuid(),
+            role=role,
+            given_name=given,
+            family_name=family,
+            username=username,
+            email=f"{username}@{self._domain}" if role != "guardian" else f"{username}@example.com",
+            org=org,
+            identifier=f"{prefix}{gen.digits(6)}",
+            joined_at=gen.moment(),
+            grades=grades,
+        )
+        self.all.append(person)
+        return person

@@ -1,0 +1,1 @@
+"""TimeBack: OneRoster 1.2 (and later QTI, PowerPath, Caliper) behind a Cognito client-credentials token."""

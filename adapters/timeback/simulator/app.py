@@ -1,0 +1,148 @@
+"""The TimeBack simulator: a Cognito-style token endpoint and OneRoster rostering reads.
+
+Token endpoint: ``client_credentials`` only, credentials by HTTP Basic (timeback-oneroster) or in the
+form (timeback), ``{"error": ...}`` bodies. API routes want a live bearer token and answer everything
+else with imsx_StatusInfo bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+import uuid
+from collections import Counter
+from urllib.parse import unquote_plus
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.simulation.simulator import SeedSpec, Simulator
+from adapters.simulation.tokens import TokenStatus
+from adapters.timeback.simulator.seed import ROSTERING, build_roster
+from adapters.timeback.simulator.state import RosterState
+from adapters.timeback.simulator.wire import (
+    InvalidPage,
+    imsx_response,
+    oauth_error,
+    page_response,
+    parse_page,
+)
+
+TOKEN_PATH = "/oauth2/token"
+FORM = "application/x-www-form-urlencoded"
+
+
+class TimebackSimulator(Simulator[RosterState]):
+    system = "timeback"
+    hosts = ("timeback.sim",)
+    default_token_ttl = 3600
+
+    def build_state(self, spec: SeedSpec) -> RosterState:
+        return build_roster(spec, public_url=self.public_url)
+
+    def summarize(self) -> dict[str, object]:
+        roles = Counter(u["roles"][0]["role"] for u in self.state.users.all())
+        return {"orgs": len(self.state.orgs), "users": len(self.state.users), "roles": dict(roles)}
+
+    def error_response(self, status: int, detail: str | None = None) -> Response:
+        return imsx_response(status, detail)
+
+    def routes(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = [Route(TOKEN_PATH, self._token, methods=["POST"])]
+        for name in self.state.collections():
+            routes += self._collection_routes(name)
+        return routes
+
+    async def _token(self, request: Request) -> Response:
+        if not request.headers.get("content-type", "").startswith(FORM):
+            return oauth_error("invalid_request", 400)
+        form = await request.form()
+        grant_type = form.get("grant_type")
+        if not isinstance(grant_type, str) or not grant_type:
+            return oauth_error("invalid_request", 400)
+        basic = _basic_credentials(request.headers.get("authorization", ""))
+        client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
+        known = self.state.clients.get(client_id) if isinstance(client_id, str) else None
+        if known is None or not isinstance(secret, str) or not secrets.compare_digest(known, secret):
+            return oauth_error("invalid_client", 401)
+        if grant_type != "client_credentials":
+            return oauth_error("unsupported_grant_type", 400)
+        assert isinstance(client_id, str)  # noqa: S101 (checked through `known`)
+        token = self.tokens.issue(client_id, value=self._access_token(client_id))
+        return JSONResponse(
+            {"access_token": token.value, "expires_in": self.tokens.ttl, "token_type": "Bearer"},
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
+    def _access_token(self, client_id: str) -> str:
+        """Shaped like a Cognito JWT; nothing checks the signature, clients treat it as opaque."""
+        now = int(self.clock.now())
+        header = {"kid": "sim", "alg": "RS256"}
+        claims = {
+            "sub": client_id,
+            "token_use": "access",
+            "scope": "",
+            "auth_time": now,
+            "iss": self.public_url,
+            "exp": now + self.tokens.ttl,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            "client_id": client_id,
+        }
+        parts = [_b64(json.dumps(header)), _b64(json.dumps(claims)), secrets.token_urlsafe(32)]
+        return ".".join(parts)
+
+    def _denied(self, request: Request) -> Response | None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return imsx_response(401, "Unauthorized: missing bearer token")
+        status, _ = self.tokens.check(value.strip())
+        if status is TokenStatus.EXPIRED:
+            return imsx_response(401, "Unauthorized: token expired")
+        if status is TokenStatus.UNKNOWN:
+            return imsx_response(401, "Unauthorized: invalid token")
+        return None
+
+    def _collection_routes(self, name: str) -> list[BaseRoute]:
+        async def list_entities(request: Request) -> Response:
+            if denied := self._denied(request):
+                return denied
+            collection = self.state.collections()[name]
+            try:
+                page = parse_page(request.query_params)
+            except InvalidPage as exc:
+                return imsx_response(400, str(exc))
+            return page_response(request.url, collection.plural, collection.all(), page)
+
+        async def get_entity(request: Request) -> Response:
+            if denied := self._denied(request):
+                return denied
+            collection = self.state.collections()[name]
+            entity = collection.get(request.path_params["sourced_id"])
+            if entity is None:
+                return imsx_response(404, f"{collection.label} not found")
+            return JSONResponse({collection.singular: entity})
+
+        return [
+            Route(f"{ROSTERING}/{name}", list_entities, methods=["GET"]),
+            Route(f"{ROSTERING}/{name}/{{sourced_id}}", get_entity, methods=["GET"]),
+        ]
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    # RFC 6749 §2.3.1: both halves are form-encoded before base64
+    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()

@@ -1,0 +1,26 @@
+"""Each route's declared access rule, published in OpenAPI as ``x-access``.
+
+The declaration documents who may call a route; enforcement lives in the domain policy and the
+authentication dependency. The authorization-matrix test fails for any route that declares nothing,
+and checks that what each route does matches what it declares.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class Access(StrEnum):
+    PUBLIC = "public"  # anyone, logged in or not
+    AUTHENTICATED = "authenticated"  # any logged-in person, about themselves only
+    ADMIN = "admin"
+    OPERATIONS = "operations"  # staff and admins
+    OWN_ACCOUNT = "own-account"  # the account in the path is the caller's, or the caller is an admin
+    OWN_API_TOKEN = "own-api-token"  # the token in the path is the caller's
+    PERSON = "person"  # the roster person in the path is visible to the caller under the policy
+
+
+def access(rule: Access) -> dict[str, Any]:
+    """``openapi_extra`` for a route."""
+    return {"x-access": rule.value}

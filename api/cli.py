@@ -1,0 +1,140 @@
+"""The ``bff`` command: serve, migrate, simulate, seed, users, worker."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from api import composition
+from api.settings import Settings
+from domain.errors import DomainError
+from domain.models.identity import NewAccount, Role
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="The learning BFF.")
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError; its text says what is wrong
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default BFF_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default BFF_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Run the HTTP API (sandbox mode: SQLite, simulators and demo data, migrations applied)."""
+    settings = _settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    shown = "127.0.0.1" if bind_host in {"0.0.0.0", "::"} else bind_host  # noqa: S104
+    base = f"http://{shown}:{bind_port}"
+    console.print(f"[bold]Learning BFF[/bold] ({settings.mode} mode, database {_db_label(settings)})")
+    console.print(f"  Swagger UI  {base}/docs")
+    console.print(f"  ReDoc       {base}/redoc")
+    console.print(f"  Readiness   {base}/ready")
+    for line in composition.demo_login_lines(settings):
+        console.print(f"  {line}")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        access_log=False,  # the app logs each request itself, with its request id
+        log_level=settings.log_level,
+    )
+
+
+def _db_label(settings: Settings) -> str:
+    url = settings.database.url
+    return url.split("@")[-1] if "@" in url else url
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every pending Alembic migration to BFF_DATABASE_URL."""
+    settings = _settings()
+    asyncio.run(composition.migrate(settings))
+    console.print(f"Database at {_db_label(settings)} is at the newest migration.")
+
+
+@app.command()
+def simulate(
+    system: Annotated[str, typer.Argument(help="Which upstream: timeback, appsembler or zoho.")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8100,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
+    users: Annotated[int, typer.Option(help="Roster users to generate.")] = 60,
+    classes: Annotated[int, typer.Option(help="Classes to generate.")] = 6,
+) -> None:
+    """Run one upstream simulator standalone on a real socket."""
+    if system not in composition.SIMULATED_SYSTEMS:
+        console.print(f"[red]Unknown system {system!r}[/red]; choose from {', '.join(composition.SIMULATED_SYSTEMS)}")
+        raise typer.Exit(2)
+    console.print(f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at /_sim/")
+    composition.serve_simulator(system, host=host, port=port, seed=seed, users=users, classes=classes)
+
+
+users = typer.Typer(no_args_is_help=True, help="BFF accounts.")
+app.add_typer(users, name="users")
+
+
+@users.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    role: Annotated[Role, typer.Option(help="admin, staff, teacher, student or guardian.")],
+    person: Annotated[
+        str | None, typer.Option(help="OneRoster sourcedId of the person (all but admins).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password; asked for when omitted.", prompt=True, hide_input=True, confirmation_prompt=True),
+    ] = None,
+) -> None:
+    """Create an account (the operator's way in before any admin exists)."""
+    settings = _settings()
+    new = NewAccount(email=email, display_name=name, role=role, person_sourced_id=person, password=password)
+    try:
+        account = asyncio.run(composition.create_account(settings, new))
+    except DomainError as exc:
+        console.print(f"[red]Not created:[/red] {exc.detail}")
+        raise typer.Exit(1) from exc
+    console.print(f"Created {account.role.value} account {account.email} (id {account.id}).")
+
+
+@app.command()
+def seed() -> None:
+    """Create the sandbox demo accounts (one per role, linked to simulated roster people)."""
+    settings = _settings()
+    if settings.mode != "sandbox":
+        console.print("[red]Demo accounts exist only in sandbox mode.[/red]")
+        raise typer.Exit(2)
+    for line in asyncio.run(composition.seed(settings)):
+        console.print(line)
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs (procrastinate on PostgreSQL; the in-process runner on SQLite)."""
+    settings = _settings()
+    console.print(f"Worker: {settings.jobs_backend} jobs on {_db_label(settings)}")
+    asyncio.run(composition.run_worker(settings))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.access import Access, access
+from api.deps import AccountServiceDep, ActorDep
+from api.errors import problem_responses
+from api.schemas.identity import AccountIn, AccountOut, AccountPage, AccountPatch
+from domain.models.identity import NewAccount, Role
+from domain.services.accounts import AccountChanges
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+
+@router.get(
+    "",
+    operation_id="list_accounts",
+    response_model=AccountPage,
+    responses=problem_responses(401, 403),
+    openapi_extra=access(Access.ADMIN),
+)
+async def list_accounts(
+    actor: ActorDep,
+    accounts: AccountServiceDep,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AccountPage:
+    """BFF accounts, by email (admins only)."""
+    items, total = await accounts.list(actor=actor, role=role, limit=limit, offset=offset)
+    return AccountPage(items=[AccountOut.of(a) for a in items], total=total)
+
+
+@router.post(
+    "",
+    operation_id="create_account",
+    status_code=201,
+    response_model=AccountOut,
+    responses=problem_responses(401, 403, 409),
+    openapi_extra=access(Access.ADMIN),
+)
+async def create_account(body: AccountIn, actor: ActorDep, accounts: AccountServiceDep) -> AccountOut:
+    """Create an account linked to a roster person (admins only)."""
+    account = await accounts.create(
+        actor=actor,
+        new=NewAccount(
+            email=str(body.email),
+            display_name=body.display_name,
+            role=body.role,
+            person_sourced_id=body.person_sourced_id,
+            password=body.password,
+            sso_subject=body.sso_subject,
+        ),
+    )
+    return AccountOut.of(account)
+
+
+@router.get(
+    "/{account_id}",
+    operation_id="get_account",
+    response_model=AccountOut,
+    responses=problem_responses(401, 404),
+    openapi_extra=access(Access.OWN_ACCOUNT),
+)
+async def get_account(account_id: str, actor: ActorDep, accounts: AccountServiceDep) -> AccountOut:
+    """One account: your own, or any for admins."""
+    return AccountOut.of(await accounts.get(actor=actor, account_id=account_id))
+
+
+@router.patch(
+    "/{account_id}",
+    operation_id="update_account",
+    response_model=AccountOut,
+    responses=problem_responses(401, 403, 404),
+    openapi_extra=access(Access.OWN_ACCOUNT),
+)
+async def update_account(
+    account_id: str, body: AccountPatch, actor: ActorDep, accounts: AccountServiceDep
+) -> AccountOut:
+    """Change an account. People change their own name and password; admins change anything."""
+    changes = AccountChanges(**body.model_dump(exclude_unset=True))
+    return AccountOut.of(await accounts.update(actor=actor, account_id=account_id, changes=changes))

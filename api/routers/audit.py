@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from api.access import Access, access
+from api.deps import ActorDep, AuditServiceDep
+from api.errors import problem_responses
+from api.schemas.identity import AuditEventOut, AuditPage
+from domain.models.identity import AuditQuery, Outcome
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get(
+    "",
+    operation_id="list_audit_events",
+    response_model=AuditPage,
+    responses=problem_responses(401, 403),
+    openapi_extra=access(Access.ADMIN),
+)
+async def list_audit_events(
+    actor: ActorDep,
+    audit: AuditServiceDep,
+    actor_account_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=200)] = None,
+    resource_type: Annotated[str | None, Query(max_length=100)] = None,
+    outcome: Outcome | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPage:
+    """Every write made through the BFF, newest first (admins only)."""
+    items, total = await audit.query(
+        actor=actor,
+        query=AuditQuery(
+            actor_account_id=actor_account_id,
+            action=action,
+            resource_type=resource_type,
+            outcome=outcome,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    return AuditPage(items=[AuditEventOut.of(e) for e in items], total=total)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.access import Access, access
+from api.deps import ActorDep, AuthServiceDep, SsoServiceDep
+from api.errors import problem_responses
+from api.schemas.identity import LogoutIn, RefreshIn, TokenOut
+from domain.models.identity import IssuedTokens
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+SSO_COOKIE = "bff_sso_pending"
+
+
+def _out(tokens: IssuedTokens) -> TokenOut:
+    return TokenOut(
+        access_token=tokens.access_token, expires_in=tokens.expires_in, refresh_token=tokens.refresh_token
+    )
+
+
+@router.post(
+    "/token",
+    operation_id="login",
+    response_model=TokenOut,
+    responses=problem_responses(401, 429),
+    openapi_extra=access(Access.PUBLIC),
+)
+async def login(
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: AuthServiceDep
+) -> TokenOut:
+    """Log in with email (as ``username``) and password: a short-lived access token and a refresh token.
+
+    Repeated failures for one account or from one address are throttled (429 with ``Retry-After``).
+    """
+    address = request.client.host if request.client else None
+    return _out(await auth.login(email=form.username, password=form.password, client_address=address))
+
+
+@router.post(
+    "/refresh",
+    operation_id="refresh_token",
+    response_model=TokenOut,
+    responses=problem_responses(401),
+    openapi_extra=access(Access.PUBLIC),
+)
+async def refresh(body: RefreshIn, auth: AuthServiceDep) -> TokenOut:
+    """Trade a refresh token for new tokens. Each refresh token works once; reuse ends the session."""
+    return _out(await auth.refresh(refresh_token=body.refresh_token))
+
+
+@router.post(
+    "/logout",
+    operation_id="logout",
+    status_code=204,
+    responses=problem_responses(401),
+    openapi_extra=access(Access.AUTHENTICATED),
+)
+async def logout(body: LogoutIn, actor: ActorDep, auth: AuthServiceDep) -> Response:
+    """End this session (with its refresh token) or every session of the account."""
+    await auth.logout(actor=actor, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/sso/login",
+    operation_id="sso_login",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {"description": "Redirect to the identity provider"}, **problem_responses(503)},
+    openapi_extra=access(Access.PUBLIC),
+)
+async def sso_login(sso: SsoServiceDep) -> RedirectResponse:
+    """Start single sign-on: redirects the browser to the OpenID Connect provider."""
+    url, sealed = await sso.start()
+    response = RedirectResponse(url, status_code=302)
+    response.set_cookie(
+        SSO_COOKIE, sealed, max_age=600, httponly=True, samesite="lax", path="/v1/auth/sso"
+    )
+    return response
+
+
+@router.get(
+    "/sso/callback",
+    operation_id="sso_callback",
+    response_model=TokenOut,
+    responses=problem_responses(401, 503),
+    openapi_extra=access(Access.PUBLIC),
+)
+async def sso_callback(
+    request: Request,
+    sso: SsoServiceDep,
+    code: Annotated[str, Query(min_length=1, max_length=2048)],
+    state: Annotated[str, Query(min_length=1, max_length=512)],
+) -> Response:
+    """Where the provider sends the browser back: BFF tokens for the matching account."""
+    tokens = await sso.finish(code=code, state=state, sealed=request.cookies.get(SSO_COOKIE))
+    response = Response(_out(tokens).model_dump_json(), media_type="application/json")
+    response.delete_cookie(SSO_COOKIE, path="/v1/auth/sso")
+    return response

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.access import Access, access
+from api.deps import AccountServiceDep, ActorDep, AuthServiceDep
+from api.errors import problem_responses
+from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut
+
+router = APIRouter(prefix="/v1/me", tags=["me"])
+
+
+@router.get(
+    "",
+    operation_id="get_me",
+    response_model=AccountOut,
+    responses=problem_responses(401),
+    openapi_extra=access(Access.AUTHENTICATED),
+)
+async def me(actor: ActorDep, accounts: AccountServiceDep) -> AccountOut:
+    """The caller: account, role and linked roster person."""
+    return AccountOut.of(await accounts.get(actor=actor, account_id=actor.account_id))
+
+
+@router.get(
+    "/api-tokens",
+    operation_id="list_api_tokens",
+    response_model=list[ApiTokenOut],
+    responses=problem_responses(401),
+    openapi_extra=access(Access.AUTHENTICATED),
+)
+async def list_tokens(actor: ActorDep, auth: AuthServiceDep) -> list[ApiTokenOut]:
+    """The caller's personal API tokens (never their secrets)."""
+    return [ApiTokenOut.of(t) for t in await auth.list_api_tokens(actor=actor)]
+
+
+@router.post(
+    "/api-tokens",
+    operation_id="create_api_token",
+    status_code=201,
+    response_model=ApiTokenCreated,
+    responses=problem_responses(401, 403),
+    openapi_extra=access(Access.AUTHENTICATED),
+)
+async def create_token(body: ApiTokenIn, actor: ActorDep, auth: AuthServiceDep) -> ApiTokenCreated:
+    """A personal API token for scripts and desktop clients. The secret is in this response only."""
+    token, secret = await auth.create_api_token(
+        actor=actor, name=body.name, scope=body.scope, expires_at=body.expires_at
+    )
+    return ApiTokenCreated(**ApiTokenOut.of(token).model_dump(), token=secret)
+
+
+@router.delete(
+    "/api-tokens/{token_id}",
+    operation_id="revoke_api_token",
+    status_code=204,
+    responses=problem_responses(401, 404),
+    openapi_extra=access(Access.OWN_API_TOKEN),
+)
+async def revoke_token(token_id: str, actor: ActorDep, auth: AuthServiceDep) -> Response:
+    """Revoke one of the caller's API tokens; it stops working at once."""
+    await auth.revoke_api_token(actor=actor, token_id=token_id)
+    return Response(status_code=204)

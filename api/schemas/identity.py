@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
+
+
+class TokenOut(BaseModel):
+    """OAuth2 token response (RFC 6749 §5.1)."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(examples=[900], description="Seconds until the access token expires.")
+    refresh_token: str
+
+
+class RefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class LogoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str | None = Field(
+        default=None,
+        max_length=200,
+        description="End this session only; without it every session of the account ends.",
+    )
+
+
+class AccountOut(BaseModel):
+    id: str
+    email: str = Field(examples=["teacher@demo.bff"])
+    display_name: str
+    role: Role
+    person_sourced_id: str | None = Field(description="The linked OneRoster user.")
+    active: bool
+    sso_linked: bool
+    created_at: AwareDatetime
+
+    @classmethod
+    def of(cls, account: Account) -> AccountOut:
+        return cls(
+            id=account.id,
+            email=account.email,
+            display_name=account.display_name,
+            role=account.role,
+            person_sourced_id=account.person_sourced_id,
+            active=account.active,
+            sso_linked=account.sso_subject is not None,
+            created_at=account.created_at,
+        )
+
+
+class AccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    display_name: str = Field(default="", max_length=200)
+    role: Role
+    person_sourced_id: str | None = Field(default=None, min_length=1, max_length=255)
+    password: str | None = Field(default=None, max_length=256, examples=["a long passphrase of yours"])
+    sso_subject: str | None = Field(default=None, min_length=1, max_length=255)
+
+
+class AccountPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    person_sourced_id: str | None = Field(default=None, max_length=255)
+    active: bool | None = None
+    password: str | None = Field(default=None, max_length=256)
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    total: int
+
+
+class ApiTokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, examples=["grade export script"])
+    scope: TokenScope = TokenScope.READ
+    expires_at: AwareDatetime | None = None
+
+
+class ApiTokenOut(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The first characters, to recognise the token by.")
+    scope: TokenScope
+    created_at: AwareDatetime
+    expires_at: AwareDatetime | None
+    revoked_at: AwareDatetime | None
+    last_used_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> ApiTokenOut:
+        return cls(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            scope=token.scope,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class ApiTokenCreated(ApiTokenOut):
+    token: str = Field(description="The secret. Shown this once; only its hash is kept.")
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: AwareDatetime
+    actor_account_id: str | None
+    actor_role: str | None
+    action: str = Field(examples=["POST /v1/accounts"])
+    resource_type: str
+    resource_id: str | None
+    outcome: str
+    status: int
+    request_id: str | None
+    client_address: str | None
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditEventOut:
+        return cls(
+            id=event.id or 0,
+            at=event.at,
+            actor_account_id=event.actor_account_id,
+            actor_role=event.actor_role,
+            action=event.action,
+            resource_type=event.resource_type,
+            resource_id=event.resource_id,
+            outcome=event.outcome.value,
+            status=event.status,
+            request_id=event.request_id,
+            client_address=event.client_address,
+        )
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    total: int

@@ -1,0 +1,63 @@
+"""Liveness, readiness, metrics, request ids and the periodic upstream check, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+
+async def test_health_is_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_reports_database_and_each_upstream(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ready"] is True
+    names = {c["name"] for c in body["components"]}
+    assert names == {"database", "timeback", "appsembler", "zoho"}
+    database = next(c for c in body["components"] if c["name"] == "database")
+    assert "0002" in database["detail"]
+
+
+async def test_request_id_is_generated_and_echoed(client: httpx.AsyncClient) -> None:
+    generated = await client.get("/health")
+    assert len(generated.headers["x-request-id"]) == 32
+    echoed = await client.get("/health", headers={"X-Request-ID": "front-end-123"})
+    assert echoed.headers["x-request-id"] == "front-end-123"
+
+
+async def test_unsafe_request_id_is_replaced(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert response.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_metrics_are_exposed_in_prometheus_format(client: httpx.AsyncClient) -> None:
+    await client.get("/ready")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert "http_requests_total" in response.text
+    assert 'handler="/ready"' in response.text
+
+
+async def test_periodic_upstream_check_runs_and_is_recorded(client: httpx.AsyncClient) -> None:
+    """The in-process runner reconciles at start, so the due task runs without being asked."""
+    for _ in range(100):
+        checks = (await client.get("/v1/system/upstreams")).json()
+        if len(checks) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert {c["upstream"]: c["ok"] for c in checks} == {
+        "appsembler": True,
+        "timeback": True,
+        "zoho": True,
+    }
+    tasks = (await client.get("/v1/system/tasks")).json()
+    task = next(t for t in tasks if t["name"] == "upstream-health")
+    assert task["runs"] >= 1
+    assert task["last_outcome"] == "3/3 upstreams reachable"
+    assert task["last_error"] is None

@@ -1,0 +1,114 @@
+"""Swagger UI and ReDoc render in a real browser from the app's own assets, with no outside request.
+
+FastAPI's default pages load their JavaScript from a public CDN and stay blank on a closed network;
+``api/docs_ui.py`` serves them itself. These tests drive Debian's chromium against the live BFF:
+Swagger UI must list the operations and run one ("Try it out" -> "Execute"), ReDoc must render, and
+every request either page made must have gone to the BFF.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import ALIAS_HOST, RecordedPage
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Learning BFF"
+#: Rendering Swagger UI / ReDoc from a cold cache takes ~1 s here; leave room for a slow CI machine.
+RENDER_TIMEOUT_MS = 20_000
+
+
+def _screenshot(page: Page, path: Path) -> None:
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+
+
+def _assert_only_local(recorded: RecordedPage, server: LiveServer) -> None:
+    assert recorded.requests, "the page made no request at all"
+    external = recorded.external_requests()
+    assert not external, f"the page reached beyond {server.netloc}: {external}"
+
+
+def test_swagger_ui_renders_and_runs_an_operation_offline(
+    live_server: LiveServer, recorded_page: RecordedPage, tmp_path: Path
+) -> None:
+    recorded_page.allow(live_server.netloc)
+    page = recorded_page.page
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+
+    page.goto(live_server.url("/docs"))
+    expect(page).to_have_title(f"{TITLE} - Swagger UI")
+    expect(page.locator(".information-container .title")).to_contain_text(TITLE)
+
+    # The operation list: the `system` tag with GET /health and GET /ready.
+    expect(page.locator("#operations-tag-system")).to_be_visible()
+    health = page.locator("#operations-system-health")
+    expect(health.locator(".opblock-summary-method")).to_have_text("GET")
+    expect(health.locator(".opblock-summary-path")).to_have_attribute("data-path", "/health")
+
+    # Try it out -> Execute against the live server.
+    readiness = page.locator("#operations-system-readiness")
+    expect(readiness.locator(".opblock-summary-path")).to_have_attribute("data-path", "/ready")
+    readiness.locator(".opblock-summary").click()
+    readiness.get_by_role("button", name="Try it out").click()
+    readiness.get_by_role("button", name="Execute").click()
+    live = readiness.locator(".live-responses-table .response")
+    expect(live.locator(".response-col_status").first).to_have_text("200")
+    expect(live.locator(".response-col_description pre").first).to_contain_text(
+        re.compile(r'"ready":\s*true')
+    )
+
+    _screenshot(page, tmp_path / "swagger-ui.png")
+    assert not recorded_page.page_errors, recorded_page.page_errors
+    _assert_only_local(recorded_page, live_server)
+    paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}
+    assert "/openapi.json" in paths
+    assert "/ready" in paths, "Execute did not call the server"
+    assert any(p.startswith("/static/docs/swagger-ui-bundle.js") for p in paths)
+
+
+def test_redoc_renders_offline(
+    live_server: LiveServer, recorded_page: RecordedPage, tmp_path: Path
+) -> None:
+    recorded_page.allow(live_server.netloc)
+    page = recorded_page.page
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+
+    page.goto(live_server.url("/redoc"))
+    expect(page).to_have_title(f"{TITLE} - ReDoc")
+    expect(page.locator(".api-info h1")).to_contain_text(TITLE)
+    expect(page.get_by_text("/health").first).to_be_attached()
+
+    _screenshot(page, tmp_path / "redoc.png")
+    assert not recorded_page.page_errors, recorded_page.page_errors
+    _assert_only_local(recorded_page, live_server)
+    paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}
+    assert "/openapi.json" in paths
+    assert any(p.endswith("/redoc.standalone.js") for p in paths)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_stay_offline_on_a_non_loopback_hostname(
+    live_server: LiveServer, recorded_page: RecordedPage, path: str
+) -> None:
+    """Deployed, the pages are reached by a real hostname; Swagger UI acts differently there."""
+    netloc = f"{ALIAS_HOST}:{live_server.port}"
+    recorded_page.allow(netloc)
+    page = recorded_page.page
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+
+    page.goto(f"http://{netloc}{path}")
+    if path == "/docs":
+        expect(page.locator("#operations-system-health")).to_be_visible()
+    else:
+        expect(page.locator(".api-info h1")).to_contain_text(TITLE)
+    page.wait_for_load_state("networkidle")
+
+    external = recorded_page.external_requests()
+    assert not external, f"{path} reached beyond {netloc}: {external}"

@@ -1,0 +1,56 @@
+"""Settings: environment names, nesting, and production's refusal of sandbox placeholders."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import Settings
+
+
+def test_defaults_are_a_runnable_sandbox() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.mode == "sandbox"
+    assert settings.database.url.startswith("sqlite+aiosqlite:///var/")
+    assert settings.jobs_backend == "inprocess"
+
+
+def test_nested_variables_use_one_underscore(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BFF_DATABASE_URL", "postgresql+asyncpg://u@h/db")
+    monkeypatch.setenv("BFF_TIMEBACK_CLIENT_SECRET", "s3cret")
+    monkeypatch.setenv("BFF_LOG_LEVEL", "debug")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.database.url == "postgresql+asyncpg://u@h/db"
+    assert settings.timeback.client_secret.get_secret_value() == "s3cret"
+    assert settings.log_level == "debug"
+    assert settings.jobs_backend == "procrastinate"
+    assert "s3cret" not in repr(settings)
+
+
+def test_production_refuses_placeholders_and_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BFF_MODE", "production")
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    message = str(caught.value)
+    assert "BFF_TIMEBACK_CLIENT_SECRET" in message
+    assert "BFF_TIMEBACK_BASE_URL" in message
+    assert "BFF_DATABASE_URL" in message
+
+
+def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "BFF_MODE": "production",
+        "BFF_DATABASE_URL": "postgresql+asyncpg://bff@db/bff",
+        "BFF_TIMEBACK_BASE_URL": "https://api.timeback.example",
+        "BFF_TIMEBACK_TOKEN_URL": "https://auth.timeback.example/oauth2/token",
+        "BFF_TIMEBACK_CLIENT_SECRET": "tb-real",
+        "BFF_APPSEMBLER_BASE_URL": "https://lms.example",
+        "BFF_APPSEMBLER_CLIENT_SECRET": "ap-real",
+        "BFF_ZOHO_ACCOUNTS_URL": "https://accounts.zoho.eu",
+        "BFF_ZOHO_PROJECTS_URL": "https://projectsapi.zoho.eu",
+        "BFF_ZOHO_DESK_URL": "https://desk.zoho.eu",
+        "BFF_ZOHO_CLIENT_SECRET": "zo-real",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert Settings(_env_file=None).mode == "production"  # type: ignore[call-arg]
