@@ -26,16 +26,19 @@ from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
 from adapters.oidc.provider import OidcIdentityProvider
+from adapters.oidc.simulator import OidcProviderSimulator
 from adapters.security.cipher import FernetCipher
 from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtAccessTokenCodec
+from adapters.simulation.population import build_population
 from adapters.simulation.sandbox import SANDBOX_SYSTEMS, SandboxSimulators, serve_standalone
 from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.relations import TimebackRosterRelations
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from api.settings import Settings, is_simulated
 from domain.errors import NotFound
+from domain.models.identity import Account, NewAccount, Role
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
@@ -195,7 +198,7 @@ def _job_runner(settings: Settings, handlers: dict[str, JobHandler]) -> JobRunne
 
 
 async def migrate(settings: Settings) -> None:
-    await asyncio.to_thread(migrations.upgrade, settings.database.url)
+    await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
 
 
 @asynccontextmanager
@@ -221,6 +224,15 @@ async def running(
     handlers: dict[str, JobHandler] = {}
     auth = settings.auth
     oidc = settings.oidc
+    if sims is not None and oidc.enabled and is_simulated(oidc.issuer):
+        sims.include(
+            OidcProviderSimulator(
+                oidc.issuer,
+                seed=settings.sandbox.seed,
+                users=settings.sandbox.users,
+                classes=settings.sandbox.classes,
+            )
+        )
     provider = (
         OidcIdentityProvider(
             issuer=oidc.issuer,
@@ -242,7 +254,7 @@ async def running(
         probes=probes,
         jobs=_job_runner(settings, handlers),
         simulators=sims,
-        hasher=Argon2PasswordHasher(),
+        hasher=Argon2PasswordHasher(time_cost=auth.password_time_cost, memory_kib=auth.password_memory_kib),
         codec=JwtAccessTokenCodec(
             keys={kid: key.get_secret_value() for kid, key in auth.signing_keys.items()},
             active_key_id=auth.active_key_id,
@@ -263,6 +275,10 @@ async def running(
         await wait_until_reachable(engine)
         if apply_migrations if apply_migrations is not None else settings.mode == "sandbox":
             await migrate(settings)
+        if settings.mode == "sandbox":
+            await seed_demo_accounts(container)
+        else:
+            await refuse_demo_accounts_in_production(container)
         if run_jobs:
             await scheduler.register()
             await container.jobs.start()
@@ -283,11 +299,86 @@ def serve_simulator(system: str, *, host: str, port: int, seed: int, users: int,
     serve_standalone(system, host=host, port=port, seed=seed, users=users, classes=classes)
 
 
+DEMO_PASSWORD = "learn-with-the-bff"  # noqa: S105 - sandbox-only, printed at start; production refuses demo accounts
+
+
+def demo_accounts(settings: Settings) -> list[NewAccount]:
+    """One account per role, linked to people of the simulators' shared demo population."""
+    sandbox = settings.sandbox
+    population = build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
+    school_keys = {s.key for s in population.schools}
+    staff = next(p for p in population.with_role("administrator") if p.org in school_keys)
+    teacher = population.with_role("teacher")[0]
+    student = next(p for p in population.with_role("student") if p.agents and p.org == teacher.org)
+    guardian = next(p for p in population.people if p.key == student.agents[0])
+    accounts = [
+        NewAccount(
+            email=f"admin@{population.domain}",
+            display_name="Demo Admin",
+            role=Role.ADMIN,
+            person_sourced_id=None,
+            password=DEMO_PASSWORD,
+            is_demo=True,
+        )
+    ]
+    for role, person in [
+        (Role.STAFF, staff),
+        (Role.TEACHER, teacher),
+        (Role.STUDENT, student),
+        (Role.GUARDIAN, guardian),
+    ]:
+        accounts.append(
+            NewAccount(
+                email=person.email,
+                display_name=f"{person.given_name} {person.family_name}",
+                role=role,
+                person_sourced_id=person.key,
+                password=DEMO_PASSWORD,
+                is_demo=True,
+            )
+        )
+    return accounts
+
+
+async def seed_demo_accounts(container: Container) -> list[NewAccount]:
+    """Create the demo accounts that do not exist yet; idempotent."""
+    service = container.accounts()
+    wanted = demo_accounts(container.settings)
+    async with container.uow() as uow:
+        missing = [a for a in wanted if await uow.accounts.by_email(a.email) is None]
+    for account in missing:
+        await service.create(actor=None, new=account)
+    return wanted
+
+
+async def refuse_demo_accounts_in_production(container: Container) -> None:
+    async with container.uow() as uow:
+        if await uow.accounts.any_demo():
+            raise RuntimeError(
+                "production mode refuses to start: sandbox demo accounts exist in this database; "
+                "deactivate or delete them (they have is_demo set) before going live"
+            )
+
+
 def demo_login_lines(settings: Settings) -> list[str]:
     """What `bff serve` prints about logging in (the demo accounts exist in sandbox mode only)."""
     if settings.mode != "sandbox":
         return []
-    return [f"Upstreams   simulated in-process (seed {settings.sandbox.seed})"]
+    lines = [f"Demo logins (password {DEMO_PASSWORD!r}):"]
+    lines += [f"  {a.role.value:<9} {a.email}" for a in demo_accounts(settings)]
+    lines.append(f"Upstreams   simulated in-process (seed {settings.sandbox.seed})")
+    return lines
+
+
+async def create_account(settings: Settings, new: NewAccount) -> Account:
+    async with running(settings, run_jobs=False) as container:
+        return await container.accounts().create(actor=None, new=new)
+
+
+async def seed(settings: Settings) -> list[str]:
+    async with running(settings, run_jobs=False) as container:
+        created = await seed_demo_accounts(container)
+    return [f"{a.role.value:<9} {a.email}" for a in created]
 
 
 async def run_worker(settings: Settings) -> None:

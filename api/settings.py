@@ -88,6 +88,10 @@ class AuthSettings(BaseModel):
     refresh_ttl_days: int = Field(default=14, ge=1, le=365)
     #: Fernet keys (JSON list), newest first: the first encrypts, all decrypt.
     encryption_keys: list[SecretStr] = [SecretStr(SANDBOX_FERNET_KEY)]
+    #: argon2id costs; the defaults are pwdlib's recommendation. Tests lower them to run fast;
+    #: production refuses less memory than OWASP's floor (19 MiB).
+    password_time_cost: int = Field(default=3, ge=1, le=10)
+    password_memory_kib: int = Field(default=65_536, ge=8, le=1_048_576)
     throttle_window_seconds: int = Field(default=900, ge=1)
     max_failures_per_account: int = Field(default=5, ge=1)
     max_failures_per_address: int = Field(default=30, ge=1)
@@ -166,6 +170,8 @@ class Settings(BaseSettings):
             )
         if self.database.url.startswith("sqlite"):
             problems.append("BFF_DATABASE_URL must name PostgreSQL in production")
+        if self.auth.password_memory_kib < 19 * 1024 or self.auth.password_time_cost < 2:
+            problems.append("BFF_AUTH_PASSWORD_MEMORY_KIB must be >= 19456 and BFF_AUTH_PASSWORD_TIME_COST >= 2")
         if problems:
             raise ValueError("production mode refuses to start: " + "; ".join(problems))
         return self

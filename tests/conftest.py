@@ -23,7 +23,9 @@ from sqlalchemy.engine import make_url
 
 from adapters.db import migrations
 from api.app import create_app
-from api.settings import DatabaseSettings, Settings
+from api.composition import DEMO_PASSWORD, demo_accounts
+from api.settings import AuthSettings, DatabaseSettings, Settings
+from domain.models.identity import NewAccount
 
 PG_ADMIN_URL = os.environ.get(
     "BFF_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -97,6 +99,8 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
         "log_format": "json",
         "log_level": "warning",
         "database": DatabaseSettings(url=db_url, pool_size=5),
+        # argon2 at its recommended cost takes ~0.2 s a hash; tests need the logic, not the cost.
+        "auth": AuthSettings(password_time_cost=1, password_memory_kib=64),
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -125,3 +129,21 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+
+
+@pytest.fixture
+def demo(settings: Settings) -> dict[str, NewAccount]:
+    """The sandbox demo accounts by role (their password is ``DEMO_PASSWORD``)."""
+    return {a.role.value: a for a in demo_accounts(settings)}
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """Log in and return the Authorization header for the access token."""
+    response = await client.post("/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+async def admin_headers(client: httpx.AsyncClient, demo: dict[str, NewAccount]) -> dict[str, str]:
+    return await login(client, demo["admin"].email)

@@ -28,6 +28,15 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def upgrade_if_behind(url: str) -> bool:
+    """Upgrade to head unless already there (one cheap query instead of loading Alembic's env)."""
+    ensure_sqlite_dir(url)
+    if current_revision(url) == head_revision(url):
+        return False
+    upgrade(url)
+    return True
+
+
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 

@@ -118,6 +118,7 @@ class ProcrastinateJobRunner(JobRunner):
         self._shutdown_timeout = shutdown_timeout
         self._reconcile: Reconciler | None = None
         self._open = False
+        self._stopped = False  # stop() ran: enqueue no longer reopens the pool
         self._open_lock = asyncio.Lock()
         self._workers: set[asyncio.Task[None]] = set()
         connector = procrastinate.PsycopgConnector(
@@ -139,7 +140,11 @@ class ProcrastinateJobRunner(JobRunner):
     async def enqueue(
         self, job: str, payload: JobPayload, *, dedupe_key: str | None = None
     ) -> None:
-        await self.start()
+        if not self._open:
+            if self._stopped:  # shutting down: the reconciler enqueues it again later
+                log.warning("job_dropped_runner_stopped", job=job, dedupe_key=dedupe_key)
+                return
+            await self.start()
         try:
             await self._run_job_task.configure(queueing_lock=dedupe_key).defer_async(
                 job=job, payload=dict(payload)
@@ -154,6 +159,7 @@ class ProcrastinateJobRunner(JobRunner):
 
     async def start(self) -> None:
         async with self._open_lock:
+            self._stopped = False
             if not self._open:
                 await self.app.open_async()
                 self._open = True
@@ -166,6 +172,7 @@ class ProcrastinateJobRunner(JobRunner):
         if workers:
             await asyncio.gather(*workers, return_exceptions=True)
         async with self._open_lock:
+            self._stopped = True
             if self._open:
                 await self.app.close_async()
                 self._open = False
@@ -184,6 +191,8 @@ class ProcrastinateJobRunner(JobRunner):
         await self.start()
         try:
             await self.reconcile_now()  # at once; the periodic task takes over from here
+            if not self._open:
+                return  # stop() ran meanwhile
             worker = asyncio.create_task(
                 self.app.run_worker_async(
                     name=f"bff@{socket.gethostname()}:{os.getpid()}",

@@ -1,7 +1,7 @@
-"""The ``/_sim/`` control API: how a harness scripts a simulator it reaches only over a socket.
+"""The ``/_sim/`` control API: how a harness scripts a simulator it reaches over a socket.
 
-It mirrors the Python methods (``fail_next``, ``add_latency``, ``timeout_next``, ``seed``, ``reset``)
-and exposes the request log. None of it exists upstream, so nothing here imitates a wire format.
+It mirrors the Python methods (``fail_next``, ``add_latency``, ``timeout_next``, ``seed``,
+``reset``) and exposes the request log. None of it exists upstream, so it imitates no wire format.
 """
 
 from __future__ import annotations

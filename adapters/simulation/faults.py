@@ -61,7 +61,7 @@ class FaultPlan:
         body: object = None,
         path: str | None = None,
     ) -> None:
-        """Answer the next ``times`` requests with ``status`` (the simulator's own error body if none)."""
+        """Answer the next ``times`` requests with ``status`` (default body: the upstream's own)."""
         if not 400 <= status <= 599:
             raise ValueError("a scripted failure needs a 4xx or 5xx status")
         self._add(FaultRule("fail", _positive(times), path, status, dict(headers or {}), body))
@@ -70,7 +70,9 @@ class FaultPlan:
         """Hang the next ``times`` requests for longer than any client waits."""
         self._add(FaultRule("hang", _positive(times), path))
 
-    def add_latency(self, seconds: float, *, times: int | None = None, path: str | None = None) -> None:
+    def add_latency(
+        self, seconds: float, *, times: int | None = None, path: str | None = None
+    ) -> None:
         """Delay requests by ``seconds``: every request until cleared, or the next ``times``."""
         if seconds < 0:
             raise ValueError("latency cannot be negative")

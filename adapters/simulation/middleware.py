@@ -38,7 +38,11 @@ class SimulatorMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+        if (
+            scope["type"] != "http"
+            or path == CONTROL_PREFIX
+            or path.startswith(CONTROL_PREFIX + "/")
+        ):
             await self.app(scope, receive, send)
             return
 

@@ -66,12 +66,20 @@ def build_population(seed: int, *, users: int, classes: int) -> Population:
     place = gen.place()
     domain = place.lower().replace(" ", "") + ".example.edu"
     district = Org(
-        gen.uuid(), f"{place} Unified School District", "district", f"D{gen.digits(6)}", None,
+        gen.uuid(),
+        f"{place} Unified School District",
+        "district",
+        f"D{gen.digits(6)}",
+        None,
         gen.moment(within_days=30),
     )
     schools = tuple(
         Org(
-            gen.uuid(), _school_name(gen, i), "school", f"S{gen.digits(8)}", district.key,
+            gen.uuid(),
+            _school_name(gen, i),
+            "school",
+            f"S{gen.digits(8)}",
+            district.key,
             gen.moment(within_days=30),
         )
         for i in range(max(1, (classes + 2) // 3))

@@ -28,8 +28,8 @@ FAMILY_NAMES = (
     "Kim", "Osei",
 )  # fmt: skip
 PLACES = (
-    "Maple Grove", "Riverside", "Cedar Hills", "Lakeview", "Harbor Point", "Pine Ridge", "Sunnyvale",
-    "Oak Park", "Brookfield", "Fairmont", "Willow Creek", "Stonebridge",
+    "Maple Grove", "Riverside", "Cedar Hills", "Lakeview", "Harbor Point", "Pine Ridge",
+    "Sunnyvale", "Oak Park", "Brookfield", "Fairmont", "Willow Creek", "Stonebridge",
 )  # fmt: skip
 #: Demo data lives in a fixed window so it never depends on when it was generated.
 EPOCH = datetime(2024, 8, 1, tzinfo=UTC)

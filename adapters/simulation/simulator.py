@@ -1,7 +1,8 @@
 """The base every upstream simulator extends: an ASGI app over seedable, inspectable state.
 
-A subclass supplies ``build_state`` (deterministic for a :class:`SeedSpec`), ``routes`` (the real wire
-API, quirks included), ``summarize`` and, usually, ``error_response`` in the upstream's error format.
+A subclass supplies ``build_state`` (deterministic for a :class:`SeedSpec`), ``routes`` (the real
+wire API, quirks included), ``summarize`` and, usually, ``error_response`` in the upstream's error
+format.
 Everything else (request log, scripted faults, tokens, clock, ``/_sim/`` control API) lives here.
 Subclasses set any attribute ``build_state`` reads *before* calling ``super().__init__``.
 """
@@ -102,7 +103,9 @@ class Simulator(ABC, Generic[StateT]):
     ) -> None:
         self.faults.fail_next(status, times=times, headers=headers, body=body, path=path)
 
-    def add_latency(self, seconds: float, *, times: int | None = None, path: str | None = None) -> None:
+    def add_latency(
+        self, seconds: float, *, times: int | None = None, path: str | None = None
+    ) -> None:
         self.faults.add_latency(seconds, times=times, path=path)
 
     def timeout_next(self, times: int = 1, *, path: str | None = None) -> None:

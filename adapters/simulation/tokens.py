@@ -1,4 +1,4 @@
-"""Access tokens a simulator has issued, so it can tell "expired" from "never issued" like the real thing."""
+"""Access tokens a simulator issued, so it tells "expired" from "never issued" as upstreams do."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ class TokenStore:
 
     def expire_all(self) -> None:
         now = self._clock.now()
-        self._tokens = {k: replace(t, expires_at=min(t.expires_at, now)) for k, t in self._tokens.items()}
+        self._tokens = {
+            k: replace(t, expires_at=min(t.expires_at, now)) for k, t in self._tokens.items()
+        }
 
     def live(self) -> int:
         now = self._clock.now()

@@ -49,7 +49,9 @@ class HostRouter(httpx.AsyncBaseTransport):
         transport = self._routes.get(request.url.host.lower())
         if transport is None:
             # what an unknown name looks like on a real network
-            raise httpx.ConnectError(f"no simulator serves host {request.url.host!r}", request=request)
+            raise httpx.ConnectError(
+                f"no simulator serves host {request.url.host!r}", request=request
+            )
         return await transport.handle_async_request(request)
 
     async def aclose(self) -> None:

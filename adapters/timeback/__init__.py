@@ -1,1 +1,1 @@
-"""TimeBack: OneRoster 1.2 (and later QTI, PowerPath, Caliper) behind a Cognito client-credentials token."""
+"""TimeBack: OneRoster 1.2 (later QTI, PowerPath, Caliper) behind Cognito client credentials."""

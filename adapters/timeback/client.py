@@ -67,7 +67,9 @@ class TimebackProbe(UpstreamProbe):
         self._now = now
 
     def configured(self) -> ComponentStatus:
-        token_url = self._client.token_endpoint if isinstance(self._client, ClientCredentialsClient) else ""
+        token_url = (
+            self._client.token_endpoint if isinstance(self._client, ClientCredentialsClient) else ""
+        )
         missing = [
             what
             for what, present in (
@@ -85,7 +87,9 @@ class TimebackProbe(UpstreamProbe):
     async def check(self) -> UpstreamCheck:
         configured = self.configured()
         if not configured.ok:
-            return self._result(ok=False, started=None, detail=f"not configured: {configured.detail}")
+            return self._result(
+                ok=False, started=None, detail=f"not configured: {configured.detail}"
+            )
         started = time.perf_counter()
         try:
             response = raise_for_status(await self._client.get(ORGS_PATH, params={"limit": 1}))

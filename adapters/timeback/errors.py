@@ -105,7 +105,7 @@ def as_timeback_error(exc: BaseException) -> TimebackError:
     if isinstance(exc, OAuthError):
         # a 2xx token response carrying an OAuth error
         return TimebackAuthError(f"TimeBack refused the token request: {exc.error}", code=exc.error)
-    if isinstance(exc, ValueError | KeyError | TypeError):
+    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
         return TimebackUnavailable(f"unexpected response from TimeBack ({type(exc).__name__})")
     return TimebackUnavailable(f"TimeBack call failed ({type(exc).__name__})")
 

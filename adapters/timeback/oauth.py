@@ -58,14 +58,16 @@ class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authl
                 method, url, withhold_token=withhold_token, auth=auth, **kwargs
             )
             return response
+        # passing our token auth explicitly skips authlib's own expiry check: one check, one fetch
         used = await self._active_token()
-        response = await super().request(method, url, **kwargs)
+        response = await super().request(method, url, auth=self.token_auth, **kwargs)
         if response.status_code == 401:
             await self._active_token(refuse=used)
-            response = await super().request(method, url, **kwargs)
+            response = await super().request(method, url, auth=self.token_auth, **kwargs)
         return response
 
     async def ensure_active_token(self, token: Any = None) -> None:
+        # authlib's stream() still calls this
         await self._active_token()
 
     async def _active_token(self, *, refuse: str | None = None) -> str:

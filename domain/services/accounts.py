@@ -61,7 +61,7 @@ class AccountService:
             display_name=new.display_name.strip() or email,
             role=new.role,
             person_sourced_id=new.person_sourced_id,
-            password_hash=self._hasher.hash(new.password) if new.password else None,
+            password_hash=await self._hasher.hash(new.password) if new.password else None,
             sso_subject=new.sso_subject,
             created_at=self._clock.now(),
             is_demo=new.is_demo,
@@ -107,7 +107,7 @@ class AccountService:
             updated = replace(updated, active=changes.active)
         if changes.password is not None:
             check_password(changes.password, email=updated.email, common=self._common)
-            updated = replace(updated, password_hash=self._hasher.hash(changes.password))
+            updated = replace(updated, password_hash=await self._hasher.hash(changes.password))
         if updated.role is not Role.ADMIN and not updated.person_sourced_id:
             raise InvalidInput("A non-admin account must stay linked to a roster person.", field="person_sourced_id")
         async with self._uow() as uow:

@@ -67,10 +67,10 @@ class AuthService:
             await self._refuse_if_throttled(uow, keys, now)
             account = await uow.accounts.by_email(email.strip())
             if account is None or account.password_hash is None:
-                self._hasher.verify_dummy(password)
+                await self._hasher.verify_dummy(password)
                 ok = False
             else:
-                ok = self._hasher.verify(password, account.password_hash) and account.active
+                ok = await self._hasher.verify(password, account.password_hash) and account.active
             if not ok or account is None:
                 for key in keys:
                     await uow.login_throttle.record_failure(key, at=now)

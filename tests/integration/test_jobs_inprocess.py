@@ -145,6 +145,8 @@ async def test_reconciler_runs_at_start_and_then_every_period(
     runner.set_reconciler(reconcile)
     await runner.start()
     assert calls == []  # the ticker is a task: start() does not wait for it
+    await asyncio.sleep(0)
+    assert len(calls) == 1  # its first reconcile comes at once, not after a period
 
     await eventually(lambda: _at_least(calls, 4))
     await runner.stop()

@@ -290,13 +290,21 @@ async def test_failing_and_unknown_jobs_do_not_stop_the_worker(
 
 
 @on_postgres
-async def test_stop_is_idempotent_and_safe_before_start(runners: RunnerFactory) -> None:
+async def test_stop_is_idempotent_and_safe_before_start(
+    runners: RunnerFactory, engine: AsyncEngine
+) -> None:
     runner = runners({})
     await runner.stop()
     await runner.start()
     await runner.start()
     await runner.stop()
     await runner.stop()
+
+    await runner.enqueue("late", {})  # during shutdown: dropped, the pool is not reopened
+    assert await job_counts(engine) == {}
+    await runner.start()  # an explicit start opens it again
+    await runner.enqueue("late", {})
+    assert await job_counts(engine) == {"todo": 1}
 
 
 @on_postgres

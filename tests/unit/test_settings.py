@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from cryptography.fernet import Fernet
+
 from api.settings import Settings
 
 
@@ -35,6 +37,8 @@ def test_production_refuses_placeholders_and_says_what_is_missing(monkeypatch: p
     assert "BFF_TIMEBACK_CLIENT_SECRET" in message
     assert "BFF_TIMEBACK_BASE_URL" in message
     assert "BFF_DATABASE_URL" in message
+    assert "BFF_AUTH_SIGNING_KEYS" in message
+    assert "BFF_AUTH_ENCRYPTION_KEYS" in message
 
 
 def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,6 +54,10 @@ def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) 
         "BFF_ZOHO_PROJECTS_URL": "https://projectsapi.zoho.eu",
         "BFF_ZOHO_DESK_URL": "https://desk.zoho.eu",
         "BFF_ZOHO_CLIENT_SECRET": "zo-real",
+        "BFF_AUTH_SIGNING_KEYS": '{"2026-11": "a-long-random-production-signing-secret"}',
+        "BFF_AUTH_ACTIVE_KEY_ID": "2026-11",
+        "BFF_AUTH_ENCRYPTION_KEYS": '["' + Fernet.generate_key().decode() + '"]',
+        "BFF_OIDC_ENABLED": "false",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -1,8 +1,8 @@
 """The TimeBack simulator: a Cognito-style token endpoint and OneRoster rostering reads.
 
-Token endpoint: ``client_credentials`` only, credentials by HTTP Basic (timeback-oneroster) or in the
-form (timeback), ``{"error": ...}`` bodies. API routes want a live bearer token and answer everything
-else with imsx_StatusInfo bodies.
+Token endpoint: ``client_credentials`` only, credentials by HTTP Basic (timeback-oneroster) or in
+the form (timeback), ``{"error": ...}`` bodies. API routes want a live bearer token and answer
+everything else with imsx_StatusInfo bodies.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from adapters.timeback.simulator.wire import (
     parse_page,
 )
 
-TOKEN_PATH = "/oauth2/token"
+TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path, not a secret)
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -66,7 +66,11 @@ class TimebackSimulator(Simulator[RosterState]):
         basic = _basic_credentials(request.headers.get("authorization", ""))
         client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
         known = self.state.clients.get(client_id) if isinstance(client_id, str) else None
-        if known is None or not isinstance(secret, str) or not secrets.compare_digest(known, secret):
+        if (
+            known is None
+            or not isinstance(secret, str)
+            or not secrets.compare_digest(known, secret)
+        ):
             return oauth_error("invalid_client", 401)
         if grant_type != "client_credentials":
             return oauth_error("unsupported_grant_type", 400)
@@ -137,7 +141,9 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     if scheme.lower() != "basic":
         return None
     try:
-        client_id, sep, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        client_id, sep, secret = (
+            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError):
         return None
     # RFC 6749 §2.3.1: both halves are form-encoded before base64

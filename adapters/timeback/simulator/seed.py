@@ -32,7 +32,11 @@ def iso(moment: datetime) -> str:
 
 def ref(public_url: str, kind: str, sourced_id: str) -> JsonObject:
     path = "orgs" if kind == "org" else "users"
-    return {"href": f"{public_url}{ROSTERING}/{path}/{sourced_id}", "sourcedId": sourced_id, "type": kind}
+    return {
+        "href": f"{public_url}{ROSTERING}/{path}/{sourced_id}",
+        "sourcedId": sourced_id,
+        "type": kind,
+    }
 
 
 def org_entity(org: Org, population: Population, public_url: str) -> JsonObject:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from starlette.datastructures import URL, QueryParams
 from starlette.responses import JSONResponse
@@ -25,16 +26,6 @@ MINOR_CODES = {
     422: "invaliddata",
     429: "server_busy",
 }
-DESCRIPTIONS = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    422: "Validation error",
-    429: "Too many requests",
-    504: "Gateway timeout",
-}
 
 
 def imsx_body(status: int, description: str | None = None) -> JsonObject:
@@ -42,7 +33,7 @@ def imsx_body(status: int, description: str | None = None) -> JsonObject:
     return {
         "imsx_codeMajor": "failure",
         "imsx_severity": "error",
-        "imsx_description": description or DESCRIPTIONS.get(status, "Internal server error"),
+        "imsx_description": description or HTTPStatus(status).phrase,
         "imsx_CodeMinor": {
             "imsx_codeMinorField": [
                 {"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}

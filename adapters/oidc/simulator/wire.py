@@ -1,5 +1,5 @@
-"""Wire details of the OIDC provider simulator: parameter parsing, client authentication, and
-RFC 6749 error and redirect responses."""
+"""Wire details of the OIDC provider simulator: its discovery document, parameter parsing, client
+authentication, and RFC 6749 error and redirect responses."""
 
 from __future__ import annotations
 
@@ -11,6 +11,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+SCOPES = ("openid", "email", "profile")
+CLAIMS = (
+    "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "email", "email_verified", "name",
+)  # fmt: skip
+
+
+def discovery_document(issuer: str) -> dict[str, object]:
+    """OpenID Connect Discovery 1.0 §3, limited to what this simulator really supports."""
+    base = issuer.rstrip("/")
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "jwks_uri": f"{base}/jwks",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "code_challenge_methods_supported": ["S256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": list(SCOPES),
+        "claims_supported": list(CLAIMS),
+    }
 
 
 async def request_params(request: Request) -> list[tuple[str, str]]:

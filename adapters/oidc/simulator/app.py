@@ -1,25 +1,23 @@
 """An OpenID Connect provider, small but strict, for tests and sandbox mode.
 
-It serves discovery, JWKS, an authorize endpoint without a login page, a token endpoint (authorization
-code + PKCE S256 only) and userinfo. Who logs in is chosen by ``login_hint`` (email or subject) or
-scripted with :meth:`OidcProviderSimulator.next_login`. Errors follow RFC 6749: authorize errors go
-back to a valid redirect URI as ``?error=``; otherwise, and at the token endpoint, they are JSON.
+It serves discovery, JWKS, an authorize endpoint without a login page, a token endpoint
+(authorization code + PKCE S256 only) and userinfo. Who logs in is chosen by ``login_hint`` (email
+or subject) or scripted with :meth:`OidcProviderSimulator.next_login`. Errors follow RFC 6749:
+authorize errors go back to a valid redirect URI as ``?error=``; otherwise they are JSON.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import secrets
 from typing import ClassVar
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from adapters.oidc.sim_state import (
+from adapters.oidc.simulator.state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_REDIRECT_PREFIXES,
@@ -36,12 +34,16 @@ from adapters.oidc.sim_state import (
     seeded_users,
     verifier_matches,
 )
+from adapters.oidc.simulator.wire import (
+    NO_STORE,
+    client_credentials,
+    discovery_document,
+    oauth_error,
+    redirect,
+    request_params,
+)
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
-
-SCOPES = ("openid", "email", "profile")
-CLAIMS = ("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "email", "email_verified", "name")
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class OidcProviderSimulator(Simulator[OidcState]):
@@ -59,8 +61,10 @@ class OidcProviderSimulator(Simulator[OidcState]):
         id_token_ttl: int = 300,
         token_ttl: int | None = None,
         hang_seconds: float = 300.0,
+        public_url: str | None = None,
     ) -> None:
-        self.issuer = issuer
+        # the kit's builders pass public_url; for an identity provider that URL is the issuer
+        self.issuer = public_url or issuer
         self.code_ttl = code_ttl
         self.id_token_ttl = id_token_ttl
         # one key per simulator, made before build_state reads it: RSA generation cannot be seeded,
@@ -70,7 +74,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
             seed=seed,
             users=users,
             classes=classes,
-            public_url=issuer,
+            public_url=self.issuer,
             token_ttl=token_ttl,
             hang_seconds=hang_seconds,
         )
@@ -79,7 +83,10 @@ class OidcProviderSimulator(Simulator[OidcState]):
 
     def build_state(self, spec: SeedSpec) -> OidcState:
         client = SimClient(
-            DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, DEFAULT_REDIRECT_PREFIXES
+            DEFAULT_CLIENT_ID,
+            DEFAULT_CLIENT_SECRET,
+            DEFAULT_REDIRECT_URIS,
+            DEFAULT_REDIRECT_PREFIXES,
         )
         users = seeded_users(spec.seed, users=spec.users, classes=spec.classes)
         return OidcState(clients={client.client_id: client}, users=users, keys=[self._first_key])
@@ -174,30 +181,8 @@ class OidcProviderSimulator(Simulator[OidcState]):
         # an issuer with a path (Keycloak's /realms/x) serves everything below that path
         return [Mount(prefix, routes=routes)] if prefix else routes
 
-    def _url(self, path: str) -> str:
-        return self.issuer.rstrip("/") + path
-
     async def _discovery(self, _: Request) -> Response:
-        return JSONResponse(
-            {
-                "issuer": self.issuer,
-                "authorization_endpoint": self._url("/authorize"),
-                "token_endpoint": self._url("/token"),
-                "jwks_uri": self._url("/jwks"),
-                "userinfo_endpoint": self._url("/userinfo"),
-                "response_types_supported": ["code"],
-                "grant_types_supported": ["authorization_code"],
-                "subject_types_supported": ["public"],
-                "code_challenge_methods_supported": ["S256"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "token_endpoint_auth_methods_supported": [
-                    "client_secret_basic",
-                    "client_secret_post",
-                ],
-                "scopes_supported": list(SCOPES),
-                "claims_supported": list(CLAIMS),
-            }
-        )
+        return JSONResponse(discovery_document(self.issuer))
 
     async def _jwks(self, _: Request) -> Response:
         return JSONResponse({"keys": [k.as_dict(private=False) for k in self.state.keys]})
