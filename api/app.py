@@ -13,12 +13,13 @@ from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
-from api.routers import accounts, audit, auth, me, system
+from api.routers import accounts, audit, auth, me, people, system
 from api.settings import Settings
 
 TAGS = [
     {"name": "auth", "description": "Log in (password or single sign-on), refresh and log out."},
     {"name": "me", "description": "The caller's own account and personal API tokens."},
+    {"name": "people", "description": "Roster people, as far as the caller may see them."},
     {"name": "accounts", "description": "BFF accounts and their link to roster people (admins)."},
     {"name": "audit", "description": "The append-only trail of every write (admins)."},
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
@@ -61,6 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
     mount_docs(app)
-    for router in (auth.router, me.router, accounts.router, audit.router, system.router):
+    for router in (auth.router, me.router, people.router, accounts.router, audit.router, system.router):
         app.include_router(router)
     return app

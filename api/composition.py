@@ -34,6 +34,7 @@ from adapters.security.tokens import JwtAccessTokenCodec
 from adapters.simulation.population import build_population
 from adapters.simulation.sandbox import SANDBOX_SYSTEMS, SandboxSimulators, serve_standalone
 from adapters.timeback.client import TimebackProbe, make_timeback_client
+from adapters.timeback.directory import TimebackRosterDirectory
 from adapters.timeback.relations import TimebackRosterRelations
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from api.settings import Settings, is_simulated
@@ -47,6 +48,7 @@ from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.passwords import CommonPasswords
+from domain.services.people import PeopleService
 from domain.services.scheduling import PERIODIC_JOB, Scheduler, TaskSpec
 from domain.services.sso import SsoService
 from domain.services.system import SystemService
@@ -112,6 +114,9 @@ class Container:
             common_passwords=self.common_passwords,
             clock=self.clock,
         )
+
+    def people(self) -> PeopleService:
+        return PeopleService(directory=TimebackRosterDirectory(self.http["timeback"]), policy=self.policy())
 
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())

@@ -13,6 +13,7 @@ from domain.models.identity import Actor
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
+from domain.services.people import PeopleService
 from domain.services.sso import SsoService
 from domain.services.system import SystemService
 
@@ -72,6 +73,10 @@ def get_audit_service(container: ContainerDep) -> AuditService:
     return container.audit()
 
 
+def get_people_service(container: ContainerDep) -> PeopleService:
+    return container.people()
+
+
 def get_sso_service(container: ContainerDep) -> SsoService:
     return container.sso()
 
@@ -80,3 +85,4 @@ SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]
+PeopleServiceDep = Annotated[PeopleService, Depends(get_people_service)]

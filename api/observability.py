@@ -62,7 +62,10 @@ class RequestIdMiddleware:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        # Per the ASGI lifespan spec the server hands each request a *copy* of the lifespan state;
+        # copying again here keeps per-request values (request id, actor) from leaking between
+        # requests under servers or test harnesses that pass the same dict.
+        scope["state"] = {**scope.get("state", {}), "request_id": request_id}
         started = time.perf_counter()
         status = 500
 

@@ -5,7 +5,10 @@ in Zoho: each simulator maps the same :class:`Population` into its own wire form
 
 Sizing: ``users`` students; ``classes`` teachers (one per class, at least one); a school for every
 three classes; one administrator per school plus one for the district; guardians for about two
-students in three, some with siblings.
+students in three, some with siblings. The first school always has a student with a guardian
+(the demo accounts need one): if the draw gave it none, its first student gets a guardian, added
+last so nobody else changes. The school year, courses, classes and enrollments follow the rules in
+:mod:`adapters.simulation.schedule`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from adapters.simulation.schedule import (
+    Course,
+    Enrollment,
+    SchoolClass,
+    Session,
+    build_schedule,
+)
 from adapters.simulation.seed import SeedGenerator
 
 Role = Literal["student", "teacher", "guardian", "administrator"]
@@ -52,6 +62,11 @@ class Population:
     schools: tuple[Org, ...]
     people: tuple[Person, ...]
     domain: str
+    #: the school year first, then its terms
+    sessions: tuple[Session, ...] = ()
+    courses: tuple[Course, ...] = ()
+    classes: tuple[SchoolClass, ...] = ()
+    enrollments: tuple[Enrollment, ...] = ()
 
     def with_role(self, role: Role) -> list[Person]:
         return [p for p in self.people if p.role == role]
@@ -59,6 +74,18 @@ class Population:
     @property
     def orgs(self) -> tuple[Org, ...]:
         return (self.district, *self.schools)
+
+    @property
+    def terms(self) -> tuple[Session, ...]:
+        return tuple(s for s in self.sessions if s.kind == "term")
+
+    def enrolled(self, *, person: str | None = None, klass: str | None = None) -> list[Enrollment]:
+        """Enrollments of one person, or in one class, or both."""
+        return [
+            e
+            for e in self.enrollments
+            if (person is None or e.person == person) and (klass is None or e.klass == klass)
+        ]
 
 
 def build_population(seed: int, *, users: int, classes: int) -> Population:
@@ -108,9 +135,34 @@ def build_population(seed: int, *, users: int, classes: int) -> Population:
                 else None
             )
         if guardian is not None:
-            student.agents.append(guardian.key)
-            guardian.agents.append(student.key)
-    return Population(district, schools, tuple(people.all), domain)
+            _link(guardian, student)
+    _ensure_a_guarded_student(people, schools[0].key, gen.stream("guardian"))
+    schedule = build_schedule(
+        gen.stream("schedule"), district, schools, people.all, bands=GRADE_BANDS
+    )
+    return Population(
+        district,
+        schools,
+        tuple(people.all),
+        domain,
+        sessions=schedule.sessions,
+        courses=schedule.courses,
+        classes=schedule.classes,
+        enrollments=schedule.enrollments,
+    )
+
+
+def _link(guardian: Person, student: Person) -> None:
+    student.agents.append(guardian.key)
+    guardian.agents.append(student.key)
+
+
+def _ensure_a_guarded_student(people: _People, school: str, gen: SeedGenerator) -> None:
+    students = [p for p in people.all if p.role == "student" and p.org == school]
+    if not students or any(s.agents for s in students):
+        return
+    first = students[0]
+    _link(people.add("guardian", school, family_name=first.family_name, gen=gen), first)
 
 
 def _school_name(gen: SeedGenerator, index: int) -> str:
@@ -136,8 +188,9 @@ class _People:
         *,
         grades: tuple[str, ...] = (),
         family_name: str | None = None,
+        gen: SeedGenerator | None = None,
     ) -> Person:
-        gen = self._gen
+        gen = gen or self._gen
         given, family = gen.given_name(), family_name or gen.family_name()
         username = base = f"{given}.{family}".lower()
         n = 1

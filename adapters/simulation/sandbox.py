@@ -2,8 +2,8 @@
 
 In sandbox mode every upstream URL under ``.sim`` reaches these simulators in-process through
 :meth:`SandboxSimulators.transport`; all three are seeded from one spec, so the people are the same
-everywhere. :func:`serve_standalone` runs one of them on a real socket for benchmarks and harnesses, which
-script it through its ``/_sim/`` control API.
+everywhere. :func:`serve_standalone` runs one of them on a real socket for benchmarks and
+harnesses, which script it through its ``/_sim/`` control API.
 """
 
 from __future__ import annotations

@@ -67,6 +67,10 @@ class SeedGenerator:
     def choice(self, options: Sequence[T]) -> T:
         return self._rng.choice(options)
 
+    def sample(self, options: Sequence[T], k: int) -> list[T]:
+        """``k`` distinct picks, in the order drawn."""
+        return self._rng.sample(list(options), k)
+
     def given_name(self) -> str:
         return self._rng.choice(GIVEN_NAMES)
 

@@ -10,6 +10,7 @@ from api.access import Access, access
 from api.deps import ActorDep, AuthServiceDep, SsoServiceDep
 from api.errors import problem_responses
 from api.schemas.identity import LogoutIn, RefreshIn, TokenOut
+from domain.errors import Unauthenticated
 from domain.models.identity import IssuedTokens
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -94,10 +95,14 @@ async def sso_login(sso: SsoServiceDep) -> RedirectResponse:
 async def sso_callback(
     request: Request,
     sso: SsoServiceDep,
-    code: Annotated[str, Query(min_length=1, max_length=2048)],
     state: Annotated[str, Query(min_length=1, max_length=512)],
+    code: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    error: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """Where the provider sends the browser back: BFF tokens for the matching account."""
+    if error is not None or code is None:
+        # RFC 6749 §4.1.2.1: the provider said no (or sent nothing); only its error code is echoed.
+        raise Unauthenticated(f"The identity provider did not sign you in ({error or 'no code'}).")
     tokens = await sso.finish(code=code, state=state, sealed=request.cookies.get(SSO_COOKIE))
     response = Response(_out(tokens).model_dump_json(), media_type="application/json")
     response.delete_cookie(SSO_COOKIE, path="/v1/auth/sso")

@@ -77,6 +77,17 @@ async def test_bad_credentials_are_invalid_client(sim: AppsemblerSimulator) -> N
     assert (reply.status_code, reply.json()) == (401, {"error": "invalid_client"})
 
 
+async def test_credentials_in_a_basic_header_work_too(sim: AppsemblerSimulator) -> None:
+    async with raw(sim) as http:
+        reply = await http.post(
+            "/oauth2/access_token",
+            data={"grant_type": "client_credentials", "token_type": "bearer"},
+            auth=("sandbox-client", "sandbox-secret"),
+        )
+    assert reply.status_code == 200
+    assert reply.json()["expires_in"] == 36000
+
+
 async def test_the_accounts_batch_is_an_unpaginated_array_including_the_service_user(
     client: httpx.AsyncClient,
 ) -> None:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.appsembler.simulator.seed import build_lms
 from adapters.appsembler.simulator.state import Account, LmsState
+from adapters.simulation.credentials import basic_credentials
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
 
@@ -62,7 +63,8 @@ class AppsemblerSimulator(Simulator[LmsState]):
         # oauthlib checks the grant type before it authenticates the client
         if form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        client_id, secret = form.get("client_id"), form.get("client_secret")
+        basic = basic_credentials(request.headers.get("authorization", ""))
+        client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
         app = self.state.apps.get(client_id) if isinstance(client_id, str) else None
         if (
             app is None

@@ -8,17 +8,16 @@ everything else with imsx_StatusInfo bodies.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import secrets
 import uuid
 from collections import Counter
-from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.simulation.credentials import basic_credentials
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
 from adapters.timeback.simulator.seed import ROSTERING, build_roster
@@ -63,7 +62,7 @@ class TimebackSimulator(Simulator[RosterState]):
         grant_type = form.get("grant_type")
         if not isinstance(grant_type, str) or not grant_type:
             return oauth_error("invalid_request", 400)
-        basic = _basic_credentials(request.headers.get("authorization", ""))
+        basic = basic_credentials(request.headers.get("authorization", ""))
         client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
         known = self.state.clients.get(client_id) if isinstance(client_id, str) else None
         if (
@@ -134,20 +133,6 @@ class TimebackSimulator(Simulator[RosterState]):
             Route(f"{ROSTERING}/{name}", list_entities, methods=["GET"]),
             Route(f"{ROSTERING}/{name}/{{sourced_id}}", get_entity, methods=["GET"]),
         ]
-
-
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        client_id, sep, secret = (
-            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
-        )
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    # RFC 6749 §2.3.1: both halves are form-encoded before base64
-    return (unquote_plus(client_id), unquote_plus(secret)) if sep else None
 
 
 def _b64(text: str) -> str:

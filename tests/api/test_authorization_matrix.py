@@ -1,0 +1,213 @@
+"""The authorization matrix, generated from the app's route table.
+
+Every route x every caller (each role, and anonymous) x (own data, someone else's data). A route
+that declares no ``x-access`` rule fails, so no future route can forget one; a route whose behaviour
+differs from its rule fails too. A *leak* is a 2xx where the rule says no.
+
+The expectations below are this test's own reading of the rules, not the policy code's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from starlette.routing import Mount, Route
+
+from api.access import Access
+from api.app import create_app
+from adapters.simulation.population import build_population
+from api.settings import Settings
+from tests.conftest import login
+
+ROLES = ("admin", "staff", "teacher", "student", "guardian")
+CALLERS = (*ROLES, "anonymous")
+#: Whose data a request is about; routes without an owner in the path are asked once ("own").
+#: "related" is someone the role may see through the roster: a teacher's student, a guardian's
+#: child, a colleague at the same school for staff.
+OWN, RELATED, OTHER = "own", "related", "other"
+#: Someone else's data, per role: an account of this other role.
+OTHER_ROLE = {"admin": "student", "staff": "teacher", "teacher": "student", "student": "teacher", "guardian": "staff"}
+
+
+@dataclass
+class World:
+    app: FastAPI
+    http: httpx.AsyncClient
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    account_ids: dict[str, str] = field(default_factory=dict)
+    #: roster person ids per (caller, ownership), for routes about a person
+    people: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    async def api_token_of(self, role: str) -> str:
+        """A fresh API token of this role's account, to be revoked by the request under test."""
+        response = await self.http.post(
+            "/v1/me/api-tokens", json={"name": f"matrix {uuid.uuid4().hex[:6]}"}, headers=self.headers[role]
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+
+@pytest.fixture
+async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World]:
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
+            w = World(app=app, http=http)
+            for role in ROLES:
+                w.headers[role] = await login(http, demo[role].email)
+                w.account_ids[role] = (await http.get("/v1/me", headers=w.headers[role])).json()["id"]
+            w.headers["anonymous"] = {}
+            w.people = roster_people(settings, demo)
+            yield w
+
+
+def roster_people(settings: Settings, demo: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """Own, related and unrelated people for each caller, from the simulators' demo population."""
+    sandbox = settings.sandbox
+    population = build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
+    person = {role: demo[role].person_sourced_id for role in ROLES if role != "admin"}
+    home = next(p.org for p in population.people if p.key == person["staff"])
+    stranger = next(
+        p.key
+        for p in population.with_role("student")
+        if p.org != home and person["guardian"] not in p.agents
+    )
+    ids = {(role, OWN): pid for role, pid in person.items()}
+    ids[("admin", OWN)] = person["student"]
+    ids |= {
+        ("admin", RELATED): person["teacher"],
+        ("staff", RELATED): person["teacher"],
+        ("teacher", RELATED): person["student"],
+        ("guardian", RELATED): person["student"],
+        ("student", RELATED): person["student"],
+    }
+    for caller in CALLERS:
+        ids[(caller, OTHER)] = stranger
+        ids.setdefault((caller, OWN), person["student"])
+        ids.setdefault((caller, RELATED), person["student"])
+    return ids
+
+
+def expected(rule: Access, caller: str, ownership: str) -> bool:
+    """May ``caller`` do this to their own / someone else's data under ``rule``?"""
+    if rule is Access.PUBLIC:
+        return True
+    if caller == "anonymous":
+        return False
+    match rule:
+        case Access.AUTHENTICATED:
+            return True
+        case Access.ADMIN:
+            return caller == "admin"
+        case Access.OPERATIONS:
+            return caller in {"admin", "staff"}
+        case Access.OWN_ACCOUNT | Access.OWN_API_TOKEN:
+            return ownership == OWN or caller == "admin"
+        case Access.PERSON:
+            return ownership in {OWN, RELATED} or caller == "admin"
+    raise AssertionError(f"no expectation for {rule}")
+
+
+RequestArgs = dict[str, Any]
+Body = Callable[[], RequestArgs]
+
+#: A valid request body per operation, so that an allowed call really succeeds.
+BODIES: dict[str, Body] = {
+    "login": lambda: {"data": {"username": "nobody@example.org", "password": "wrong-password-here"}},
+    "refresh_token": lambda: {"json": {"refresh_token": "not-a-real-token"}},
+    "logout": lambda: {"json": {}},
+    "create_api_token": lambda: {"json": {"name": "matrix token", "scope": "read"}},
+    "create_account": lambda: {
+        "json": {
+            "email": f"matrix-{uuid.uuid4().hex[:8]}@example.org",
+            "role": "admin",
+            "password": "violet tram sings at noon",
+        }
+    },
+    "update_account": lambda: {"json": {"display_name": "Matrix Renamed"}},
+}
+
+
+async def path_params(world: World, route: RouteContext, caller: str, ownership: str) -> dict[str, str]:
+    owner = caller if (ownership == OWN and caller != "anonymous") else OTHER_ROLE.get(caller, "student")
+    params: dict[str, str] = {}
+    for name in route.original_route.param_convertors:
+        if name == "account_id":
+            params[name] = world.account_ids[owner]
+        elif name == "token_id":
+            params[name] = await world.api_token_of(owner)
+        elif name == "person_id":
+            params[name] = world.people[(caller, ownership)]
+        else:
+            raise AssertionError(f"{route.path}: the matrix does not know how to fill {{{name}}}")
+    return params
+
+
+def rule_of(route: RouteContext) -> Access | None:
+    declared = (route.openapi_extra or {}).get("x-access")
+    return Access(declared) if declared else None
+
+
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """Every API route as the app serves it (included routers flattened, prefixes applied)."""
+    return [r for r in iter_route_contexts(app.routes) if isinstance(r.original_route, APIRoute)]
+
+
+async def test_every_route_declares_an_access_rule(world: World) -> None:
+    undeclared = [f"{sorted(r.methods)} {r.path}" for r in api_routes(world.app) if rule_of(r) is None]
+    assert undeclared == [], f"routes without an x-access rule: {undeclared}"
+    others = [r.original_route for r in iter_route_contexts(world.app.routes)]
+    plain = [r.path for r in others if isinstance(r, Route) and not isinstance(r, APIRoute)]
+    assert plain == ["/openapi.json"]
+    assert all(isinstance(r, APIRoute | Route | Mount) for r in others)
+
+
+async def test_authorization_matrix(world: World) -> None:
+    cells = leaks = 0
+    failures: list[str] = []
+    for route in api_routes(world.app):
+        rule = rule_of(route)
+        assert rule is not None
+        params_in_path = set(route.original_route.param_convertors)
+        ownerships = (OWN, RELATED, OTHER) if "person_id" in params_in_path else (OWN, OTHER) if params_in_path else (OWN,)
+        for method, caller, ownership in itertools.product(sorted(route.methods - {"HEAD"}), CALLERS, ownerships):
+            params = await path_params(world, route, caller, ownership)
+            url = route.path.format(**params)
+            body = BODIES.get(route.operation_id or "", dict)()
+            if method in {"POST", "PUT", "PATCH"} and not body and route.original_route.body_field is not None:
+                failures.append(f"{method} {route.path}: add a sample body to BODIES")
+                continue
+            response = await world.http.request(method, url, headers=world.headers[caller], **body)
+            cells += 1
+            allowed = expected(rule, caller, ownership)
+            status = response.status_code
+            label = f"{method} {route.path} as {caller} on {ownership} data -> {status}"
+            if allowed and status in {401, 403} and rule is not Access.PUBLIC:
+                failures.append(f"over-denied: {label}")
+            elif allowed and rule is not Access.PUBLIC and status >= 400:
+                failures.append(f"allowed but failed: {label}: {response.text[:200]}")
+            elif not allowed and status < 400:
+                leaks += 1
+                failures.append(f"LEAK: {label}")
+            elif not allowed and status not in ({401} if caller == "anonymous" else {403, 404}):
+                failures.append(f"denied with an unexpected status: {label}")
+            elif allowed and rule is Access.PUBLIC and status >= 500:
+                failures.append(f"public route failed: {label}")
+    print(f"\nauthorization matrix: {cells} cells, {leaks} leaks, {len(failures)} failures")
+    assert failures == [], "\n".join(failures)
+    assert cells >= len(api_routes(world.app)) * len(CALLERS)
+
+
+async def test_openapi_and_docs_assets_are_public(world: World) -> None:
+    assert (await world.http.get("/openapi.json")).status_code == 200
+    assert (await world.http.get("/static/docs/swagger-ui.css")).status_code == 200
