@@ -46,8 +46,8 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     url = _url()
     ensure_sqlite_dir(url)
-    connectable = config.attributes.get("connection") or create_engine(url, poolclass=pool.NullPool)
-    with connectable.connect() if hasattr(connectable, "connect") else connectable as connection:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -57,6 +57,7 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+    engine.dispose()
 
 
 if context.is_offline_mode():

@@ -16,8 +16,10 @@ class Access(StrEnum):
     AUTHENTICATED = "authenticated"  # any logged-in person, about themselves only
     ADMIN = "admin"
     OPERATIONS = "operations"  # staff and admins
-    OWN_ACCOUNT = "own-account"  # the account in the path is the caller's, or the caller is an admin
-    OWN_API_TOKEN = "own-api-token"  # the token in the path is the caller's
+    OWN_ACCOUNT = (
+        "own-account"  # the account in the path is the caller's, or the caller is an admin
+    )
+    OWN_API_TOKEN = "own-api-token"  # noqa: S105 - the token in the path is the caller's
     PERSON = "person"  # the roster person in the path is visible to the caller under the policy
 
 

@@ -62,6 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
     mount_docs(app)
-    for router in (auth.router, me.router, people.router, accounts.router, audit.router, system.router):
+    for router in (
+        auth.router,
+        me.router,
+        people.router,
+        accounts.router,
+        audit.router,
+        system.router,
+    ):
         app.include_router(router)
     return app

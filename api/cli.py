@@ -21,7 +21,9 @@ console = Console(stderr=True)
 def _settings() -> Settings:
     try:
         return Settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError; its text says what is wrong
+    except (
+        ValueError
+    ) as exc:  # pydantic's ValidationError is a ValueError; its text says what is wrong
         console.print(f"[red]Invalid settings:[/red] {exc}")
         raise typer.Exit(2) from exc
 
@@ -38,7 +40,9 @@ def serve(
     bind_port = port or settings.port
     shown = "127.0.0.1" if bind_host in {"0.0.0.0", "::"} else bind_host  # noqa: S104
     base = f"http://{shown}:{bind_port}"
-    console.print(f"[bold]Learning BFF[/bold] ({settings.mode} mode, database {_db_label(settings)})")
+    console.print(
+        f"[bold]Learning BFF[/bold] ({settings.mode} mode, database {_db_label(settings)})"
+    )
     console.print(f"  Swagger UI  {base}/docs")
     console.print(f"  ReDoc       {base}/redoc")
     console.print(f"  Readiness   {base}/ready")
@@ -79,10 +83,16 @@ def simulate(
 ) -> None:
     """Run one upstream simulator standalone on a real socket."""
     if system not in composition.SIMULATED_SYSTEMS:
-        console.print(f"[red]Unknown system {system!r}[/red]; choose from {', '.join(composition.SIMULATED_SYSTEMS)}")
+        console.print(
+            f"[red]Unknown system {system!r}[/red]; choose from {', '.join(composition.SIMULATED_SYSTEMS)}"
+        )
         raise typer.Exit(2)
-    console.print(f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at /_sim/")
-    composition.serve_simulator(system, host=host, port=port, seed=seed, users=users, classes=classes)
+    console.print(
+        f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at /_sim/"
+    )
+    composition.serve_simulator(
+        system, host=host, port=port, seed=seed, users=users, classes=classes
+    )
 
 
 users = typer.Typer(no_args_is_help=True, help="BFF accounts.")
@@ -99,12 +109,19 @@ def users_create(
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     password: Annotated[
         str | None,
-        typer.Option(help="Password; asked for when omitted.", prompt=True, hide_input=True, confirmation_prompt=True),
+        typer.Option(
+            help="Password; asked for when omitted.",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+        ),
     ] = None,
 ) -> None:
     """Create an account (the operator's way in before any admin exists)."""
     settings = _settings()
-    new = NewAccount(email=email, display_name=name, role=role, person_sourced_id=person, password=password)
+    new = NewAccount(
+        email=email, display_name=name, role=role, person_sourced_id=person, password=password
+    )
     try:
         account = asyncio.run(composition.create_account(settings, new))
     except DomainError as exc:

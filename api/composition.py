@@ -116,7 +116,9 @@ class Container:
         )
 
     def people(self) -> PeopleService:
-        return PeopleService(directory=TimebackRosterDirectory(self.http["timeback"]), policy=self.policy())
+        return PeopleService(
+            directory=TimebackRosterDirectory(self.http["timeback"]), policy=self.policy()
+        )
 
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())
@@ -149,7 +151,9 @@ class Container:
         )
 
 
-def _transport(settings: Settings, url: str, sims: SandboxSimulators | None) -> httpx.AsyncBaseTransport | None:
+def _transport(
+    settings: Settings, url: str, sims: SandboxSimulators | None
+) -> httpx.AsyncBaseTransport | None:
     if sims is not None and is_simulated(url):
         return sims.transport()
     return None
@@ -180,9 +184,15 @@ def _upstream_clients(
         transport=_transport(settings, zo.accounts_url, sims),
     )
     probes: list[UpstreamProbe] = [
-        TimebackProbe(timeback, client_id=tb.client_id, secret_set=bool(tb.client_secret.get_secret_value())),
-        AppsemblerProbe(appsembler, client_id=ap.client_id, secret_set=bool(ap.client_secret.get_secret_value())),
-        ZohoProbe(zoho, client_id=zo.client_id, secret_set=bool(zo.client_secret.get_secret_value())),
+        TimebackProbe(
+            timeback, client_id=tb.client_id, secret_set=bool(tb.client_secret.get_secret_value())
+        ),
+        AppsemblerProbe(
+            appsembler, client_id=ap.client_id, secret_set=bool(ap.client_secret.get_secret_value())
+        ),
+        ZohoProbe(
+            zoho, client_id=zo.client_id, secret_set=bool(zo.client_secret.get_secret_value())
+        ),
     ]
     return {"timeback": timeback, "appsembler": appsembler, "zoho": zoho}, probes
 
@@ -220,7 +230,9 @@ async def running(
     )
     sims = (
         SandboxSimulators.seeded(
-            seed=settings.sandbox.seed, users=settings.sandbox.users, classes=settings.sandbox.classes
+            seed=settings.sandbox.seed,
+            users=settings.sandbox.users,
+            classes=settings.sandbox.classes,
         )
         if settings.mode == "sandbox"
         else None
@@ -259,7 +271,9 @@ async def running(
         probes=probes,
         jobs=_job_runner(settings, handlers),
         simulators=sims,
-        hasher=Argon2PasswordHasher(time_cost=auth.password_time_cost, memory_kib=auth.password_memory_kib),
+        hasher=Argon2PasswordHasher(
+            time_cost=auth.password_time_cost, memory_kib=auth.password_memory_kib
+        ),
         codec=JwtAccessTokenCodec(
             keys={kid: key.get_secret_value() for kid, key in auth.signing_keys.items()},
             active_key_id=auth.active_key_id,
@@ -300,7 +314,9 @@ async def running(
 SIMULATED_SYSTEMS = SANDBOX_SYSTEMS
 
 
-def serve_simulator(system: str, *, host: str, port: int, seed: int, users: int, classes: int) -> None:
+def serve_simulator(
+    system: str, *, host: str, port: int, seed: int, users: int, classes: int
+) -> None:
     serve_standalone(system, host=host, port=port, seed=seed, users=users, classes=classes)
 
 

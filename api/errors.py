@@ -42,7 +42,9 @@ DOMAIN_STATUS: Mapping[type[d.DomainError], int] = {
 
 
 class FieldError(BaseModel):
-    loc: list[str | int] = Field(description="Where the bad value is: body, query, path or header, then names.")
+    loc: list[str | int] = Field(
+        description="Where the bad value is: body, query, path or header, then names."
+    )
     msg: str
     type: str
 
@@ -83,7 +85,9 @@ def problem_response(
     if body["request_id"]:
         # The 500 handler runs outside the request-id middleware, so the header is set here too.
         out_headers.setdefault("X-Request-ID", body["request_id"])
-    return JSONResponse(body, status_code=status, headers=out_headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=status, headers=out_headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def status_for(exc: d.DomainError) -> int:
@@ -99,7 +103,8 @@ def _slug(exc: Exception) -> str:
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, d.DomainError)
+    if not isinstance(exc, d.DomainError):  # registered for DomainError only
+        return await _unexpected_error(request, exc)
     headers: dict[str, str] = {}
     if isinstance(exc, d.Throttled):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
@@ -116,9 +121,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(request, exc.status_code, detail, headers=exc.headers)
+    if not isinstance(exc, StarletteHTTPException):
+        return await _unexpected_error(request, exc)
+    return problem_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 def _jsonable_loc(loc: Sequence[Any]) -> list[str | int]:
@@ -126,22 +131,40 @@ def _jsonable_loc(loc: Sequence[Any]) -> list[str | int]:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):
+        return await _unexpected_error(request, exc)
     errors = [
-        {"loc": _jsonable_loc(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        {
+            "loc": _jsonable_loc(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
         for e in exc.errors()
     ]
     if any(e["type"] == "json_invalid" for e in errors):
-        return problem_response(request, 400, "The request body is not valid JSON.", slug="malformed-request", errors=errors)
+        return problem_response(
+            request,
+            400,
+            "The request body is not valid JSON.",
+            slug="malformed-request",
+            errors=errors,
+        )
     return problem_response(
-        request, 422, f"The request has {len(errors)} invalid field(s).", slug="validation-error", errors=errors
+        request,
+        422,
+        f"The request has {len(errors)} invalid field(s).",
+        slug="validation-error",
+        errors=errors,
     )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
     return problem_response(
-        request, 500, "An unexpected error occurred; quote the request id when reporting it.", slug="internal-error"
+        request,
+        500,
+        "An unexpected error occurred; quote the request id when reporting it.",
+        slug="internal-error",
     )
 
 
@@ -154,7 +177,11 @@ def add_exception_handlers(app: FastAPI) -> None:
 
 #: OpenAPI ``responses=`` entries shared by every route.
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Malformed request", "content": {PROBLEM_MEDIA_TYPE: {}}},
+    400: {
+        "model": Problem,
+        "description": "Malformed request",
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+    },
     422: {"model": Problem, "description": "Validation error", "content": {PROBLEM_MEDIA_TYPE: {}}},
     500: {"model": Problem, "description": "Unexpected error", "content": {PROBLEM_MEDIA_TYPE: {}}},
 }
@@ -163,6 +190,10 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route that can answer with these statuses, documented as problems."""
     return {
-        s: {"model": Problem, "description": HTTPStatus(s).phrase, "content": {PROBLEM_MEDIA_TYPE: {}}}
+        s: {
+            "model": Problem,
+            "description": HTTPStatus(s).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
         for s in statuses
     }

@@ -22,8 +22,15 @@ SIMULATED_HOST_SUFFIX = ".sim"
 
 #: Secrets that ship in ``.env.example`` and the defaults; production refuses every one of them.
 PLACEHOLDER_SECRETS = frozenset(
-    {"", "sandbox", "sandbox-secret", "changeme", "change-me", "sandbox-signing-key-not-for-production-use",
-     "c2FuZGJveC1vbmx5LWZlcm5ldC1rZXktMzJieXRlcyE="}
+    {
+        "",
+        "sandbox",
+        "sandbox-secret",
+        "changeme",
+        "change-me",
+        "sandbox-signing-key-not-for-production-use",
+        "c2FuZGJveC1vbmx5LWZlcm5ldC1rZXktMzJieXRlcyE=",
+    }
 )
 
 
@@ -37,7 +44,7 @@ class TimebackSettings(BaseModel):
     """TimeBack (OneRoster, QTI, PowerPath, Caliper) behind a Cognito-style token endpoint."""
 
     base_url: str = "http://timeback.sim"
-    token_url: str = "http://timeback.sim/oauth2/token"
+    token_url: str = "http://timeback.sim/oauth2/token"  # noqa: S105 - a URL
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
@@ -162,7 +169,9 @@ class Settings(BaseSettings):
         simulated = [name for name, url in self.upstream_urls().items() if is_simulated(url)]
         problems = []
         if missing:
-            problems.append("set real secrets for " + ", ".join(f"BFF_{_env_name(n)}" for n in missing))
+            problems.append(
+                "set real secrets for " + ", ".join(f"BFF_{_env_name(n)}" for n in missing)
+            )
         if simulated:
             problems.append(
                 "point these at real upstreams, not simulators: "
@@ -171,7 +180,9 @@ class Settings(BaseSettings):
         if self.database.url.startswith("sqlite"):
             problems.append("BFF_DATABASE_URL must name PostgreSQL in production")
         if self.auth.password_memory_kib < 19 * 1024 or self.auth.password_time_cost < 2:
-            problems.append("BFF_AUTH_PASSWORD_MEMORY_KIB must be >= 19456 and BFF_AUTH_PASSWORD_TIME_COST >= 2")
+            problems.append(
+                "BFF_AUTH_PASSWORD_MEMORY_KIB must be >= 19456 and BFF_AUTH_PASSWORD_TIME_COST >= 2"
+            )
         if problems:
             raise ValueError("production mode refuses to start: " + "; ".join(problems))
         return self

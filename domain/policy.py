@@ -105,7 +105,6 @@ class Policy:
                 return await self._class(actor, action, sourced_id)
             case OrgRef(sourced_id):
                 return await self._org(actor, action, sourced_id)
-        return False  # pragma: no cover - exhaustive above
 
     async def scope(self, actor: Actor) -> Scope:
         """Everything this actor may read, for narrowing list queries."""
@@ -134,7 +133,9 @@ class Policy:
         if me is None:
             return False
         if actor.role is Role.STAFF:
-            return person_id == me or bool(await self._relations.orgs_of_person(person_id) & await self._reach(me))
+            return person_id == me or bool(
+                await self._relations.orgs_of_person(person_id) & await self._reach(me)
+            )
         if action is Action.WRITE:
             # Apart from staff and admins, people change only what belongs to themselves.
             return person_id == me
@@ -163,7 +164,9 @@ class Policy:
 
     async def _reach(self, staff_person_id: str) -> frozenset[str]:
         """The orgs a staff member works in, and every org below them."""
-        return await self._relations.org_subtree(await self._relations.orgs_of_person(staff_person_id))
+        return await self._relations.org_subtree(
+            await self._relations.orgs_of_person(staff_person_id)
+        )
 
 
 def _describe(resource: Resource) -> str:
@@ -178,4 +181,3 @@ def _describe(resource: Resource) -> str:
             return "class"
         case OrgRef():
             return "organisation"
-    return "resource"  # pragma: no cover

@@ -8,17 +8,17 @@ does not answer, those tests skip, except under ``CI=true``, where that is a fai
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from adapters.db import migrations
@@ -33,7 +33,7 @@ PG_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _pg_admin_engine():  # type: ignore[no-untyped-def]
+def _pg_admin_engine() -> Engine:
     url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
@@ -103,7 +103,7 @@ def make_settings(db_url: str, **overrides: object) -> Settings:
         "auth": AuthSettings(password_time_cost=1, password_memory_kib=64),
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **cast(Any, values))
 
 
 @pytest.fixture
@@ -129,15 +129,15 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
-
-
 @pytest.fixture
 def demo(settings: Settings) -> dict[str, NewAccount]:
     """The sandbox demo accounts by role (their password is ``DEMO_PASSWORD``)."""
     return {a.role.value: a for a in demo_accounts(settings)}
 
 
-async def login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+async def login(
+    client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD
+) -> dict[str, str]:
     """Log in and return the Authorization header for the access token."""
     response = await client.post("/v1/auth/token", data={"username": email, "password": password})
     assert response.status_code == 200, response.text

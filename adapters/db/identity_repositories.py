@@ -9,7 +9,13 @@ from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.db.tables import AccountRow, ApiTokenRow, AuditEventRow, LoginFailureRow, RefreshTokenRow
+from adapters.db.tables import (
+    AccountRow,
+    ApiTokenRow,
+    AuditEventRow,
+    LoginFailureRow,
+    RefreshTokenRow,
+)
 from domain.models.identity import (
     Account,
     ApiToken,
@@ -63,7 +69,8 @@ class SqlAccountRepository(AccountRepository):
         self._session = session
 
     async def add(self, account: Account) -> None:
-        self._session.add(AccountRow(id=account.id, created_at=account.created_at, **_account_values(account)))  # type: ignore[arg-type]
+        values = {"id": account.id, "created_at": account.created_at, **_account_values(account)}
+        self._session.add(AccountRow.model_validate(values))
         await self._session.flush()
 
     async def get(self, account_id: str) -> Account | None:
@@ -71,7 +78,9 @@ class SqlAccountRepository(AccountRepository):
         return _account(row) if row else None
 
     async def by_email(self, email: str) -> Account | None:
-        rows = await self._session.exec(select(AccountRow).where(AccountRow.email_key == email.casefold()))
+        rows = await self._session.exec(
+            select(AccountRow).where(AccountRow.email_key == email.casefold())
+        )
         row = rows.first()
         return _account(row) if row else None
 
@@ -88,17 +97,23 @@ class SqlAccountRepository(AccountRepository):
         if role is not None:
             query = query.where(AccountRow.role == role.value)
             counted = counted.where(col(AccountRow.role) == role.value)
-        rows = await self._session.exec(query.order_by(col(AccountRow.email_key)).limit(limit).offset(offset))
+        rows = await self._session.exec(
+            query.order_by(col(AccountRow.email_key)).limit(limit).offset(offset)
+        )
         total = (await self._session.exec(counted)).one()
         return [_account(r) for r in rows], int(total)
 
     async def update(self, account: Account) -> None:
         await self._session.exec(
-            update(AccountRow).where(col(AccountRow.id) == account.id).values(**_account_values(account))
+            update(AccountRow)
+            .where(col(AccountRow.id) == account.id)
+            .values(**_account_values(account))
         )
 
     async def any_demo(self) -> bool:
-        rows = await self._session.exec(select(AccountRow.id).where(col(AccountRow.is_demo)).limit(1))
+        rows = await self._session.exec(
+            select(AccountRow.id).where(col(AccountRow.is_demo)).limit(1)
+        )
         return rows.first() is not None
 
 
@@ -120,11 +135,17 @@ class SqlRefreshTokenRepository(RefreshTokenRepository):
         self._session = session
 
     async def add(self, token: RefreshToken) -> None:
-        self._session.add(RefreshTokenRow(**{f: getattr(token, f) for f in RefreshTokenRow.model_fields}))
+        self._session.add(
+            RefreshTokenRow(**{f: getattr(token, f) for f in RefreshTokenRow.model_fields})
+        )
         await self._session.flush()
 
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
-        row = (await self._session.exec(select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash))).first()
+        row = (
+            await self._session.exec(
+                select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash)
+            )
+        ).first()
         return _refresh(row) if row else None
 
     async def mark_used(self, token_id: str, *, at: datetime) -> bool:
@@ -139,14 +160,20 @@ class SqlRefreshTokenRepository(RefreshTokenRepository):
     async def revoke_family(self, family_id: str, *, at: datetime) -> None:
         await self._session.exec(
             update(RefreshTokenRow)
-            .where(col(RefreshTokenRow.family_id) == family_id, col(RefreshTokenRow.revoked_at).is_(None))
+            .where(
+                col(RefreshTokenRow.family_id) == family_id,
+                col(RefreshTokenRow.revoked_at).is_(None),
+            )
             .values(revoked_at=at)
         )
 
     async def revoke_account(self, account_id: str, *, at: datetime) -> None:
         await self._session.exec(
             update(RefreshTokenRow)
-            .where(col(RefreshTokenRow.account_id) == account_id, col(RefreshTokenRow.revoked_at).is_(None))
+            .where(
+                col(RefreshTokenRow.account_id) == account_id,
+                col(RefreshTokenRow.revoked_at).is_(None),
+            )
             .values(revoked_at=at)
         )
 
@@ -177,7 +204,11 @@ class SqlApiTokenRepository(ApiTokenRepository):
         await self._session.flush()
 
     async def by_hash(self, token_hash: str) -> ApiToken | None:
-        row = (await self._session.exec(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))).first()
+        row = (
+            await self._session.exec(
+                select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)
+            )
+        ).first()
         return _api_token(row) if row else None
 
     async def get(self, token_id: str) -> ApiToken | None:
@@ -186,7 +217,9 @@ class SqlApiTokenRepository(ApiTokenRepository):
 
     async def for_account(self, account_id: str) -> Sequence[ApiToken]:
         rows = await self._session.exec(
-            select(ApiTokenRow).where(ApiTokenRow.account_id == account_id).order_by(col(ApiTokenRow.created_at))
+            select(ApiTokenRow)
+            .where(ApiTokenRow.account_id == account_id)
+            .order_by(col(ApiTokenRow.created_at))
         )
         return [_api_token(r) for r in rows]
 
@@ -198,7 +231,9 @@ class SqlApiTokenRepository(ApiTokenRepository):
         )
 
     async def touch(self, token_id: str, *, at: datetime) -> None:
-        await self._session.exec(update(ApiTokenRow).where(col(ApiTokenRow.id) == token_id).values(last_used_at=at))
+        await self._session.exec(
+            update(ApiTokenRow).where(col(ApiTokenRow.id) == token_id).values(last_used_at=at)
+        )
 
 
 class SqlLoginThrottleRepository(LoginThrottleRepository):
@@ -206,7 +241,9 @@ class SqlLoginThrottleRepository(LoginThrottleRepository):
         self._session = session
 
     async def failures(self, key: str, *, since: datetime) -> int:
-        counted = select(func.count()).where(col(LoginFailureRow.key) == key, col(LoginFailureRow.at) >= since)
+        counted = select(func.count()).where(
+            col(LoginFailureRow.key) == key, col(LoginFailureRow.at) >= since
+        )
         return int((await self._session.exec(counted)).one())
 
     async def record_failure(self, key: str, *, at: datetime) -> None:
@@ -217,8 +254,8 @@ class SqlLoginThrottleRepository(LoginThrottleRepository):
         oldest = select(func.min(LoginFailureRow.at)).where(
             col(LoginFailureRow.key) == key, col(LoginFailureRow.at) >= since
         )
-        value = (await self._session.exec(oldest)).one()
-        return value if isinstance(value, datetime) else None
+        value: datetime | None = (await self._session.exec(oldest)).one()
+        return value
 
     async def clear(self, key: str) -> None:
         await self._session.exec(delete(LoginFailureRow).where(col(LoginFailureRow.key) == key))
@@ -272,5 +309,9 @@ class SqlAuditRepository(AuditRepository):
             .limit(query.limit)
             .offset(query.offset)
         )
-        total = (await self._session.exec(select(func.count()).select_from(AuditEventRow).where(*conditions))).one()
+        total = (
+            await self._session.exec(
+                select(func.count()).select_from(AuditEventRow).where(*conditions)
+            )
+        ).one()
         return [_audit(r) for r in rows], int(total)

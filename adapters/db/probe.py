@@ -26,7 +26,9 @@ class SqlDatabaseProbe(DatabaseProbe):
                     lambda sync: migrations.revision_of(sync)  # same connection, no second pool
                 )
         except Exception as exc:  # any driver error means "not ready", never a crash
-            return ComponentStatus(name="database", ok=False, detail=f"unreachable: {type(exc).__name__}")
+            return ComponentStatus(
+                name="database", ok=False, detail=f"unreachable: {type(exc).__name__}"
+            )
         if current != self._head:
             return ComponentStatus(
                 name="database", ok=False, detail=f"schema at {current}, code expects {self._head}"
@@ -34,7 +36,9 @@ class SqlDatabaseProbe(DatabaseProbe):
         return ComponentStatus(name="database", ok=True, detail=f"reachable, schema at {current}")
 
 
-async def wait_until_reachable(engine: AsyncEngine, *, attempts: int = 30, delay: float = 1.0) -> None:
+async def wait_until_reachable(
+    engine: AsyncEngine, *, attempts: int = 30, delay: float = 1.0
+) -> None:
     """For container start-up, where the database may come up a little after the app."""
     for attempt in range(attempts):
         try:

@@ -63,7 +63,9 @@ class RefreshTokenRow(SQLModel, table=True):
     __tablename__ = "refresh_tokens"
 
     id: str = Field(primary_key=True, max_length=32)
-    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE")
+    account_id: str = Field(
+        foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE"
+    )
     family_id: str = Field(index=True, max_length=32)
     token_hash: str = Field(max_length=64, unique=True)
     issued_at: datetime
@@ -76,7 +78,9 @@ class ApiTokenRow(SQLModel, table=True):
     __tablename__ = "api_tokens"
 
     id: str = Field(primary_key=True, max_length=32)
-    account_id: str = Field(foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE")
+    account_id: str = Field(
+        foreign_key="accounts.id", index=True, max_length=32, ondelete="CASCADE"
+    )
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=20)
     token_hash: str = Field(max_length=64, unique=True)

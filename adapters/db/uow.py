@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from adapters.db.engine import SessionFactory
 from adapters.db.identity_repositories import (
     SqlAccountRepository,
@@ -15,7 +17,6 @@ from adapters.db.identity_repositories import (
 )
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
 from domain.ports import UnitOfWork
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -40,7 +41,8 @@ class SqlUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
+        if self._session is None:
+            return
         try:
             await self._session.rollback()  # a no-op after commit(); undoes anything uncommitted
         finally:
@@ -48,9 +50,12 @@ class SqlUnitOfWork(UnitOfWork):
             self._session = None
 
     async def commit(self) -> None:
-        assert self._session is not None, "commit() outside 'async with'"
-        await self._session.commit()
+        await self._active().commit()
 
     async def rollback(self) -> None:
-        assert self._session is not None, "rollback() outside 'async with'"
-        await self._session.rollback()
+        await self._active().rollback()
+
+    def _active(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside 'async with'")
+        return self._session

@@ -23,13 +23,17 @@ class FernetCipher(Cipher):
         try:
             return self._fernet.decrypt(token.encode())
         except InvalidToken as exc:
-            raise InvalidInput("The stored secret cannot be decrypted with any configured key.") from exc
+            raise InvalidInput(
+                "The stored secret cannot be decrypted with any configured key."
+            ) from exc
 
     def rotate(self, token: str) -> str:
         try:
             return self._fernet.rotate(token.encode()).decode()
         except InvalidToken as exc:
-            raise InvalidInput("The stored secret cannot be decrypted with any configured key.") from exc
+            raise InvalidInput(
+                "The stored secret cannot be decrypted with any configured key."
+            ) from exc
 
     @staticmethod
     def generate_key() -> str:

@@ -16,7 +16,9 @@ class Argon2PasswordHasher(PasswordHasher):
     """argon2id through pwdlib. Hashing takes ~0.2 s of CPU with the recommended costs, so it runs in
     a worker thread: a login must not stall every other request on the event loop."""
 
-    def __init__(self, *, time_cost: int = DEFAULT_TIME_COST, memory_kib: int = DEFAULT_MEMORY_COST) -> None:
+    def __init__(
+        self, *, time_cost: int = DEFAULT_TIME_COST, memory_kib: int = DEFAULT_MEMORY_COST
+    ) -> None:
         self._hash = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
         self._dummy: str | None = None
 

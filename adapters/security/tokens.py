@@ -23,9 +23,13 @@ ALGORITHM = "HS256"
 
 
 class JwtAccessTokenCodec(AccessTokenCodec):
-    def __init__(self, *, keys: Mapping[str, str], active_key_id: str, issuer: str, audience: str) -> None:
+    def __init__(
+        self, *, keys: Mapping[str, str], active_key_id: str, issuer: str, audience: str
+    ) -> None:
         if active_key_id not in keys:
-            raise ValueError(f"the active signing key {active_key_id!r} is not among the configured keys")
+            raise ValueError(
+                f"the active signing key {active_key_id!r} is not among the configured keys"
+            )
         self._keys = {kid: OctKey.import_key(secret, {"kid": kid}) for kid, secret in keys.items()}
         self._active = active_key_id
         self._issuer = issuer

@@ -31,7 +31,9 @@ class TimebackRosterDirectory(RosterDirectory):
 def person_from_wire(user: dict[str, Any]) -> Person:
     roles = user.get("roles") or []
     primary = next((r for r in roles if r.get("roleType") == "primary"), roles[0] if roles else {})
-    orgs = [r.get("org", {}).get("sourcedId") for r in roles] + [o.get("sourcedId") for o in user.get("orgs") or []]
+    orgs = [r.get("org", {}).get("sourcedId") for r in roles] + [
+        o.get("sourcedId") for o in user.get("orgs") or []
+    ]
     return Person(
         sourced_id=str(user["sourcedId"]),
         given_name=str(user.get("givenName", "")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -30,14 +31,18 @@ class TimebackRosterRelations(RosterRelations):
             user = await self._one(f"/users/{person_id}", "user")
             if user is None:
                 return frozenset()
-            direct = {_ref(r.get("org")) for r in user.get("roles", [])} | {_ref(o) for o in user.get("orgs", [])}
+            direct = {_ref(r.get("org")) for r in user.get("roles", [])} | {
+                _ref(o) for o in user.get("orgs", [])
+            }
             return frozenset(o for o in direct if o)
 
         return await self._cached(f"orgs:{person_id}", load)
 
     async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
         roots = sorted(set(org_ids))
-        return await self._cached(f"subtree:{','.join(roots)}", lambda: self._with_descendants(set(roots)))
+        return await self._cached(
+            f"subtree:{','.join(roots)}", lambda: self._with_descendants(set(roots))
+        )
 
     async def orgs_of_class(self, class_id: str) -> frozenset[str]:
         async def load() -> frozenset[str]:
@@ -61,7 +66,7 @@ class TimebackRosterRelations(RosterRelations):
         students: frozenset[str] = frozenset()
         for class_id in sorted(set(class_ids)):
             students |= await self._cached(
-                f"students:{class_id}", lambda c=class_id: self._ids(f"/classes/{c}/students", "users")
+                f"students:{class_id}", partial(self._ids, f"/classes/{class_id}/students", "users")
             )
         return students
 
@@ -82,7 +87,9 @@ class TimebackRosterRelations(RosterRelations):
             pending.extend(c for c in (_ref(ch) for ch in (org or {}).get("children", [])) if c)
         return frozenset(seen)
 
-    async def _cached(self, key: str, load: Callable[[], Awaitable[frozenset[str]]]) -> frozenset[str]:
+    async def _cached(
+        self, key: str, load: Callable[[], Awaitable[frozenset[str]]]
+    ) -> frozenset[str]:
         hit = self._cache.get(key)
         now = time.monotonic()
         if hit and now - hit[0] < self._ttl:

@@ -41,7 +41,9 @@ async def list_accounts(
     responses=problem_responses(401, 403, 409),
     openapi_extra=access(Access.ADMIN),
 )
-async def create_account(body: AccountIn, actor: ActorDep, accounts: AccountServiceDep) -> AccountOut:
+async def create_account(
+    body: AccountIn, actor: ActorDep, accounts: AccountServiceDep
+) -> AccountOut:
     """Create an account linked to a roster person (admins only)."""
     account = await accounts.create(
         actor=actor,

@@ -20,7 +20,9 @@ SSO_COOKIE = "bff_sso_pending"
 
 def _out(tokens: IssuedTokens) -> TokenOut:
     return TokenOut(
-        access_token=tokens.access_token, expires_in=tokens.expires_in, refresh_token=tokens.refresh_token
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
     )
 
 
@@ -39,7 +41,9 @@ async def login(
     Repeated failures for one account or from one address are throttled (429 with ``Retry-After``).
     """
     address = request.client.host if request.client else None
-    return _out(await auth.login(email=form.username, password=form.password, client_address=address))
+    return _out(
+        await auth.login(email=form.username, password=form.password, client_address=address)
+    )
 
 
 @router.post(

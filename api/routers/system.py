@@ -17,7 +17,9 @@ from api.schemas.system import (
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health", operation_id="health", response_model=Health, openapi_extra=access(Access.PUBLIC))
+@router.get(
+    "/health", operation_id="health", response_model=Health, openapi_extra=access(Access.PUBLIC)
+)
 async def health() -> Health:
     """The process is alive. Touches nothing else, so a slow database never restarts the pod."""
     return Health()
@@ -51,7 +53,11 @@ async def upstream_checks(actor: ActorDep, system: SystemServiceDep) -> list[Ups
     """The newest reachability check of each upstream, recorded by the periodic ``upstream-health`` task."""
     return [
         UpstreamCheckOut(
-            upstream=c.upstream, ok=c.ok, latency_ms=c.latency_ms, detail=c.detail, checked_at=c.checked_at
+            upstream=c.upstream,
+            ok=c.ok,
+            latency_ms=c.latency_ms,
+            detail=c.detail,
+            checked_at=c.checked_at,
         )
         for c in await system.upstream_checks(actor=actor)
     ]

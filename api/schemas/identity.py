@@ -11,7 +11,7 @@ class TokenOut(BaseModel):
     """OAuth2 token response (RFC 6749 §5.1)."""
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - RFC 6749's token type, not a secret
     expires_in: int = Field(examples=[900], description="Seconds until the access token expires.")
     refresh_token: str
 
@@ -60,7 +60,9 @@ class AccountIn(BaseModel):
     display_name: str = Field(default="", max_length=200)
     role: Role
     person_sourced_id: str | None = Field(default=None, min_length=1, max_length=255)
-    password: str | None = Field(default=None, max_length=256, examples=["a long passphrase of yours"])
+    password: str | None = Field(
+        default=None, max_length=256, examples=["a long passphrase of yours"]
+    )
     sso_subject: str | None = Field(default=None, min_length=1, max_length=255)
 
 

@@ -6,7 +6,12 @@ Adapters subclass these explicitly so mypy checks them where they are defined.
 from domain.ports.clock import Clock
 from domain.ports.jobs import JobHandler, JobPayload, JobQueue
 from domain.ports.probes import DatabaseProbe, UpstreamProbe
-from domain.ports.uow import PeriodicTaskRepository, UnitOfWork, UnitOfWorkFactory, UpstreamCheckRepository
+from domain.ports.uow import (
+    PeriodicTaskRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    UpstreamCheckRepository,
+)
 
 __all__ = [
     "Clock",

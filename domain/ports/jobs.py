@@ -16,7 +16,9 @@ JobHandler = Callable[[JobPayload], Awaitable[None]]
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, job: str, payload: JobPayload, *, dedupe_key: str | None = None) -> None:
+    async def enqueue(
+        self, job: str, payload: JobPayload, *, dedupe_key: str | None = None
+    ) -> None:
         """Ask for ``job`` to run with ``payload``.
 
         While a job with the same ``dedupe_key`` is still waiting, another one is not queued.

@@ -52,7 +52,9 @@ class AccountService:
                 field="person_sourced_id",
             )
         if new.password is None and new.sso_subject is None:
-            raise InvalidInput("Give a password, or an SSO subject to log in with.", field="password")
+            raise InvalidInput(
+                "Give a password, or an SSO subject to log in with.", field="password"
+            )
         if new.password is not None:
             check_password(new.password, email=email, common=self._common)
         account = Account(
@@ -94,8 +96,12 @@ class AccountService:
     async def update(self, *, actor: Actor, account_id: str, changes: AccountChanges) -> Account:
         """Admins change anything; people change their own display name and password."""
         account = await self.get(actor=actor, account_id=account_id)
-        privileged = any(v is not None for v in (changes.role, changes.person_sourced_id, changes.active))
-        await self._policy.require(actor, Action.WRITE, Area.ACCOUNTS if privileged else AccountRef(account_id))
+        privileged = any(
+            v is not None for v in (changes.role, changes.person_sourced_id, changes.active)
+        )
+        await self._policy.require(
+            actor, Action.WRITE, Area.ACCOUNTS if privileged else AccountRef(account_id)
+        )
         updated = account
         if changes.display_name is not None:
             updated = replace(updated, display_name=changes.display_name.strip() or updated.email)
@@ -109,7 +115,10 @@ class AccountService:
             check_password(changes.password, email=updated.email, common=self._common)
             updated = replace(updated, password_hash=await self._hasher.hash(changes.password))
         if updated.role is not Role.ADMIN and not updated.person_sourced_id:
-            raise InvalidInput("A non-admin account must stay linked to a roster person.", field="person_sourced_id")
+            raise InvalidInput(
+                "A non-admin account must stay linked to a roster person.",
+                field="person_sourced_id",
+            )
         async with self._uow() as uow:
             await uow.accounts.update(updated)
             if changes.active is False or changes.password is not None:

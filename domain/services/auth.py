@@ -83,7 +83,9 @@ class AuthService:
 
     async def login_sso(self, *, account: Account) -> IssuedTokens:
         async with self._uow() as uow:
-            tokens = await self._issue(uow, account, family_id=uuid.uuid4().hex, now=self._clock.now())
+            tokens = await self._issue(
+                uow, account, family_id=uuid.uuid4().hex, now=self._clock.now()
+            )
             await uow.commit()
             return tokens
 
@@ -97,10 +99,14 @@ class AuthService:
             stored = await uow.refresh_tokens.by_hash(digest(refresh_token))
             if stored is None or stored.revoked_at is not None or now >= stored.expires_at:
                 raise Unauthenticated("The refresh token is invalid or expired; log in again.")
-            if stored.used_at is not None or not await uow.refresh_tokens.mark_used(stored.id, at=now):
+            if stored.used_at is not None or not await uow.refresh_tokens.mark_used(
+                stored.id, at=now
+            ):
                 await uow.refresh_tokens.revoke_family(stored.family_id, at=now)
                 await uow.commit()
-                raise Unauthenticated("The refresh token was already used; every session from it is revoked.")
+                raise Unauthenticated(
+                    "The refresh token was already used; every session from it is revoked."
+                )
             account = await uow.accounts.get(stored.account_id)
             if account is None or not account.active:
                 await uow.commit()
@@ -192,14 +198,21 @@ class AuthService:
 
     async def _refuse_if_throttled(self, uow: UnitOfWork, keys: list[str], now: datetime) -> None:
         since = now - self._config.throttle_window
-        limits = {"account": self._config.max_failures_per_account, "address": self._config.max_failures_per_address}
+        limits = {
+            "account": self._config.max_failures_per_account,
+            "address": self._config.max_failures_per_address,
+        }
         for key in keys:
             if await uow.login_throttle.failures(key, since=since) >= limits[key.split(":", 1)[0]]:
                 oldest = await uow.login_throttle.oldest_failure(key, since=since) or now
                 retry_after = (oldest + self._config.throttle_window - now).total_seconds()
-                raise Throttled("Too many failed logins; try again later.", retry_after=max(retry_after, 1.0))
+                raise Throttled(
+                    "Too many failed logins; try again later.", retry_after=max(retry_after, 1.0)
+                )
 
-    async def _issue(self, uow: UnitOfWork, account: Account, *, family_id: str, now: datetime) -> IssuedTokens:
+    async def _issue(
+        self, uow: UnitOfWork, account: Account, *, family_id: str, now: datetime
+    ) -> IssuedTokens:
         refresh_secret = secrets.token_urlsafe(32)
         await uow.refresh_tokens.add(
             RefreshToken(
@@ -224,4 +237,3 @@ class AuthService:
             expires_in=int(self._config.access_ttl.total_seconds()),
             refresh_token=refresh_secret,
         )
-

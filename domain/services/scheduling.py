@@ -7,11 +7,10 @@ runs the work once, and a lost job is simply enqueued again by the next reconcil
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-
-import logging
 
 from domain.models.system import PeriodicTask
 from domain.ports import Clock, JobPayload, JobQueue, UnitOfWorkFactory
@@ -57,9 +56,15 @@ class Scheduler:
     async def reconcile(self) -> list[str]:
         """Enqueue a job for every due task; returns the names enqueued."""
         async with self._uow() as uow:
-            due = [t.name for t in await uow.periodic_tasks.due(self._clock.now()) if t.name in self._tasks]
+            due = [
+                t.name
+                for t in await uow.periodic_tasks.due(self._clock.now())
+                if t.name in self._tasks
+            ]
         for name in due:
-            await self._jobs.enqueue(PERIODIC_JOB, {"task": name}, dedupe_key=f"{PERIODIC_JOB}:{name}")
+            await self._jobs.enqueue(
+                PERIODIC_JOB, {"task": name}, dedupe_key=f"{PERIODIC_JOB}:{name}"
+            )
         return due
 
     async def run(self, payload: JobPayload) -> None:

@@ -58,8 +58,12 @@ class SsoService:
     async def finish(self, *, code: str, state: str, sealed: str | None) -> IssuedTokens:
         request = self._unseal(sealed)
         if state != request.state:
-            raise Unauthenticated("The login response does not belong to this browser's login attempt.")
-        identity = await self._provider.complete(code=code, request=request, redirect_url=self._redirect_url)
+            raise Unauthenticated(
+                "The login response does not belong to this browser's login attempt."
+            )
+        identity = await self._provider.complete(
+            code=code, request=request, redirect_url=self._redirect_url
+        )
         async with self._uow() as uow:
             account: Account | None
             if self._match_by == "subject":
@@ -69,7 +73,9 @@ class SsoService:
             else:
                 account = None
         if account is None or not account.active:
-            raise Unauthenticated("No active BFF account matches this sign-in; ask an administrator.")
+            raise Unauthenticated(
+                "No active BFF account matches this sign-in; ask an administrator."
+            )
         return await self._auth.login_sso(account=account)
 
     def _unseal(self, sealed: str | None) -> AuthorizationRequest:
@@ -79,11 +85,18 @@ class SsoService:
             data = json.loads(self._cipher.decrypt(sealed))
         except (DomainError, ValueError) as exc:
             raise Unauthenticated("The pending login could not be read; start again.") from exc
-        if not isinstance(data, dict) or self._clock.now().timestamp() - float(data.get("at", 0)) > PENDING_TTL.total_seconds():
+        if (
+            not isinstance(data, dict)
+            or self._clock.now().timestamp() - float(data.get("at", 0))
+            > PENDING_TTL.total_seconds()
+        ):
             raise Unauthenticated("The login attempt expired; start again.")
         try:
             return AuthorizationRequest(
-                url=str(data["url"]), state=str(data["state"]), nonce=str(data["nonce"]), code_verifier=str(data["verifier"])
+                url=str(data["url"]),
+                state=str(data["state"]),
+                nonce=str(data["nonce"]),
+                code_verifier=str(data["verifier"]),
             )
         except KeyError as exc:
             raise InvalidInput("The pending login is incomplete; start again.") from exc

@@ -22,28 +22,49 @@ async def test_admin_creates_an_account_that_can_log_in(
     person = demo["student"].person_sourced_id
     created = await client.post(
         "/v1/accounts",
-        json={"email": "New.Student@Example.org", "role": "student", "person_sourced_id": person, "password": PASSWORD},
+        json={
+            "email": "New.Student@Example.org",
+            "role": "student",
+            "person_sourced_id": person,
+            "password": PASSWORD,
+        },
         headers=admin_headers,
     )
     assert created.status_code == 201, created.text
     assert created.json()["person_sourced_id"] == person
-    headers = await login(client, "new.student@example.org", PASSWORD)  # emails match case-insensitively
-    assert (await client.get("/v1/me", headers=headers)).json()["email"] == "New.Student@example.org"  # domains are normalised
+    headers = await login(
+        client, "new.student@example.org", PASSWORD
+    )  # emails match case-insensitively
+    assert (await client.get("/v1/me", headers=headers)).json()[
+        "email"
+    ] == "New.Student@example.org"  # domains are normalised
 
 
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        ({"email": "a@example.org", "role": "teacher", "password": PASSWORD}, 422, "person_sourced_id"),
+        (
+            {"email": "a@example.org", "role": "teacher", "password": PASSWORD},
+            422,
+            "person_sourced_id",
+        ),
         ({"email": "a@example.org", "role": "admin", "password": "short"}, 422, "password"),
         ({"email": "a@example.org", "role": "admin", "password": "password12345"}, 422, "password"),
         ({"email": "not-an-email", "role": "admin", "password": PASSWORD}, 422, "email"),
         ({"email": "a@example.org", "role": "wizard", "password": PASSWORD}, 422, "role"),
-        ({"email": "a@example.org", "role": "admin", "password": PASSWORD, "extra": 1}, 422, "extra"),
+        (
+            {"email": "a@example.org", "role": "admin", "password": PASSWORD, "extra": 1},
+            422,
+            "extra",
+        ),
     ],
 )
 async def test_bad_accounts_are_refused_field_by_field(
-    client: httpx.AsyncClient, admin_headers: dict[str, str], body: dict[str, Any], status: int, field: str
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
+    body: dict[str, Any],
+    status: int,
+    field: str,
 ) -> None:
     response = await client.post("/v1/accounts", json=body, headers=admin_headers)
     assert response.status_code == status
@@ -64,10 +85,14 @@ async def test_people_change_their_own_name_but_not_their_role(
 ) -> None:
     headers = await login(client, demo["student"].email)
     me = (await client.get("/v1/me", headers=headers)).json()
-    renamed = await client.patch(f"/v1/accounts/{me['id']}", json={"display_name": "Ada L."}, headers=headers)
+    renamed = await client.patch(
+        f"/v1/accounts/{me['id']}", json={"display_name": "Ada L."}, headers=headers
+    )
     assert renamed.status_code == 200
     assert renamed.json()["display_name"] == "Ada L."
-    promoted = await client.patch(f"/v1/accounts/{me['id']}", json={"role": "admin"}, headers=headers)
+    promoted = await client.patch(
+        f"/v1/accounts/{me['id']}", json={"role": "admin"}, headers=headers
+    )
     assert promoted.status_code == 403
     assert (await client.get("/v1/me", headers=headers)).json()["role"] == "student"
 
@@ -76,30 +101,50 @@ async def test_deactivated_account_cannot_log_in_or_refresh(
     client: httpx.AsyncClient, admin_headers: dict[str, str], demo: dict[str, Any]
 ) -> None:
     tokens = (
-        await client.post("/v1/auth/token", data={"username": demo["guardian"].email, "password": "learn-with-the-bff"})
+        await client.post(
+            "/v1/auth/token",
+            data={"username": demo["guardian"].email, "password": "learn-with-the-bff"},
+        )
     ).json()
-    guardian_id = (await client.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})).json()["id"]
-    off = await client.patch(f"/v1/accounts/{guardian_id}", json={"active": False}, headers=admin_headers)
+    guardian_id = (
+        await client.get("/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    ).json()["id"]
+    off = await client.patch(
+        f"/v1/accounts/{guardian_id}", json={"active": False}, headers=admin_headers
+    )
     assert off.status_code == 200
-    relogin = await client.post("/v1/auth/token", data={"username": demo["guardian"].email, "password": "learn-with-the-bff"})
+    relogin = await client.post(
+        "/v1/auth/token",
+        data={"username": demo["guardian"].email, "password": "learn-with-the-bff"},
+    )
     assert relogin.status_code == 401
-    assert (await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})).status_code == 401
+    assert (
+        await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 401
 
 
 async def test_every_write_is_audited_with_its_outcome(
     client: httpx.AsyncClient, admin_headers: dict[str, str], demo: dict[str, Any]
 ) -> None:
     student = await login(client, demo["student"].email)
-    await client.post("/v1/accounts", json={"email": "x@example.org", "role": "admin", "password": PASSWORD}, headers=student)
+    await client.post(
+        "/v1/accounts",
+        json={"email": "x@example.org", "role": "admin", "password": PASSWORD},
+        headers=student,
+    )
     await client.post("/v1/me/api-tokens", json={"name": "audited"}, headers=student)
-    await client.post("/v1/auth/token", data={"username": "nobody@example.org", "password": "wrong-password"})
+    await client.post(
+        "/v1/auth/token", data={"username": "nobody@example.org", "password": "wrong-password"}
+    )
     page = (await client.get("/v1/audit", headers=admin_headers, params={"limit": 50})).json()
     actions = [(e["action"], e["outcome"], e["actor_role"]) for e in page["items"]]
     assert ("POST /v1/accounts", "denied", "student") in actions
     assert ("POST /v1/me/api-tokens", "success", "student") in actions
     assert ("POST /v1/auth/token", "denied", None) in actions
     assert all(e["request_id"] for e in page["items"])
-    denied = (await client.get("/v1/audit", headers=admin_headers, params={"outcome": "denied"})).json()
+    denied = (
+        await client.get("/v1/audit", headers=admin_headers, params={"outcome": "denied"})
+    ).json()
     assert {e["outcome"] for e in denied["items"]} == {"denied"}
     assert denied["total"] >= 2
     assert (await client.get("/v1/audit", headers=student)).status_code == 403
@@ -127,7 +172,9 @@ async def test_account_lists_are_admin_only_and_paged(
     page = (await client.get("/v1/accounts", params={"limit": 2}, headers=admin_headers)).json()
     assert page["total"] == 5
     assert len(page["items"]) == 2
-    teachers = (await client.get("/v1/accounts", params={"role": "teacher"}, headers=admin_headers)).json()
+    teachers = (
+        await client.get("/v1/accounts", params={"role": "teacher"}, headers=admin_headers)
+    ).json()
     assert [a["email"] for a in teachers["items"]] == [demo["teacher"].email]
     staff = await login(client, demo["staff"].email)
     assert (await client.get("/v1/accounts", headers=staff)).status_code == 403

@@ -13,7 +13,9 @@ from tests.conftest import login
 PROBLEM = "application/problem+json"
 
 
-async def _login(client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD) -> httpx.Response:
+async def _login(
+    client: httpx.AsyncClient, email: str, password: str = DEMO_PASSWORD
+) -> httpx.Response:
     return await client.post("/v1/auth/token", data={"username": email, "password": password})
 
 
@@ -60,14 +62,20 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(
 async def test_logout_revokes_the_session(client: httpx.AsyncClient, demo: dict[str, Any]) -> None:
     tokens = (await _login(client, demo["guardian"].email)).json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    out = await client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=headers)
+    out = await client.post(
+        "/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=headers
+    )
     assert out.status_code == 204
     refused = await client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refused.status_code == 401
 
 
 async def test_bad_bearer_tokens_are_401_problems(client: httpx.AsyncClient) -> None:
-    for value in ["Bearer not-a-jwt", "Bearer bff_pat_unknown", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"]:
+    for value in [
+        "Bearer not-a-jwt",
+        "Bearer bff_pat_unknown",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x",
+    ]:
         response = await client.get("/v1/me", headers={"Authorization": value})
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
@@ -96,22 +104,31 @@ async def test_api_tokens_are_shown_once_work_and_stop_when_revoked(
     assert (await client.get("/v1/me", headers=pat)).status_code == 401
 
 
-async def test_read_only_api_token_cannot_write(client: httpx.AsyncClient, demo: dict[str, Any]) -> None:
+async def test_read_only_api_token_cannot_write(
+    client: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
     headers = await login(client, demo["admin"].email)
     created = (await client.post("/v1/me/api-tokens", json={"name": "ro"}, headers=headers)).json()
     assert created["scope"] == "read"
     pat = {"Authorization": f"Bearer {created['token']}"}
     assert (await client.get("/v1/accounts", headers=pat)).status_code == 200
-    denied = await client.patch(f"/v1/accounts/{(await client.get('/v1/me', headers=pat)).json()['id']}",
-                                json={"display_name": "x"}, headers=pat)
+    denied = await client.patch(
+        f"/v1/accounts/{(await client.get('/v1/me', headers=pat)).json()['id']}",
+        json={"display_name": "x"},
+        headers=pat,
+    )
     assert denied.status_code == 403
     assert denied.json()["detail"] == "This API token is read-only."
 
 
-async def test_expired_api_token_is_refused_at_creation(client: httpx.AsyncClient, demo: dict[str, Any]) -> None:
+async def test_expired_api_token_is_refused_at_creation(
+    client: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
     headers = await login(client, demo["student"].email)
     response = await client.post(
-        "/v1/me/api-tokens", json={"name": "old", "expires_at": "2020-01-01T00:00:00Z"}, headers=headers
+        "/v1/me/api-tokens",
+        json={"name": "old", "expires_at": "2020-01-01T00:00:00Z"},
+        headers=headers,
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "expires_at"]

@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.routing import Mount, Route
 
+from adapters.simulation.population import build_population
 from api.access import Access
 from api.app import create_app
-from adapters.simulation.population import build_population
 from api.settings import Settings
 from tests.conftest import login
 
@@ -35,7 +35,13 @@ CALLERS = (*ROLES, "anonymous")
 #: child, a colleague at the same school for staff.
 OWN, RELATED, OTHER = "own", "related", "other"
 #: Someone else's data, per role: an account of this other role.
-OTHER_ROLE = {"admin": "student", "staff": "teacher", "teacher": "student", "student": "teacher", "guardian": "staff"}
+OTHER_ROLE = {
+    "admin": "student",
+    "staff": "teacher",
+    "teacher": "student",
+    "student": "teacher",
+    "guardian": "staff",
+}
 
 
 @dataclass
@@ -50,7 +56,9 @@ class World:
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
         response = await self.http.post(
-            "/v1/me/api-tokens", json={"name": f"matrix {uuid.uuid4().hex[:6]}"}, headers=self.headers[role]
+            "/v1/me/api-tokens",
+            json={"name": f"matrix {uuid.uuid4().hex[:6]}"},
+            headers=self.headers[role],
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
@@ -65,7 +73,9 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w = World(app=app, http=http)
             for role in ROLES:
                 w.headers[role] = await login(http, demo[role].email)
-                w.account_ids[role] = (await http.get("/v1/me", headers=w.headers[role])).json()["id"]
+                w.account_ids[role] = (await http.get("/v1/me", headers=w.headers[role])).json()[
+                    "id"
+                ]
             w.headers["anonymous"] = {}
             w.people = roster_people(settings, demo)
             yield w
@@ -123,7 +133,9 @@ Body = Callable[[], RequestArgs]
 
 #: A valid request body per operation, so that an allowed call really succeeds.
 BODIES: dict[str, Body] = {
-    "login": lambda: {"data": {"username": "nobody@example.org", "password": "wrong-password-here"}},
+    "login": lambda: {
+        "data": {"username": "nobody@example.org", "password": "wrong-password-here"}
+    },
     "refresh_token": lambda: {"json": {"refresh_token": "not-a-real-token"}},
     "logout": lambda: {"json": {}},
     "create_api_token": lambda: {"json": {"name": "matrix token", "scope": "read"}},
@@ -138,10 +150,16 @@ BODIES: dict[str, Body] = {
 }
 
 
-async def path_params(world: World, route: RouteContext, caller: str, ownership: str) -> dict[str, str]:
-    owner = caller if (ownership == OWN and caller != "anonymous") else OTHER_ROLE.get(caller, "student")
+async def path_params(
+    world: World, route: RouteContext, caller: str, ownership: str
+) -> dict[str, str]:
+    owner = (
+        caller
+        if (ownership == OWN and caller != "anonymous")
+        else OTHER_ROLE.get(caller, "student")
+    )
     params: dict[str, str] = {}
-    for name in route.original_route.param_convertors:
+    for name in api_route(route).param_convertors:
         if name == "account_id":
             params[name] = world.account_ids[owner]
         elif name == "token_id":
@@ -151,6 +169,12 @@ async def path_params(world: World, route: RouteContext, caller: str, ownership:
         else:
             raise AssertionError(f"{route.path}: the matrix does not know how to fill {{{name}}}")
     return params
+
+
+def api_route(route: RouteContext) -> APIRoute:
+    original = route.original_route
+    assert isinstance(original, APIRoute)
+    return original
 
 
 def rule_of(route: RouteContext) -> Access | None:
@@ -164,7 +188,9 @@ def api_routes(app: FastAPI) -> list[RouteContext]:
 
 
 async def test_every_route_declares_an_access_rule(world: World) -> None:
-    undeclared = [f"{sorted(r.methods)} {r.path}" for r in api_routes(world.app) if rule_of(r) is None]
+    undeclared = [
+        f"{sorted(r.methods or ())} {r.path}" for r in api_routes(world.app) if rule_of(r) is None
+    ]
     assert undeclared == [], f"routes without an x-access rule: {undeclared}"
     others = [r.original_route for r in iter_route_contexts(world.app.routes)]
     plain = [r.path for r in others if isinstance(r, Route) and not isinstance(r, APIRoute)]
@@ -178,13 +204,25 @@ async def test_authorization_matrix(world: World) -> None:
     for route in api_routes(world.app):
         rule = rule_of(route)
         assert rule is not None
-        params_in_path = set(route.original_route.param_convertors)
-        ownerships = (OWN, RELATED, OTHER) if "person_id" in params_in_path else (OWN, OTHER) if params_in_path else (OWN,)
-        for method, caller, ownership in itertools.product(sorted(route.methods - {"HEAD"}), CALLERS, ownerships):
+        params_in_path = set(api_route(route).param_convertors)
+        ownerships = (
+            (OWN, RELATED, OTHER)
+            if "person_id" in params_in_path
+            else (OWN, OTHER)
+            if params_in_path
+            else (OWN,)
+        )
+        for method, caller, ownership in itertools.product(
+            sorted(set(route.methods or ()) - {"HEAD"}), CALLERS, ownerships
+        ):
             params = await path_params(world, route, caller, ownership)
-            url = route.path.format(**params)
+            url = str(route.path).format(**params)
             body = BODIES.get(route.operation_id or "", dict)()
-            if method in {"POST", "PUT", "PATCH"} and not body and route.original_route.body_field is not None:
+            if (
+                method in {"POST", "PUT", "PATCH"}
+                and not body
+                and api_route(route).body_field is not None
+            ):
                 failures.append(f"{method} {route.path}: add a sample body to BODIES")
                 continue
             response = await world.http.request(method, url, headers=world.headers[caller], **body)

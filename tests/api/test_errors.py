@@ -46,7 +46,9 @@ async def app_with_failing_routes(settings: Settings):  # type: ignore[no-untype
 
     @router.get("/limited")
     async def limited() -> None:
-        raise d.UpstreamRateLimited("TimeBack is throttling us.", upstream="timeback", retry_after=2.4)
+        raise d.UpstreamRateLimited(
+            "TimeBack is throttling us.", upstream="timeback", retry_after=2.4
+        )
 
     @router.get("/rule/{n}")
     async def rule(n: int) -> None:
@@ -59,7 +61,9 @@ async def app_with_failing_routes(settings: Settings):  # type: ignore[no-untype
             yield http
 
 
-async def test_unexpected_error_is_a_generic_500(app_with_failing_routes: httpx.AsyncClient) -> None:
+async def test_unexpected_error_is_a_generic_500(
+    app_with_failing_routes: httpx.AsyncClient,
+) -> None:
     response = await app_with_failing_routes.get("/boom")
     body = _assert_problem(response, 500)
     assert "hunter2" not in response.text
@@ -67,16 +71,26 @@ async def test_unexpected_error_is_a_generic_500(app_with_failing_routes: httpx.
     assert body["type"] == "https://bff.example/problems/internal-error"
 
 
-async def test_domain_errors_map_to_status_and_headers(app_with_failing_routes: httpx.AsyncClient) -> None:
+async def test_domain_errors_map_to_status_and_headers(
+    app_with_failing_routes: httpx.AsyncClient,
+) -> None:
     response = await app_with_failing_routes.get("/limited")
     _assert_problem(response, 503)
     assert response.headers["retry-after"] == "3"
 
 
-async def test_validation_errors_name_each_field(app_with_failing_routes: httpx.AsyncClient) -> None:
+async def test_validation_errors_name_each_field(
+    app_with_failing_routes: httpx.AsyncClient,
+) -> None:
     body = _assert_problem(await app_with_failing_routes.get("/rule/not-a-number"), 422)
     assert body["errors"] == [
-        {"loc": ["path", "n"], "msg": "Input should be a valid integer, unable to parse string as an integer", "type": "int_parsing"}
+        {
+            "loc": ["path", "n"],
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "type": "int_parsing",
+        }
     ]
     rule = _assert_problem(await app_with_failing_routes.get("/rule/1"), 422)
-    assert rule["errors"] == [{"loc": ["body", "end"], "msg": "End must be after start.", "type": "value_error"}]
+    assert rule["errors"] == [
+        {"loc": ["body", "end"], "msg": "End must be after start.", "type": "value_error"}
+    ]

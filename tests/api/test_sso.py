@@ -47,13 +47,17 @@ async def _sign_in(sso: Sso, login_hint: str) -> httpx.Response:
     assert query["code_challenge_method"] == ["S256"]
     assert "code_verifier" not in query
     # httpx's params= would replace the query, so the hint is appended as a browser form would.
-    back = await sso.idp.get(start.headers["location"] + "&" + urlencode({"login_hint": login_hint}))
+    back = await sso.idp.get(
+        start.headers["location"] + "&" + urlencode({"login_hint": login_hint})
+    )
     assert back.status_code == 302
     callback = urlsplit(back.headers["location"])
     return await sso.bff.get(f"{callback.path}?{callback.query}")
 
 
-async def test_sso_logs_in_the_account_with_the_providers_email(sso: Sso, demo: dict[str, Any]) -> None:
+async def test_sso_logs_in_the_account_with_the_providers_email(
+    sso: Sso, demo: dict[str, Any]
+) -> None:
     response = await _sign_in(sso, demo["teacher"].email)
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
@@ -67,7 +71,9 @@ async def test_sso_without_a_matching_account_is_refused(
 ) -> None:
     sandbox = settings.sandbox
     population = build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
-    no_account = next(p for p in population.with_role("student") if p.email != demo["student"].email)
+    no_account = next(
+        p for p in population.with_role("student") if p.email != demo["student"].email
+    )
     response = await _sign_in(sso, no_account.email)  # known to the provider, not to the BFF
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
@@ -82,7 +88,9 @@ async def test_a_provider_refusal_is_a_401_problem(sso: Sso) -> None:
 
 async def test_a_forged_state_is_refused(sso: Sso, demo: dict[str, Any]) -> None:
     start = await sso.bff.get("/v1/auth/sso/login")
-    back = await sso.idp.get(start.headers["location"] + "&" + urlencode({"login_hint": demo["student"].email}))
+    back = await sso.idp.get(
+        start.headers["location"] + "&" + urlencode({"login_hint": demo["student"].email})
+    )
     callback = urlsplit(back.headers["location"])
     code = parse_qs(callback.query)["code"][0]
     response = await sso.bff.get(callback.path, params={"code": code, "state": "forged"})

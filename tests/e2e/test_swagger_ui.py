@@ -64,6 +64,7 @@ def test_swagger_ui_renders_and_runs_an_operation_offline(
         re.compile(r'"ready":\s*true')
     )
 
+    recorded_page.settle()
     _screenshot(page, tmp_path / "swagger-ui.png")
     assert not recorded_page.page_errors, recorded_page.page_errors
     _assert_only_local(recorded_page, live_server)
@@ -128,7 +129,7 @@ def test_docs_make_no_external_request(
         expect(page.locator("#operations-system-health")).to_be_visible()
     else:
         expect(page.locator(".api-info h1")).to_contain_text(TITLE)
-    page.wait_for_load_state("networkidle")
+    recorded_page.settle()
 
     assert recorded_page.requests
     external = recorded_page.external_requests()

@@ -68,8 +68,16 @@ def small_district() -> InMemoryRosterRelations:
     return InMemoryRosterRelations(
         org_parent={"d1": None, "s1": "d1", "s2": "d1"},
         person_orgs={
-            "t1": {"s1"}, "t2": {"s1"}, "t3": {"s2"}, "st1": {"s1"}, "st2": {"s1"}, "st3": {"s1"},
-            "st4": {"s2"}, "g1": {"s1"}, "a1": {"s1"}, "ad": {"d1"},
+            "t1": {"s1"},
+            "t2": {"s1"},
+            "t3": {"s2"},
+            "st1": {"s1"},
+            "st2": {"s1"},
+            "st3": {"s1"},
+            "st4": {"s2"},
+            "g1": {"s1"},
+            "a1": {"s1"},
+            "ad": {"d1"},
         },
         class_org={"c1": "s1", "c2": "s1", "c3": "s2"},
         teaches={"t1": {"c1"}, "t2": {"c2"}, "t3": {"c3"}},

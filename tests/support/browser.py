@@ -94,6 +94,21 @@ class RecordedPage:
     def external_requests(self) -> list[str]:
         return [url for url in self.requests if not is_allowed(url, self.allowed_netlocs)]
 
+    def settle(self, quiet_ms: int = 1000, timeout_ms: int = 15_000) -> None:
+        """Wait until the page has made no new request for ``quiet_ms``.
+
+        Pages like ReDoc add images after their first render, later than Playwright's
+        "networkidle", so "no request left the machine" is only meaningful once they are quiet.
+        """
+        waited = 0
+        seen = -1
+        while len(self.requests) != seen:
+            if waited >= timeout_ms:
+                raise AssertionError(f"the page kept making requests for {timeout_ms} ms")
+            seen = len(self.requests)
+            self.page.wait_for_timeout(quiet_ms)
+            waited += quiet_ms
+
 
 def is_allowed(url: str, netlocs: Iterable[str]) -> bool:
     parts = urlsplit(url)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
-
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 
 from api.settings import Settings
 
 
 def test_defaults_are_a_runnable_sandbox() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.mode == "sandbox"
     assert settings.database.url.startswith("sqlite+aiosqlite:///var/")
     assert settings.jobs_backend == "inprocess"
@@ -21,7 +20,7 @@ def test_nested_variables_use_one_underscore(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("BFF_DATABASE_URL", "postgresql+asyncpg://u@h/db")
     monkeypatch.setenv("BFF_TIMEBACK_CLIENT_SECRET", "s3cret")
     monkeypatch.setenv("BFF_LOG_LEVEL", "debug")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.database.url == "postgresql+asyncpg://u@h/db"
     assert settings.timeback.client_secret.get_secret_value() == "s3cret"
     assert settings.log_level == "debug"
@@ -29,10 +28,12 @@ def test_nested_variables_use_one_underscore(monkeypatch: pytest.MonkeyPatch) ->
     assert "s3cret" not in repr(settings)
 
 
-def test_production_refuses_placeholders_and_says_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_placeholders_and_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("BFF_MODE", "production")
     with pytest.raises(ValidationError) as caught:
-        Settings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)
     message = str(caught.value)
     assert "BFF_TIMEBACK_CLIENT_SECRET" in message
     assert "BFF_TIMEBACK_BASE_URL" in message
@@ -61,4 +62,4 @@ def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) 
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert Settings(_env_file=None).mode == "production"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).mode == "production"

@@ -2,7 +2,9 @@
 
 Token endpoint: ``client_credentials`` only, credentials by HTTP Basic (timeback-oneroster) or in
 the form (timeback), ``{"error": ...}`` bodies. API routes want a live bearer token and answer
-everything else with imsx_StatusInfo bodies.
+everything else with imsx_StatusInfo bodies. Rostering reads are generated from the state's
+collections (``/{path}``, ``/{path}/{id}``) and from :data:`~.nested.NESTED`
+(``/{parent}/{id}/{child}``); all lists page alike.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from starlette.routing import BaseRoute, Route
 from adapters.simulation.credentials import basic_credentials
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
+from adapters.timeback.simulator.nested import NESTED, Nested
 from adapters.timeback.simulator.seed import ROSTERING, build_roster
-from adapters.timeback.simulator.state import RosterState
+from adapters.timeback.simulator.state import JsonObject, RosterState
 from adapters.timeback.simulator.wire import (
     InvalidPage,
     imsx_response,
@@ -44,7 +47,8 @@ class TimebackSimulator(Simulator[RosterState]):
 
     def summarize(self) -> dict[str, object]:
         roles = Counter(u["roles"][0]["role"] for u in self.state.users.all())
-        return {"orgs": len(self.state.orgs), "users": len(self.state.users), "roles": dict(roles)}
+        counts = {name: len(collection) for name, collection in self.state.stored().items()}
+        return {**counts, "roles": dict(roles)}
 
     def error_response(self, status: int, detail: str | None = None) -> Response:
         return imsx_response(status, detail)
@@ -53,6 +57,7 @@ class TimebackSimulator(Simulator[RosterState]):
         routes: list[BaseRoute] = [Route(TOKEN_PATH, self._token, methods=["POST"])]
         for name in self.state.collections():
             routes += self._collection_routes(name)
+        routes += [self._nested_route(nested) for nested in NESTED]
         return routes
 
     async def _token(self, request: Request) -> Response:
@@ -114,11 +119,7 @@ class TimebackSimulator(Simulator[RosterState]):
             if denied := self._denied(request):
                 return denied
             collection = self.state.collections()[name]
-            try:
-                page = parse_page(request.query_params)
-            except InvalidPage as exc:
-                return imsx_response(400, str(exc))
-            return page_response(request.url, collection.plural, collection.all(), page)
+            return _page(request, collection.plural, collection.all())
 
         async def get_entity(request: Request) -> Response:
             if denied := self._denied(request):
@@ -133,6 +134,27 @@ class TimebackSimulator(Simulator[RosterState]):
             Route(f"{ROSTERING}/{name}", list_entities, methods=["GET"]),
             Route(f"{ROSTERING}/{name}/{{sourced_id}}", get_entity, methods=["GET"]),
         ]
+
+    def _nested_route(self, nested: Nested) -> BaseRoute:
+        async def list_children(request: Request) -> Response:
+            if denied := self._denied(request):
+                return denied
+            parents = self.state.collections()[nested.parent]
+            parent = parents.get(request.path_params["sourced_id"])
+            if parent is None:
+                return imsx_response(404, f"{parents.label} not found")
+            return _page(request, nested.key, nested.children(self.state, parent))
+
+        path = f"{ROSTERING}/{nested.parent}/{{sourced_id}}/{nested.child}"
+        return Route(path, list_children, methods=["GET"])
+
+
+def _page(request: Request, key: str, items: list[JsonObject]) -> Response:
+    try:
+        page = parse_page(request.query_params)
+    except InvalidPage as exc:
+        return imsx_response(400, str(exc))
+    return page_response(request.url, key, items, page)
 
 
 def _b64(text: str) -> str:

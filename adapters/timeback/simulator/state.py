@@ -1,22 +1,43 @@
 """TimeBack's data as the simulator holds it: OneRoster entities in wire shape, keyed by sourcedId.
 
 Entities stay JSON-shaped on purpose: filters, sort and sparse field sets (a later slice) then work
-on any collection alike. A new entity type is one more :class:`Collection` in :class:`RosterState`.
+on any collection alike. A new entity type is one more :class:`Collection` in :class:`RosterState`;
+a new filtered endpoint over one (``/schools`` over orgs, ``/students`` over users) one more
+:class:`View`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
 
 
+class Readable(Protocol):
+    """What a rostering path serves: a list, one entity by id, and the keys they are wrapped in."""
+
+    @property
+    def plural(self) -> str: ...  # the list envelope key
+
+    @property
+    def singular(self) -> str: ...  # the single-object envelope key
+
+    @property
+    def label(self) -> str: ...  # how a 404 names it
+
+    def get(self, sourced_id: str) -> JsonObject | None: ...
+
+    def all(self) -> list[JsonObject]: ...
+
+
 @dataclass(slots=True)
 class Collection:
-    plural: str  # the path segment and the list envelope key
-    singular: str  # the single-object envelope key
-    label: str  # how a 404 names it
+    plural: str
+    singular: str
+    label: str
     items: dict[str, JsonObject] = field(default_factory=dict)
 
     def put(self, entity: JsonObject) -> None:
@@ -32,11 +53,66 @@ class Collection:
         return len(self.items)
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """The entities of a collection that pass ``keep``, under their own envelope keys."""
+
+    base: Collection
+    plural: str
+    singular: str
+    label: str
+    keep: Callable[[JsonObject], bool]
+
+    def get(self, sourced_id: str) -> JsonObject | None:
+        entity = self.base.get(sourced_id)
+        return entity if entity is not None and self.keep(entity) else None
+
+    def all(self) -> list[JsonObject]:
+        return [e for e in self.base.all() if self.keep(e)]
+
+
+def has_role(role: str) -> Callable[[JsonObject], bool]:
+    return lambda user: any(r.get("role") == role for r in user.get("roles", []))
+
+
+def of_type(kind: str) -> Callable[[JsonObject], bool]:
+    return lambda entity: entity.get("type") == kind
+
+
 @dataclass(slots=True)
 class RosterState:
     clients: dict[str, str]  # client id -> secret
-    orgs: Collection = field(default_factory=lambda: Collection("orgs", "org", "Org"))
-    users: Collection = field(default_factory=lambda: Collection("users", "user", "User"))
+    orgs: Collection = field(default_factory=partial(Collection, "orgs", "org", "Org"))
+    users: Collection = field(default_factory=partial(Collection, "users", "user", "User"))
+    academic_sessions: Collection = field(
+        default_factory=partial(
+            Collection, "academicSessions", "academicSession", "Academic session"
+        )
+    )
+    courses: Collection = field(default_factory=partial(Collection, "courses", "course", "Course"))
+    classes: Collection = field(default_factory=partial(Collection, "classes", "class", "Class"))
+    enrollments: Collection = field(
+        default_factory=partial(Collection, "enrollments", "enrollment", "Enrollment")
+    )
 
-    def collections(self) -> dict[str, Collection]:
-        return {"orgs": self.orgs, "users": self.users}
+    def stored(self) -> dict[str, Collection]:
+        """The collections that hold entities, by path segment."""
+        return {
+            "orgs": self.orgs,
+            "users": self.users,
+            "academicSessions": self.academic_sessions,
+            "courses": self.courses,
+            "classes": self.classes,
+            "enrollments": self.enrollments,
+        }
+
+    def collections(self) -> dict[str, Readable]:
+        """Every rostering path that lists and gets entities, by path segment: the stored
+        collections and the filtered views over them."""
+        views = {
+            "schools": View(self.orgs, "orgs", "org", "School", of_type("school")),
+            "students": View(self.users, "users", "user", "Student", has_role("student")),
+            "teachers": View(self.users, "users", "user", "Teacher", has_role("teacher")),
+            "terms": View(self.academic_sessions, "terms", "term", "Term", of_type("term")),
+        }
+        return {**self.stored(), **views}

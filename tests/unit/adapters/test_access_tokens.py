@@ -13,18 +13,26 @@ from domain.models.identity import AccessClaims, Role
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-def codec(keys: dict[str, str], active: str, *, issuer: str = "bff", audience: str = "bff") -> JwtAccessTokenCodec:
+def codec(
+    keys: dict[str, str], active: str, *, issuer: str = "bff", audience: str = "bff"
+) -> JwtAccessTokenCodec:
     return JwtAccessTokenCodec(keys=keys, active_key_id=active, issuer=issuer, audience=audience)
 
 
 def claims(expires_in: timedelta = timedelta(minutes=15)) -> AccessClaims:
-    return AccessClaims(account_id="a1", role=Role.TEACHER, person_sourced_id="t1", expires_at=NOW + expires_in)
+    return AccessClaims(
+        account_id="a1", role=Role.TEACHER, person_sourced_id="t1", expires_at=NOW + expires_in
+    )
 
 
 def test_round_trip_keeps_the_claims() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
     verified = c.verify(c.issue(claims()), now=NOW)
-    assert (verified.account_id, verified.role, verified.person_sourced_id) == ("a1", Role.TEACHER, "t1")
+    assert (verified.account_id, verified.role, verified.person_sourced_id) == (
+        "a1",
+        Role.TEACHER,
+        "t1",
+    )
 
 
 def test_expired_token_is_refused() -> None:

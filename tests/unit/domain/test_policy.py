@@ -14,7 +14,12 @@ CLASSES = ["c1", "c2", "c3"]
 
 
 def actor(role: Role, person: str | None, *, can_write: bool = True) -> Actor:
-    return Actor(account_id=f"acc-{person or 'admin'}", role=role, person_sourced_id=person, can_write=can_write)
+    return Actor(
+        account_id=f"acc-{person or 'admin'}",
+        role=role,
+        person_sourced_id=person,
+        can_write=can_write,
+    )
 
 
 @pytest.fixture
@@ -54,7 +59,15 @@ async def test_teacher_sees_their_classes_and_those_students(policy: Policy) -> 
 
 async def test_staff_see_everything_in_their_orgs_and_below(policy: Policy) -> None:
     school_staff = actor(Role.STAFF, "a1")
-    assert await readable_people(policy, school_staff) == {"t1", "t2", "st1", "st2", "st3", "g1", "a1"}
+    assert await readable_people(policy, school_staff) == {
+        "t1",
+        "t2",
+        "st1",
+        "st2",
+        "st3",
+        "g1",
+        "a1",
+    }
     assert await readable_classes(policy, school_staff) == {"c1", "c2"}
     district_staff = actor(Role.STAFF, "ad")
     assert await readable_people(policy, district_staff) == set(PEOPLE)
