@@ -103,7 +103,26 @@ def test_anonymous_calls_conform_to_the_openapi_document(case: schemathesis.Case
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)
 
 
+#: App bugs this run found, reported and not fixed yet. Each marks its operation as an expected
+#: failure, strictly: once the app is fixed the test XPASSes, which fails, so the entry goes.
+KNOWN_FINDINGS = {
+    "GET /v1/audit": (
+        "ST201: `since`/`until` accept a number (?until=0.5 is read as a Unix time) although the "
+        "document says date-time"
+    ),
+    "POST /v1/accounts": (
+        "ST202: a body without `password` and without `sso_subject` is schema-valid but gets 422"
+    ),
+    "POST /v1/me/api-tokens": ("ST202: an `expires_at` in the past is schema-valid but gets 422"),
+}
+
+
 @admin_schema.parametrize()
 @HYPOTHESIS
-def test_admin_calls_conform_to_the_openapi_document(case: schemathesis.Case) -> None:
+def test_admin_calls_conform_to_the_openapi_document(
+    case: schemathesis.Case, request: pytest.FixtureRequest
+) -> None:
+    finding = KNOWN_FINDINGS.get(case.operation.label)
+    if finding is not None and not request.node.get_closest_marker("xfail"):
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=finding))
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)

@@ -66,6 +66,7 @@ def test_swagger_ui_renders_and_runs_an_operation_offline(
 
     recorded_page.settle()
     _screenshot(page, tmp_path / "swagger-ui.png")
+    readiness.screenshot(path=str(tmp_path / "swagger-ui-readiness.png"))
     assert not recorded_page.page_errors, recorded_page.page_errors
     _assert_only_local(recorded_page, live_server)
     paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}

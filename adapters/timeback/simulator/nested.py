@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from adapters.timeback.simulator.state import JsonObject, RosterState
 
 Children = Callable[[RosterState, JsonObject], list[JsonObject]]
+AGENT_ROLES = frozenset({"guardian", "parent", "relative"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +25,25 @@ class Nested:
     children: Children
 
 
-def referring(path: str, field: str) -> Children:
-    """Entities at ``path`` whose ``field`` refers to the parent."""
+def referring(
+    path: str, field: str, *, keep: Callable[[JsonObject], bool] | None = None
+) -> Children:
+    """Entities at ``path`` (that pass ``keep``) whose ``field`` refers to the parent."""
 
     def find(state: RosterState, parent: JsonObject) -> list[JsonObject]:
         return [
-            e for e in state.collections()[path].all() if parent["sourcedId"] in ids_at(e, field)
+            e
+            for e in state.collections()[path].all()
+            if parent["sourcedId"] in ids_at(e, field) and (keep is None or keep(e))
         ]
 
     return find
+
+
+def not_an_agent(user: JsonObject) -> bool:
+    """Agent links are listed on both sides (a guardian's ``agents`` are their children), so the
+    users someone is an agent *for* are the ones listing them who are not agents themselves."""
+    return not any(r.get("role") in AGENT_ROLES for r in user.get("roles", []))
 
 
 def enrolled(path: str, *, parent_is: str, role: str | None = None) -> Children:
@@ -96,7 +107,7 @@ NESTED: tuple[Nested, ...] = (
     Nested("teachers", "classes", "classes", enrolled("classes", parent_is="user", role="teacher")),
     Nested("users", "classes", "classes", enrolled("classes", parent_is="user")),
     Nested("users", "agents", "agents", referenced("users", "agents")),
-    Nested("users", "agentFor", "users", referring("users", "agents")),
+    Nested("users", "agentFor", "users", referring("users", "agents", keep=not_an_agent)),
     Nested("courses", "classes", "classes", referring("classes", "course")),
     Nested("terms", "classes", "classes", referring("classes", "terms")),
 )
