@@ -15,16 +15,8 @@ and hands the domain ``raise to_domain_error(err) from err``.
 from __future__ import annotations
 
 import httpx
-from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
 
-from adapters.timeback.errors import retry_after_seconds
-from domain.errors import (
-    DomainError,
-    NotFound,
-    UpstreamRateLimited,
-    UpstreamRejected,
-    UpstreamUnavailable,
-)
+from adapters.http import errors as http_errors
 
 UPSTREAM = "appsembler"
 # where Open edX and the Appsembler API put the human-readable part of an error, best first
@@ -41,94 +33,26 @@ MESSAGE_KEYS = (
 )
 
 
-class AppsemblerError(Exception):
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
+class AppsemblerError(http_errors.UpstreamError):
+    upstream = UPSTREAM
 
 
-class AppsemblerUnavailable(AppsemblerError):
-    pass
+class AppsemblerUnavailable(AppsemblerError, http_errors.Unavailable): ...
 
 
-class AppsemblerTimeout(AppsemblerUnavailable):
-    pass
+class AppsemblerTimeout(AppsemblerUnavailable, http_errors.TimedOut): ...
 
 
-class AppsemblerAuthError(AppsemblerError):
-    pass
+class AppsemblerAuthError(AppsemblerError, http_errors.AuthRefused): ...
 
 
-class AppsemblerNotFound(AppsemblerError):
-    pass
+class AppsemblerNotFound(AppsemblerError, http_errors.Missing): ...
 
 
-class AppsemblerRejected(AppsemblerError):
-    pass
+class AppsemblerRejected(AppsemblerError, http_errors.Rejected): ...
 
 
-class AppsemblerRateLimited(AppsemblerError):
-    pass
-
-
-def raise_for_status(response: httpx.Response) -> httpx.Response:
-    if response.is_success:
-        return response
-    raise error_from_response(response)
-
-
-def error_from_response(response: httpx.Response) -> AppsemblerError:
-    status = response.status_code
-    description, code = _describe(response)
-    message = f"HTTP {status} from Appsembler: {description}"
-    if status in (401, 403):
-        return AppsemblerAuthError(message, status=status, code=code)
-    if status == 404:
-        return AppsemblerNotFound(message, status=status, code=code)
-    if status == 429:
-        retry_after = retry_after_seconds(response.headers.get("retry-after"))
-        return AppsemblerRateLimited(message, status=status, code=code, retry_after=retry_after)
-    if status >= 500:
-        return AppsemblerUnavailable(message, status=status, code=code)
-    return AppsemblerRejected(message, status=status, code=code)
-
-
-def as_appsembler_error(exc: BaseException) -> AppsemblerError:
-    if isinstance(exc, AppsemblerError):
-        return exc
-    if isinstance(exc, httpx.TimeoutException):
-        return AppsemblerTimeout(f"Appsembler gave no answer in time ({type(exc).__name__})")
-    if isinstance(exc, httpx.HTTPStatusError):
-        return error_from_response(exc.response)
-    if isinstance(exc, httpx.TransportError):
-        return AppsemblerUnavailable(f"Appsembler unreachable ({type(exc).__name__})")
-    if isinstance(exc, OAuthError):
-        return AppsemblerAuthError(
-            f"Open edX refused the token request: {exc.error}", code=exc.error
-        )
-    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
-        return AppsemblerUnavailable(f"unexpected response from Appsembler ({type(exc).__name__})")
-    return AppsemblerUnavailable(f"Appsembler call failed ({type(exc).__name__})")
-
-
-def to_domain_error(error: AppsemblerError) -> DomainError:
-    if isinstance(error, AppsemblerNotFound):
-        return NotFound(error.message)
-    if isinstance(error, AppsemblerRateLimited):
-        return UpstreamRateLimited(error.message, upstream=UPSTREAM, retry_after=error.retry_after)
-    if isinstance(error, AppsemblerAuthError | AppsemblerRejected):
-        return UpstreamRejected(error.message, upstream=UPSTREAM)
-    return UpstreamUnavailable(error.message, upstream=UPSTREAM)
+class AppsemblerRateLimited(AppsemblerError, http_errors.RateLimited): ...
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
@@ -150,3 +74,15 @@ def _describe(response: httpx.Response) -> tuple[str, str | None]:
         if isinstance(body.get(key), str):
             return body[key], code
     return text[:120], code
+
+
+FAMILY = http_errors.ErrorFamily(
+    name="Appsembler",
+    base=AppsemblerError,
+    describe=_describe,
+    oauth_server="Open edX",
+)
+raise_for_status = FAMILY.raise_for_status
+error_from_response = FAMILY.from_response
+as_appsembler_error = FAMILY.wrap
+to_domain_error = http_errors.to_domain_error

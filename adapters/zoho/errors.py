@@ -19,78 +19,31 @@ from typing import Any
 
 import httpx
 
-from adapters.timeback.errors import retry_after_seconds
-from domain.errors import (
-    DomainError,
-    NotFound,
-    UpstreamRateLimited,
-    UpstreamRejected,
-    UpstreamUnavailable,
-)
+from adapters.http import errors as http_errors
 
 UPSTREAM = "zoho"
 
 
-class ZohoError(Exception):
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
+class ZohoError(http_errors.UpstreamError):
+    upstream = UPSTREAM
 
 
-class ZohoUnavailable(ZohoError):
-    pass
+class ZohoUnavailable(ZohoError, http_errors.Unavailable): ...
 
 
-class ZohoTimeout(ZohoUnavailable):
-    pass
+class ZohoTimeout(ZohoUnavailable, http_errors.TimedOut): ...
 
 
-class ZohoAuthError(ZohoError):
-    pass
+class ZohoAuthError(ZohoError, http_errors.AuthRefused): ...
 
 
-class ZohoNotFound(ZohoError):
-    pass
+class ZohoNotFound(ZohoError, http_errors.Missing): ...
 
 
-class ZohoRejected(ZohoError):
-    pass
+class ZohoRejected(ZohoError, http_errors.Rejected): ...
 
 
-class ZohoRateLimited(ZohoError):
-    pass
-
-
-def raise_for_status(response: httpx.Response) -> httpx.Response:
-    if response.is_success:
-        return response
-    raise error_from_response(response)
-
-
-def error_from_response(response: httpx.Response) -> ZohoError:
-    status = response.status_code
-    description, code = _describe(response)
-    message = f"HTTP {status} from Zoho: {description}"
-    if status in (401, 403):
-        return ZohoAuthError(message, status=status, code=code)
-    if status == 404:
-        return ZohoNotFound(message, status=status, code=code)
-    if status == 429:
-        retry_after = retry_after_seconds(response.headers.get("retry-after"))
-        return ZohoRateLimited(message, status=status, code=code, retry_after=retry_after)
-    if status >= 500:
-        return ZohoUnavailable(message, status=status, code=code)
-    return ZohoRejected(message, status=status, code=code)
+class ZohoRateLimited(ZohoError, http_errors.RateLimited): ...
 
 
 def oauth_error(body: Any) -> ZohoAuthError | None:
@@ -100,30 +53,6 @@ def oauth_error(body: Any) -> ZohoAuthError | None:
             f"Zoho accounts refused the grant: {body['error']}", code=body["error"]
         )
     return None
-
-
-def as_zoho_error(exc: BaseException) -> ZohoError:
-    if isinstance(exc, ZohoError):
-        return exc
-    if isinstance(exc, httpx.TimeoutException):
-        return ZohoTimeout(f"Zoho gave no answer in time ({type(exc).__name__})")
-    if isinstance(exc, httpx.HTTPStatusError):
-        return error_from_response(exc.response)
-    if isinstance(exc, httpx.TransportError):
-        return ZohoUnavailable(f"Zoho unreachable ({type(exc).__name__})")
-    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
-        return ZohoUnavailable(f"unexpected response from Zoho ({type(exc).__name__})")
-    return ZohoUnavailable(f"Zoho call failed ({type(exc).__name__})")
-
-
-def to_domain_error(error: ZohoError) -> DomainError:
-    if isinstance(error, ZohoNotFound):
-        return NotFound(error.message)
-    if isinstance(error, ZohoRateLimited):
-        return UpstreamRateLimited(error.message, upstream=UPSTREAM, retry_after=error.retry_after)
-    if isinstance(error, ZohoAuthError | ZohoRejected):
-        return UpstreamRejected(error.message, upstream=UPSTREAM)
-    return UpstreamUnavailable(error.message, upstream=UPSTREAM)
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:
@@ -151,3 +80,15 @@ def _describe(response: httpx.Response) -> tuple[str, str | None]:
 
 def _str(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+FAMILY = http_errors.ErrorFamily(
+    name="Zoho",
+    base=ZohoError,
+    describe=_describe,
+    oauth_server=None,
+)
+raise_for_status = FAMILY.raise_for_status
+error_from_response = FAMILY.from_response
+as_zoho_error = FAMILY.wrap
+to_domain_error = http_errors.to_domain_error

@@ -1,7 +1,8 @@
 """Property-based API tests: schemathesis drives every operation of the app's own OpenAPI document.
 
-In-process over ASGI (no socket), against a sandbox app on a fresh SQLite file. schemathesis 4.32
-runs the app's lifespan itself: ``from_asgi`` starts it to fetch ``/openapi.json``, each test's
+Two runs, each in-process over ASGI (no socket) against a sandbox app on a fresh SQLite file: one
+anonymous, one as the sandbox's demo admin (so the protected operations get past 401). schemathesis
+4.32 runs each app's lifespan itself: ``from_asgi`` starts it to fetch ``/openapi.json``, a test's
 requests restart it when needed, and its ``pytest_runtest_teardown`` hook shuts it down after each
 test. Every default check runs; only ``allow_header_conformance`` is excluded (see below).
 
@@ -27,6 +28,8 @@ from schemathesis.specs.openapi.checks import allow_header_conformance
 from api.app import create_app
 from api.composition import DEMO_PASSWORD, demo_accounts
 from tests.conftest import make_settings
+
+Case = schemathesis.Case[Any]
 
 #: Per operation and phase; the whole module runs in well under a minute on 2 cores.
 MAX_EXAMPLES = 25
@@ -67,7 +70,7 @@ admin_schema = schemathesis.openapi.from_asgi("/openapi.json", _app("admin")).ex
 class DemoAdminToken:
     """Logs in through the app's own token endpoint; schemathesis caches the token, refetches on 401."""
 
-    def get(self, case: schemathesis.Case, ctx: Any) -> str:
+    def get(self, case: Case, ctx: Any) -> str:
         login = case.operation.schema["/v1/auth/token"]["POST"].Case(
             body={"username": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD},
             media_type="application/x-www-form-urlencoded",
@@ -79,8 +82,8 @@ class DemoAdminToken:
         token: str = response.json()["access_token"]
         return token
 
-    def set(self, case: schemathesis.Case, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+    def set(self, case: Case, data: str, ctx: Any) -> None:
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -93,13 +96,14 @@ HYPOTHESIS = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
     database=None,
+    derandomize=True,  # the same cases every run: a finding never comes and goes by chance
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
 
 @schema.parametrize()
 @HYPOTHESIS
-def test_anonymous_calls_conform_to_the_openapi_document(case: schemathesis.Case) -> None:
+def test_anonymous_calls_conform_to_the_openapi_document(case: Case) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)
 
 
@@ -114,13 +118,17 @@ KNOWN_FINDINGS = {
         "ST202: a body without `password` and without `sso_subject` is schema-valid but gets 422"
     ),
     "POST /v1/me/api-tokens": ("ST202: an `expires_at` in the past is schema-valid but gets 422"),
+    "GET /v1/people/{person_id}": (
+        "ST101: /v1/people/%0E answers 503 'TimeBack call failed (InvalidURL)': the id goes into "
+        "the upstream URL unescaped"
+    ),
 }
 
 
 @admin_schema.parametrize()
 @HYPOTHESIS
 def test_admin_calls_conform_to_the_openapi_document(
-    case: schemathesis.Case, request: pytest.FixtureRequest
+    case: Case, request: pytest.FixtureRequest
 ) -> None:
     finding = KNOWN_FINDINGS.get(case.operation.label)
     if finding is not None and not request.node.get_closest_marker("xfail"):

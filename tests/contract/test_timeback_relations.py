@@ -12,23 +12,14 @@ import pytest
 
 from adapters.simulation.population import Person, Population, build_population
 from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.client import make_timeback_client
 from adapters.timeback.relations import TimebackRosterRelations
-from adapters.timeback.simulator import TimebackSimulator
+from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 
-BASE = "http://timeback.sim"
 UNKNOWN = "no-such-id"
 
 
 def client_for(sim: TimebackSimulator) -> httpx.AsyncClient:
-    return make_timeback_client(
-        base_url=BASE,
-        token_url=f"{BASE}/oauth2/token",
-        client_id="sandbox-client",
-        client_secret="sandbox-secret",
-        timeout=5.0,
-        transport=SimulatorTransport(sim.app),
-    )
+    return sandbox_client(SimulatorTransport(sim.app))
 
 
 @pytest.fixture

@@ -13,29 +13,11 @@ import pytest
 
 from adapters.simulation.server import serve_in_thread
 from adapters.simulation.transport import HostRouter, SimulatorTransport
-from adapters.timeback.client import TimebackProbe, make_timeback_client
-from adapters.timeback.simulator import TimebackSimulator
+from adapters.timeback.client import TimebackProbe
+from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 
-BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 ORGS = f"{ROSTERING}/orgs"
-
-
-def client_for(
-    transport: httpx.AsyncBaseTransport | None,
-    *,
-    base_url: str = BASE,
-    secret: str = "sandbox-secret",  # noqa: S107 (the sandbox credential)
-    timeout: float = 5.0,
-) -> httpx.AsyncClient:
-    return make_timeback_client(
-        base_url=base_url,
-        token_url=f"{base_url}/oauth2/token",
-        client_id="sandbox-client",
-        client_secret=secret,
-        timeout=timeout,
-        transport=transport,
-    )
 
 
 @pytest.fixture
@@ -45,7 +27,7 @@ def sim() -> TimebackSimulator:
 
 @pytest.fixture
 async def client(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(SimulatorTransport(sim.app)) as http:
+    async with sandbox_client(SimulatorTransport(sim.app)) as http:
         yield http
 
 
@@ -91,7 +73,7 @@ async def test_added_latency_delays_the_answer(
 async def test_a_scripted_hang_surfaces_as_a_read_timeout_in_process(
     sim: TimebackSimulator,
 ) -> None:
-    async with client_for(SimulatorTransport(sim.app), timeout=0.3) as http:
+    async with sandbox_client(SimulatorTransport(sim.app), timeout=0.3) as http:
         await http.get(ORGS)
         sim.timeout_next()
         with pytest.raises(httpx.ReadTimeout):
@@ -134,7 +116,7 @@ async def test_the_probe_reports_ok_with_latency(client: httpx.AsyncClient) -> N
 
 
 async def test_the_probe_reports_failures_without_raising(sim: TimebackSimulator) -> None:
-    async with client_for(SimulatorTransport(sim.app), timeout=0.2) as http:
+    async with sandbox_client(SimulatorTransport(sim.app), timeout=0.2) as http:
         probe = TimebackProbe(http, client_id="sandbox-client", secret_set=True)
         sim.fail_next(503)
         failed = await probe.check()
@@ -145,18 +127,18 @@ async def test_the_probe_reports_failures_without_raising(sim: TimebackSimulator
         assert not hung.ok
         assert "no answer in time" in hung.detail
         assert (await probe.check()).ok
-    async with client_for(SimulatorTransport(sim.app), secret="wrong") as http:
+    async with sandbox_client(SimulatorTransport(sim.app), secret="wrong") as http:
         refused = await TimebackProbe(http, client_id="sandbox-client", secret_set=True).check()
         assert not refused.ok
         assert "invalid_client" in refused.detail
-    async with client_for(HostRouter({})) as http:
+    async with sandbox_client(HostRouter({})) as http:
         unreachable = await TimebackProbe(http, client_id="sandbox-client", secret_set=True).check()
         assert not unreachable.ok
         assert "unreachable" in unreachable.detail
 
 
 async def test_an_unconfigured_probe_does_not_call_out(sim: TimebackSimulator) -> None:
-    async with client_for(SimulatorTransport(sim.app)) as http:
+    async with sandbox_client(SimulatorTransport(sim.app)) as http:
         probe = TimebackProbe(http, client_id="", secret_set=False)
         assert probe.configured().detail == "missing client id, client secret"
         check = await probe.check()
@@ -171,7 +153,7 @@ async def test_an_unconfigured_probe_does_not_call_out(sim: TimebackSimulator) -
 async def test_standalone_over_a_socket_with_the_control_api() -> None:
     sim = TimebackSimulator(seed=11, users=5, classes=2)
     with serve_in_thread(sim.app) as server:
-        async with client_for(None, base_url=server.url, timeout=0.5) as http:
+        async with sandbox_client(None, base_url=server.url, timeout=0.5) as http:
             orgs = await http.get(ORGS)
             assert orgs.status_code == 200
             assert orgs.json()["orgs"][0]["children"][0]["href"].startswith("http://timeback.sim/")

@@ -13,7 +13,6 @@ import pytest
 
 from adapters.simulation.population import Population, build_population
 from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.client import make_timeback_client
 from adapters.timeback.errors import (
     TimebackAuthError,
     TimebackNotFound,
@@ -21,30 +20,13 @@ from adapters.timeback.errors import (
     raise_for_status,
     to_domain_error,
 )
-from adapters.timeback.simulator import TimebackSimulator
+from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 from domain.errors import NotFound
 
 BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 ORGS = f"{ROSTERING}/orgs"
 USERS = f"{ROSTERING}/users"
-
-
-def client_for(
-    transport: httpx.AsyncBaseTransport | None,
-    *,
-    base_url: str = BASE,
-    secret: str = "sandbox-secret",  # noqa: S107 (the sandbox credential)
-    timeout: float = 5.0,
-) -> httpx.AsyncClient:
-    return make_timeback_client(
-        base_url=base_url,
-        token_url=f"{base_url}/oauth2/token",
-        client_id="sandbox-client",
-        client_secret=secret,
-        timeout=timeout,
-        transport=transport,
-    )
 
 
 @pytest.fixture
@@ -54,7 +36,7 @@ def sim() -> TimebackSimulator:
 
 @pytest.fixture
 async def client(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(SimulatorTransport(sim.app)) as http:
+    async with sandbox_client(SimulatorTransport(sim.app)) as http:
         yield http
 
 
@@ -143,7 +125,7 @@ async def test_token_endpoint_refusals(
 
 
 async def test_bad_credentials_surface_as_an_auth_error(sim: TimebackSimulator) -> None:
-    async with client_for(SimulatorTransport(sim.app), secret="wrong") as http:
+    async with sandbox_client(SimulatorTransport(sim.app), secret="wrong") as http:
         with pytest.raises(httpx.HTTPStatusError) as caught:
             await http.get(ORGS)
     error = as_timeback_error(caught.value)
@@ -171,7 +153,7 @@ async def test_an_expired_token_is_refused_then_replaced(
 async def test_a_token_the_client_sees_expiring_is_refetched_before_use() -> None:
     # 60 s is inside authlib's refresh margin, so each call must fetch a fresh token first
     sim = TimebackSimulator(seed=7, users=3, classes=1, token_ttl=60)
-    async with client_for(SimulatorTransport(sim.app)) as http:
+    async with sandbox_client(SimulatorTransport(sim.app)) as http:
         for _ in range(2):
             assert (await http.get(ORGS)).status_code == 200
     assert len(sim.log.entries(path="/oauth2/token")) == 2

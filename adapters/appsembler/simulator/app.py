@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.appsembler.simulator.seed import build_lms
 from adapters.appsembler.simulator.state import Account, LmsState
-from adapters.simulation.credentials import basic_credentials
+from adapters.simulation.credentials import authenticate_client
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
 
@@ -63,15 +63,11 @@ class AppsemblerSimulator(Simulator[LmsState]):
         # oauthlib checks the grant type before it authenticates the client
         if form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        basic = basic_credentials(request.headers.get("authorization", ""))
-        client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
-        app = self.state.apps.get(client_id) if isinstance(client_id, str) else None
-        if (
-            app is None
-            or not isinstance(secret, str)
-            or not secrets.compare_digest(app.client_secret, secret)
-        ):
+        authorization = request.headers.get("authorization", "")
+        client_id = authenticate_client(authorization, form, self._client_secret)
+        if client_id is None:
             return JSONResponse({"error": "invalid_client"}, status_code=401)
+        app = self.state.apps[client_id]
         value = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(30))
         token = self.tokens.issue(str(app.user_id), value=value, scope=SCOPE)
         return JSONResponse(
@@ -83,6 +79,10 @@ class AppsemblerSimulator(Simulator[LmsState]):
             },
             headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
+
+    def _client_secret(self, client_id: str) -> str | None:
+        app = self.state.apps.get(client_id)
+        return app.client_secret if app is not None else None
 
     def _guarded(
         self, view: Callable[[Request, Account], Response]

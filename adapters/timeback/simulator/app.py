@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.simulation.credentials import basic_credentials
+from adapters.simulation.credentials import authenticate_client
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
 from adapters.timeback.simulator.nested import NESTED, Nested
@@ -67,18 +67,12 @@ class TimebackSimulator(Simulator[RosterState]):
         grant_type = form.get("grant_type")
         if not isinstance(grant_type, str) or not grant_type:
             return oauth_error("invalid_request", 400)
-        basic = basic_credentials(request.headers.get("authorization", ""))
-        client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))
-        known = self.state.clients.get(client_id) if isinstance(client_id, str) else None
-        if (
-            known is None
-            or not isinstance(secret, str)
-            or not secrets.compare_digest(known, secret)
-        ):
+        authorization = request.headers.get("authorization", "")
+        client_id = authenticate_client(authorization, form, self.state.clients.get)
+        if client_id is None:
             return oauth_error("invalid_client", 401)
         if grant_type != "client_credentials":
             return oauth_error("unsupported_grant_type", 400)
-        assert isinstance(client_id, str)  # noqa: S101 (checked through `known`)
         token = self.tokens.issue(client_id, value=self._access_token(client_id))
         return JSONResponse(
             {"access_token": token.value, "expires_in": self.tokens.ttl, "token_type": "Bearer"},

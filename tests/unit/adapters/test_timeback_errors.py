@@ -8,7 +8,10 @@ import httpx
 import pytest
 from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
 
+from adapters.http import errors as http_errors
+from adapters.http.retry_after import retry_after_seconds
 from adapters.timeback.errors import (
+    FAMILY,
     TimebackAuthError,
     TimebackError,
     TimebackNotFound,
@@ -19,7 +22,6 @@ from adapters.timeback.errors import (
     as_timeback_error,
     error_from_response,
     raise_for_status,
-    retry_after_seconds,
     to_domain_error,
 )
 from domain.errors import NotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
@@ -153,3 +155,38 @@ def test_rate_limits_carry_retry_after_into_the_domain() -> None:
     mapped = to_domain_error(TimebackRateLimited("slow down", retry_after=12.5))
     assert isinstance(mapped, UpstreamRateLimited)
     assert mapped.retry_after == 12.5
+
+
+# -- the shared error family (adapters.http.errors) ------------------------------------------------
+
+
+def test_the_family_finds_one_timeback_class_per_kind() -> None:
+    assert [FAMILY[kind] for kind in http_errors.KINDS] == [
+        TimebackUnavailable,
+        TimebackTimeout,
+        TimebackAuthError,
+        TimebackNotFound,
+        TimebackRejected,
+        TimebackRateLimited,
+    ]
+    assert isinstance(TimebackTimeout("slow"), http_errors.Unavailable)
+
+
+def test_a_family_missing_a_kind_is_refused_when_declared() -> None:
+    class PartialError(http_errors.UpstreamError): ...
+
+    class PartialNotFound(PartialError, http_errors.Missing): ...
+
+    with pytest.raises(TypeError, match="PartialError needs one subclass for Unavailable"):
+        http_errors.ErrorFamily(name="Partial", base=PartialError, describe=lambda r: ("", None))
+
+
+def test_oauth_errors_are_auth_errors_only_for_upstreams_that_issue_app_tokens() -> None:
+    refused = OAuthError(error="invalid_client")
+    assert as_timeback_error(refused).message == (
+        "TimeBack refused the token request: invalid_client"
+    )
+    no_tokens = http_errors.ErrorFamily(
+        name="TimeBack", base=TimebackError, describe=FAMILY.describe
+    )
+    assert type(no_tokens.wrap(refused)) is TimebackUnavailable

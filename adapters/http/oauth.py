@@ -5,8 +5,7 @@ sends the same extra token parameters, a non-2xx token response raises ``httpx.H
 (authlib would store a gateway's JSON error page as a token), and a 401 from the API drops the token
 and retries once, for tokens the upstream revoked or a clock that disagrees with ours.
 
-Used by the TimeBack and Appsembler adapters. It belongs in a shared ``adapters/http`` package; it
-lives here until one exists.
+Used by the TimeBack and Appsembler adapters.
 """
 
 from __future__ import annotations
