@@ -56,6 +56,7 @@ from domain.services.system import SystemService
 log = structlog.get_logger(__name__)
 
 UPSTREAM_CHECK_TASK = "upstream-health"
+PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 
 
 @dataclass
@@ -146,7 +147,12 @@ class Container:
                     name=UPSTREAM_CHECK_TASK,
                     interval=timedelta(seconds=self.settings.jobs.upstream_check_seconds),
                     work=self.system().check_upstreams,
-                )
+                ),
+                TaskSpec(
+                    name=PRUNE_LOGIN_FAILURES_TASK,
+                    interval=timedelta(hours=1),
+                    work=self.auth().prune_login_failures,
+                ),
             ],
         )
 

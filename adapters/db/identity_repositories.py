@@ -260,6 +260,12 @@ class SqlLoginThrottleRepository(LoginThrottleRepository):
     async def clear(self, key: str) -> None:
         await self._session.exec(delete(LoginFailureRow).where(col(LoginFailureRow.key) == key))
 
+    async def prune(self, *, before: datetime) -> int:
+        result = await self._session.exec(
+            delete(LoginFailureRow).where(col(LoginFailureRow.at) < before)
+        )
+        return int(result.rowcount or 0)
+
 
 def _audit(row: AuditEventRow) -> AuditEvent:
     return AuditEvent(

@@ -78,6 +78,10 @@ class LoginThrottleRepository(Protocol):
 
     async def clear(self, key: str) -> None: ...
 
+    async def prune(self, *, before: datetime) -> int:
+        """Forget failures older than ``before``; returns how many went."""
+        ...
+
 
 class AuditRepository(Protocol):
     """Append-only: there is no update or delete."""

@@ -178,6 +178,15 @@ class AuthService:
             await uow.api_tokens.revoke(token_id, at=self._clock.now())
             await uow.commit()
 
+    async def prune_login_failures(self) -> str:
+        """Periodic: failures older than the throttle window can never count again."""
+        async with self._uow() as uow:
+            removed = await uow.login_throttle.prune(
+                before=self._clock.now() - self._config.throttle_window
+            )
+            await uow.commit()
+        return f"pruned {removed} old login failures"
+
     async def _authenticate_api_token(self, secret: str, now: datetime) -> Actor:
         async with self._uow() as uow:
             token = await uow.api_tokens.by_hash(digest(secret))

@@ -70,6 +70,7 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
         "zoho": True,
     }
     tasks = (await client.get("/v1/system/tasks", headers=admin_headers)).json()
+    assert {t["name"] for t in tasks} == {"upstream-health", "prune-login-failures"}
     task = next(t for t in tasks if t["name"] == "upstream-health")
     assert task["runs"] >= 1
     assert task["last_outcome"] == "3/3 upstreams reachable"

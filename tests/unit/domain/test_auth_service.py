@@ -111,6 +111,11 @@ class Throttle:
     async def oldest_failure(self, key: str, *, since: datetime) -> datetime | None:
         return min((at for k, at in self.store.failures if k == key and at >= since), default=None)
 
+    async def prune(self, *, before: datetime) -> int:
+        kept = [(k, at) for k, at in self.store.failures if at >= before]
+        removed, self.store.failures = len(self.store.failures) - len(kept), kept
+        return removed
+
     async def clear(self, key: str) -> None:
         self.store.failures = [(k, at) for k, at in self.store.failures if k != key]
 
@@ -233,3 +238,13 @@ async def test_expired_refresh_token_is_refused(world: Any) -> None:
     clock.at = T0 + timedelta(days=15)
     with pytest.raises(Unauthenticated, match="expired"):
         await service.refresh(refresh_token=tokens.refresh_token)
+
+
+async def test_old_failures_are_pruned_once_outside_the_window(world: Any) -> None:
+    service, store, _, clock = world
+    with pytest.raises(Unauthenticated):
+        await service.login(email="t@school.example", password="bad", client_address="10.1.1.1")
+    assert await service.prune_login_failures() == "pruned 0 old login failures"
+    clock.at = T0 + timedelta(minutes=11)
+    assert await service.prune_login_failures() == "pruned 2 old login failures"
+    assert store.failures == []
