@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -79,11 +80,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
+    with pg_database(template=request.getfixturevalue("pg_template")) as url:
+        yield url
+
+
+@contextmanager
+def pg_database(*, template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database of its own (a clone of ``template``, or empty), dropped afterwards."""
     name = f"bff_t_{uuid.uuid4().hex[:10]}"
     engine = _pg_admin_engine()
+    clone = f' TEMPLATE "{template}"' if template else ""
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
     try:
         yield _pg_url(name)
     finally:
