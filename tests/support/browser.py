@@ -60,13 +60,16 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is active it leaves its event loop marked
+# as running in the main thread, and every pytest-asyncio test after it would then fail with
+# "Runner.run() cannot be called from a running event loop". It must stop with the module.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as playwright:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     executable = chromium_executable()
     browser = playwright_instance.chromium.launch(
