@@ -37,6 +37,7 @@ from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.directory import TimebackRosterDirectory
 from adapters.timeback.relations import TimebackRosterRelations
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
+from api.observability import configure_logging
 from api.settings import Settings, is_simulated
 from domain.errors import NotFound
 from domain.models.identity import Account, NewAccount, Role
@@ -410,6 +411,7 @@ async def seed(settings: Settings) -> list[str]:
 
 async def run_worker(settings: Settings) -> None:
     """The ``bff worker`` process: runs jobs until interrupted."""
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
     async with running(settings, run_jobs=False, apply_migrations=False) as container:
         await container.scheduler().register()
         await container.jobs.run_worker()

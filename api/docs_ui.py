@@ -15,16 +15,35 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.access import Access, access
 
 STATIC_URL = "/static/docs"
+REDOC_JS_URL = "/static/redoc/redoc.standalone.js"
 _ASSETS = Path(fastapi_offline.__file__).parent / "static"
+# ReDoc's footer loads its logo from Redocly's CDN and has no option to stop it; an empty inline SVG
+# takes its place so the page makes no request beyond this server.
+_REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+_EMPTY_SVG = "data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27/%3E"
 
 
 def mount_docs(app: FastAPI) -> None:
+    redoc_js = (
+        (_ASSETS / "redoc.standalone.js")
+        .read_text(encoding="utf-8")
+        .replace(_REDOC_LOGO, _EMPTY_SVG)
+    )
+
+    @app.get(REDOC_JS_URL, include_in_schema=False, openapi_extra=access(Access.PUBLIC))
+    async def redoc_script() -> Response:
+        return Response(
+            redoc_js,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     app.mount(STATIC_URL, StaticFiles(directory=_ASSETS), name="docs-static")
     oauth_redirect = "/docs/oauth2-redirect"
 
@@ -49,7 +68,7 @@ def mount_docs(app: FastAPI) -> None:
         return get_redoc_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{STATIC_URL}/redoc.standalone.js",
+            redoc_js_url=REDOC_JS_URL,
             redoc_favicon_url=f"{STATIC_URL}/favicon.png",
             with_google_fonts=False,
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from adapters.http.paths import seg
 from adapters.timeback.errors import as_timeback_error, raise_for_status, to_domain_error
 from domain.models.roster import Person
 from domain.ports.roster_directory import RosterDirectory
@@ -19,7 +20,7 @@ class TimebackRosterDirectory(RosterDirectory):
 
     async def person(self, sourced_id: str) -> Person | None:
         try:
-            response = await self._client.get(f"{USERS}/{sourced_id}")
+            response = await self._client.get(f"{USERS}/{seg(sourced_id)}")
             if response.status_code == 404:
                 return None
             user = raise_for_status(response).json().get("user")

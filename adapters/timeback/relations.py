@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from adapters.http.paths import seg
 from adapters.timeback.errors import as_timeback_error, raise_for_status, to_domain_error
 from domain.ports.roster_relations import RosterRelations
 
@@ -28,7 +29,7 @@ class TimebackRosterRelations(RosterRelations):
 
     async def orgs_of_person(self, person_id: str) -> frozenset[str]:
         async def load() -> frozenset[str]:
-            user = await self._one(f"/users/{person_id}", "user")
+            user = await self._one(f"/users/{seg(person_id)}", "user")
             if user is None:
                 return frozenset()
             direct = {_ref(r.get("org")) for r in user.get("roles", [])} | {
@@ -36,7 +37,7 @@ class TimebackRosterRelations(RosterRelations):
             }
             return frozenset(o for o in direct if o)
 
-        return await self._cached(f"orgs:{person_id}", load)
+        return await self._cached(f"orgs:{seg(person_id)}", load)
 
     async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
         roots = sorted(set(org_ids))
@@ -46,33 +47,37 @@ class TimebackRosterRelations(RosterRelations):
 
     async def orgs_of_class(self, class_id: str) -> frozenset[str]:
         async def load() -> frozenset[str]:
-            klass = await self._one(f"/classes/{class_id}", "class")
+            klass = await self._one(f"/classes/{seg(class_id)}", "class")
             school = _ref(klass.get("school")) if klass else None
             return frozenset({school}) if school else frozenset()
 
-        return await self._cached(f"class-orgs:{class_id}", load)
+        return await self._cached(f"class-orgs:{seg(class_id)}", load)
 
     async def classes_taught_by(self, person_id: str) -> frozenset[str]:
         return await self._cached(
-            f"taught:{person_id}", lambda: self._ids(f"/teachers/{person_id}/classes", "classes")
+            f"taught:{seg(person_id)}",
+            lambda: self._ids(f"/teachers/{seg(person_id)}/classes", "classes"),
         )
 
     async def classes_of_student(self, person_id: str) -> frozenset[str]:
         return await self._cached(
-            f"enrolled:{person_id}", lambda: self._ids(f"/students/{person_id}/classes", "classes")
+            f"enrolled:{seg(person_id)}",
+            lambda: self._ids(f"/students/{seg(person_id)}/classes", "classes"),
         )
 
     async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]:
         students: frozenset[str] = frozenset()
         for class_id in sorted(set(class_ids)):
             students |= await self._cached(
-                f"students:{class_id}", partial(self._ids, f"/classes/{class_id}/students", "users")
+                f"students:{seg(class_id)}",
+                partial(self._ids, f"/classes/{seg(class_id)}/students", "users"),
             )
         return students
 
     async def dependants_of(self, guardian_id: str) -> frozenset[str]:
         return await self._cached(
-            f"agent-for:{guardian_id}", lambda: self._ids(f"/users/{guardian_id}/agentFor", "users")
+            f"agent-for:{seg(guardian_id)}",
+            lambda: self._ids(f"/users/{seg(guardian_id)}/agentFor", "users"),
         )
 
     async def _with_descendants(self, roots: set[str]) -> frozenset[str]:
@@ -82,8 +87,10 @@ class TimebackRosterRelations(RosterRelations):
             org_id = pending.pop()
             if org_id in seen:
                 continue
+            org = await self._one(f"/orgs/{seg(org_id)}", "org")
+            if org is None:
+                continue  # an org TimeBack does not know reaches nothing
             seen.add(org_id)
-            org = await self._one(f"/orgs/{org_id}", "org")
             pending.extend(c for c in (_ref(ch) for ch in (org or {}).get("children", [])) if c)
         return frozenset(seen)
 

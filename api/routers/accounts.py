@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep
 from api.errors import problem_responses
+from api.schemas.common import MAX_OFFSET
 from api.schemas.identity import AccountIn, AccountOut, AccountPage, AccountPatch
 from domain.models.identity import NewAccount, Role
 from domain.services.accounts import AccountChanges
@@ -26,7 +27,7 @@ async def list_accounts(
     accounts: AccountServiceDep,
     role: Role | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AccountPage:
     """BFF accounts, by email (admins only)."""
     items, total = await accounts.list(actor=actor, role=role, limit=limit, offset=offset)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.access import Access, access
 from api.deps import ActorDep, AuditServiceDep
 from api.errors import problem_responses
+from api.schemas.common import MAX_OFFSET, IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
 from domain.models.identity import AuditQuery, Outcome
 
@@ -28,10 +28,10 @@ async def list_audit_events(
     action: Annotated[str | None, Query(max_length=200)] = None,
     resource_type: Annotated[str | None, Query(max_length=100)] = None,
     outcome: Outcome | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     """Every write made through the BFF, newest first (admins only)."""
     items, total = await audit.query(

@@ -45,7 +45,7 @@ async def list_tokens(actor: ActorDep, auth: AuthServiceDep) -> list[ApiTokenOut
 async def create_token(body: ApiTokenIn, actor: ActorDep, auth: AuthServiceDep) -> ApiTokenCreated:
     """A personal API token for scripts and desktop clients. The secret is in this response only."""
     token, secret = await auth.create_api_token(
-        actor=actor, name=body.name, scope=body.scope, expires_at=body.expires_at
+        actor=actor, name=body.name, scope=body.scope, expires_in_days=body.expires_in_days
     )
     return ApiTokenCreated(**ApiTokenOut.of(token).model_dump(), token=secret)
 

@@ -29,7 +29,26 @@ async def health() -> Health:
     "/ready",
     operation_id="readiness",
     response_model=ReadinessOut,
-    responses={503: {"model": ReadinessOut, "description": "Not ready; components say why"}},
+    responses={
+        503: {
+            "model": ReadinessOut,
+            "description": "Not ready; components say why",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "ready": False,
+                        "components": [
+                            {
+                                "name": "database",
+                                "ok": False,
+                                "detail": "schema at 0002, code expects 0003",
+                            }
+                        ],
+                    }
+                }
+            },
+        }
+    },
     openapi_extra=access(Access.PUBLIC),
 )
 async def ready(system: SystemServiceDep) -> JSONResponse:

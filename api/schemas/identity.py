@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
@@ -55,15 +55,34 @@ class AccountOut(BaseModel):
 
 
 class AccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # Present *and* a string: JSON Schema's "required" alone would accept an explicit null.
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["password"], "properties": {"password": {"type": "string"}}},
+                {"required": ["sso_subject"], "properties": {"sso_subject": {"type": "string"}}},
+            ]
+        },
+    )
     email: EmailStr
     display_name: str = Field(default="", max_length=200)
     role: Role
     person_sourced_id: str | None = Field(default=None, min_length=1, max_length=255)
     password: str | None = Field(
-        default=None, max_length=256, examples=["a long passphrase of yours"]
+        default=None,
+        min_length=12,
+        max_length=256,
+        examples=["a long passphrase of yours"],
+        description="At least 12 characters, not your email, not one of the most common passwords.",
     )
     sso_subject: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @model_validator(mode="after")
+    def _password_or_sso(self) -> AccountIn:
+        if self.password is None and self.sso_subject is None:
+            raise ValueError("give a password, or an SSO subject to log in with")
+        return self
 
 
 class AccountPatch(BaseModel):
@@ -72,7 +91,7 @@ class AccountPatch(BaseModel):
     role: Role | None = None
     person_sourced_id: str | None = Field(default=None, max_length=255)
     active: bool | None = None
-    password: str | None = Field(default=None, max_length=256)
+    password: str | None = Field(default=None, min_length=12, max_length=256)
 
 
 class AccountPage(BaseModel):
@@ -84,7 +103,9 @@ class ApiTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, examples=["grade export script"])
     scope: TokenScope = TokenScope.READ
-    expires_at: AwareDatetime | None = None
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=366, description="Days until the token stops working; none: never."
+    )
 
 
 class ApiTokenOut(BaseModel):

@@ -141,14 +141,15 @@ class AuthService:
         )
 
     async def create_api_token(
-        self, *, actor: Actor, name: str, scope: TokenScope, expires_at: datetime | None
+        self, *, actor: Actor, name: str, scope: TokenScope, expires_in_days: int | None
     ) -> tuple[ApiToken, str]:
         """A personal token for scripts; the secret is returned here once and stored only hashed."""
         if not actor.can_write:
             raise PermissionDenied("A read-only token cannot create tokens.")
         now = self._clock.now()
-        if expires_at is not None and expires_at <= now:
-            raise InvalidInput("The expiry must be in the future.", field="expires_at")
+        if expires_in_days is not None and expires_in_days < 1:
+            raise InvalidInput("A token lives at least one day.", field="expires_in_days")
+        expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
         secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(
             id=uuid.uuid4().hex,

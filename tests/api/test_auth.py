@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -121,17 +122,22 @@ async def test_read_only_api_token_cannot_write(
     assert denied.json()["detail"] == "This API token is read-only."
 
 
-async def test_expired_api_token_is_refused_at_creation(
+async def test_api_token_expiry_is_in_whole_days(
     client: httpx.AsyncClient, demo: dict[str, Any]
 ) -> None:
     headers = await login(client, demo["student"].email)
-    response = await client.post(
-        "/v1/me/api-tokens",
-        json={"name": "old", "expires_at": "2020-01-01T00:00:00Z"},
-        headers=headers,
+    refused = await client.post(
+        "/v1/me/api-tokens", json={"name": "old", "expires_in_days": 0}, headers=headers
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["loc"] == ["body", "expires_at"]
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "expires_in_days"]
+    made = await client.post(
+        "/v1/me/api-tokens", json={"name": "week", "expires_in_days": 7}, headers=headers
+    )
+    assert made.status_code == 201
+    created = datetime.fromisoformat(made.json()["created_at"])
+    expires = datetime.fromisoformat(made.json()["expires_at"])
+    assert expires - created == timedelta(days=7)
 
 
 async def test_login_is_throttled_per_account_with_retry_after(

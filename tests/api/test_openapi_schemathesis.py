@@ -107,30 +107,7 @@ def test_anonymous_calls_conform_to_the_openapi_document(case: Case) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)
 
 
-#: App bugs this run found, reported and not fixed yet. Each marks its operation as an expected
-#: failure, strictly: once the app is fixed the test XPASSes, which fails, so the entry goes.
-KNOWN_FINDINGS = {
-    "GET /v1/audit": (
-        "ST201: `since`/`until` accept a number (?until=0.5 is read as a Unix time) although the "
-        "document says date-time"
-    ),
-    "POST /v1/accounts": (
-        "ST202: a body without `password` and without `sso_subject` is schema-valid but gets 422"
-    ),
-    "POST /v1/me/api-tokens": ("ST202: an `expires_at` in the past is schema-valid but gets 422"),
-    "GET /v1/people/{person_id}": (
-        "ST101: /v1/people/%0E answers 503 'TimeBack call failed (InvalidURL)': the id goes into "
-        "the upstream URL unescaped"
-    ),
-}
-
-
 @admin_schema.parametrize()
 @HYPOTHESIS
-def test_admin_calls_conform_to_the_openapi_document(
-    case: Case, request: pytest.FixtureRequest
-) -> None:
-    finding = KNOWN_FINDINGS.get(case.operation.label)
-    if finding is not None and not request.node.get_closest_marker("xfail"):
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=finding))
+def test_admin_calls_conform_to_the_openapi_document(case: Case) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)

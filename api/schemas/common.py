@@ -1,0 +1,25 @@
+"""Types shared by several schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BeforeValidator
+
+#: Deep enough for any real list; bounded so no offset overflows a database integer.
+MAX_OFFSET = 1_000_000_000
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic also reads numbers as Unix times; the API documents RFC 3339 date-times only.
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return value
+    if isinstance(value, str | int | float):
+        raise ValueError("use an RFC 3339 date-time with a time zone, e.g. 2026-11-24T09:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
