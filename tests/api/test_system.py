@@ -59,9 +59,12 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
             await worker.scheduler().register()
             assert isinstance(worker.jobs, ProcrastinateJobRunner)
             await worker.jobs.run_worker(install_signal_handlers=False, drain=True)
-    for _ in range(100):
+    # The checks are committed first and the task's run is recorded just after: wait for both.
+    for _ in range(200):
         checks = (await client.get("/v1/system/upstreams", headers=admin_headers)).json()
-        if len(checks) == 3:
+        tasks = (await client.get("/v1/system/tasks", headers=admin_headers)).json()
+        task = next((t for t in tasks if t["name"] == "upstream-health"), {"runs": 0})
+        if len(checks) == 3 and task["runs"] >= 1:
             break
         await asyncio.sleep(0.05)
     assert {c["upstream"]: c["ok"] for c in checks} == {
@@ -69,9 +72,7 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
         "timeback": True,
         "zoho": True,
     }
-    tasks = (await client.get("/v1/system/tasks", headers=admin_headers)).json()
     assert {t["name"] for t in tasks} == {"upstream-health", "prune-login-failures"}
-    task = next(t for t in tasks if t["name"] == "upstream-health")
     assert task["runs"] >= 1
     assert task["last_outcome"] == "3/3 upstreams reachable"
     assert task["last_error"] is None

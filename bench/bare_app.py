@@ -1,0 +1,19 @@
+"""The baseline: a bare Starlette app answering with fixed bytes, no middleware, no database."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+BODY = os.environ.get("BENCH_BODY", '{"status":"ok"}').encode()
+
+
+async def fixed(_: Request) -> Response:
+    return Response(BODY, media_type="application/json")
+
+
+app = Starlette(routes=[Route("/{path:path}", fixed)])
