@@ -1,4 +1,8 @@
-"""Per-request wiring: ``Annotated`` aliases that hand routers their domain services and the caller."""
+"""Per-request wiring: ``Annotated`` aliases that hand routers their domain services and the caller.
+
+Every dependency is ``async def`` even where it awaits nothing: FastAPI runs plain ``def``
+dependencies in a worker thread, and those thread hops were most of a cached read's cost.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ password_flow = OAuth2PasswordBearer(
 api_token = HTTPBearer(auto_error=False, description="A personal API token (bff_pat_...).")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.state.container
     return container
 
@@ -35,7 +39,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_auth_service(container: ContainerDep) -> AuthService:
+async def get_auth_service(container: ContainerDep) -> AuthService:
     return container.auth()
 
 
@@ -61,23 +65,23 @@ async def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_system_service(container: ContainerDep) -> SystemService:
+async def get_system_service(container: ContainerDep) -> SystemService:
     return container.system()
 
 
-def get_account_service(container: ContainerDep) -> AccountService:
+async def get_account_service(container: ContainerDep) -> AccountService:
     return container.accounts()
 
 
-def get_audit_service(container: ContainerDep) -> AuditService:
+async def get_audit_service(container: ContainerDep) -> AuditService:
     return container.audit()
 
 
-def get_people_service(container: ContainerDep) -> PeopleService:
+async def get_people_service(container: ContainerDep) -> PeopleService:
     return container.people()
 
 
-def get_sso_service(container: ContainerDep) -> SsoService:
+async def get_sso_service(container: ContainerDep) -> SsoService:
     return container.sso()
 
 
