@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from adapters.jobs.runner import JobRunner, Reconciler
+from adapters.jobs.runner import JobRunner, ReconcilerSlot
 from domain.ports import JobHandler, JobPayload
 from domain.ports.jobs import JsonScalar
 
@@ -29,7 +29,9 @@ class _Job:
     dedupe_key: str | None
 
 
-class InProcessJobRunner(JobRunner):
+class InProcessJobRunner(ReconcilerSlot, JobRunner):
+    runner_name = "inprocess"
+
     """``concurrency`` asyncio workers over an in-memory queue, plus a reconcile ticker.
 
     ``handlers`` is read at run time, so the composition root may fill it after construction.
@@ -51,7 +53,7 @@ class InProcessJobRunner(JobRunner):
         self._concurrency = concurrency
         self._reconcile_seconds = reconcile_seconds
         self._shutdown_timeout = shutdown_timeout
-        self._reconcile: Reconciler | None = None
+        ReconcilerSlot.__init__(self)
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._waiting: set[str] = set()  # dedupe keys of queued jobs that have not started
         self._workers: list[asyncio.Task[None]] = []
@@ -72,9 +74,6 @@ class InProcessJobRunner(JobRunner):
         self._queue.put_nowait(_Job(job, dict(payload), dedupe_key))
 
     # -- JobRunner ------------------------------------------------------------------------------
-
-    def set_reconciler(self, reconcile: Reconciler) -> None:
-        self._reconcile = reconcile
 
     @property
     def started(self) -> bool:
@@ -135,15 +134,6 @@ class InProcessJobRunner(JobRunner):
                 loop.remove_signal_handler(sig)
             if started_here:
                 await self.stop()
-
-    async def reconcile_now(self) -> None:
-        """Call the reconciler once; its failure is logged, never raised."""
-        if self._reconcile is None:
-            return
-        try:
-            await self._reconcile()
-        except Exception:
-            log.exception("reconcile_failed", runner="inprocess")
 
     # -- internals ------------------------------------------------------------------------------
 

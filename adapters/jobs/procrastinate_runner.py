@@ -31,7 +31,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import make_url
 
-from adapters.jobs.runner import JobRunner, Reconciler
+from adapters.jobs.runner import JobRunner, ReconcilerSlot
 from domain.ports import JobHandler, JobPayload
 
 log = structlog.get_logger(__name__)
@@ -92,7 +92,9 @@ def reconcile_cron(seconds: float) -> str:
     return "0 * * * *"
 
 
-class ProcrastinateJobRunner(JobRunner):
+class ProcrastinateJobRunner(ReconcilerSlot, JobRunner):
+    runner_name = "procrastinate"
+
     """One procrastinate task, ``bff.run_job(job, payload)``, dispatches to ``handlers[job]``.
 
     ``handlers`` is read at run time, so the composition root may fill it after construction.
@@ -116,7 +118,7 @@ class ProcrastinateJobRunner(JobRunner):
         self._concurrency = concurrency
         self._reconcile_seconds = reconcile_seconds
         self._shutdown_timeout = shutdown_timeout
-        self._reconcile: Reconciler | None = None
+        ReconcilerSlot.__init__(self)
         self._open = False
         self._stopped = False  # stop() ran: enqueue no longer reopens the pool
         self._open_lock = asyncio.Lock()
@@ -153,9 +155,6 @@ class ProcrastinateJobRunner(JobRunner):
             log.debug("job_deduplicated", job=job, dedupe_key=dedupe_key)
 
     # -- JobRunner ------------------------------------------------------------------------------
-
-    def set_reconciler(self, reconcile: Reconciler) -> None:
-        self._reconcile = reconcile
 
     async def start(self) -> None:
         async with self._open_lock:
@@ -217,15 +216,6 @@ class ProcrastinateJobRunner(JobRunner):
         finally:
             if opened_here:
                 await self.stop()
-
-    async def reconcile_now(self) -> None:
-        """Call the reconciler once; its failure is logged, never raised."""
-        if self._reconcile is None:
-            return
-        try:
-            await self._reconcile()
-        except Exception:
-            log.exception("reconcile_failed", runner="procrastinate")
 
     # -- procrastinate tasks --------------------------------------------------------------------
 

@@ -5,9 +5,34 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+import structlog
+
 from domain.ports import JobQueue
 
 Reconciler = Callable[[], Awaitable[object]]
+
+log = structlog.get_logger(__name__)
+
+
+class ReconcilerSlot:
+    """The reconciler both runners hold: installed once, called when a runner ticks."""
+
+    runner_name = "runner"
+
+    def __init__(self) -> None:
+        self._reconcile: Reconciler | None = None
+
+    def set_reconciler(self, reconcile: Reconciler) -> None:
+        self._reconcile = reconcile
+
+    async def reconcile_now(self) -> None:
+        """Call the reconciler once; its failure is logged, never raised."""
+        if self._reconcile is None:
+            return
+        try:
+            await self._reconcile()
+        except Exception:
+            log.exception("reconcile_failed", runner=self.runner_name)
 
 
 class JobRunner(JobQueue, Protocol):
