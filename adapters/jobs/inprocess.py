@@ -30,12 +30,12 @@ class _Job:
 
 
 class InProcessJobRunner(ReconcilerSlot, JobRunner):
-    runner_name = "inprocess"
-
     """``concurrency`` asyncio workers over an in-memory queue, plus a reconcile ticker.
 
     ``handlers`` is read at run time, so the composition root may fill it after construction.
     """
+
+    runner_name = "inprocess"
 
     def __init__(
         self,

@@ -93,12 +93,12 @@ def reconcile_cron(seconds: float) -> str:
 
 
 class ProcrastinateJobRunner(ReconcilerSlot, JobRunner):
-    runner_name = "procrastinate"
-
     """One procrastinate task, ``bff.run_job(job, payload)``, dispatches to ``handlers[job]``.
 
     ``handlers`` is read at run time, so the composition root may fill it after construction.
     """
+
+    runner_name = "procrastinate"
 
     def __init__(
         self,
