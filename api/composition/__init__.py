@@ -1,0 +1,35 @@
+"""The composition root: the one place in ``api`` that imports adapters and wires them to ports.
+
+``create_app`` (HTTP) and the ``bff`` CLI both build a :class:`Container` through :func:`running`.
+Nothing is built at import time; everything built is closed when ``running`` exits.
+
+    container.py   the Container and the builders of its parts
+    lifecycle.py   running(): build, migrate (sandbox), seed or refuse demo accounts, start jobs, close
+    sandbox.py     simulated upstreams and the demo accounts
+    commands.py    what `bff users create`, `bff seed` and `bff worker` run
+"""
+
+from api.composition.commands import create_account, run_worker, seed
+from api.composition.container import Container
+from api.composition.lifecycle import migrate, running
+from api.composition.sandbox import (
+    DEMO_PASSWORD,
+    SIMULATED_SYSTEMS,
+    demo_accounts,
+    demo_login_lines,
+    serve_simulator,
+)
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "SIMULATED_SYSTEMS",
+    "Container",
+    "create_account",
+    "demo_accounts",
+    "demo_login_lines",
+    "migrate",
+    "run_worker",
+    "running",
+    "seed",
+    "serve_simulator",
+]

@@ -1,0 +1,124 @@
+"""Building, starting and closing the container; migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from adapters.clock import SystemClock
+from adapters.db import migrations
+from adapters.db.engine import make_engine, make_session_factory
+from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
+from adapters.oidc.provider import OidcIdentityProvider
+from adapters.oidc.simulator import OidcProviderSimulator
+from adapters.security.cipher import FernetCipher
+from adapters.security.common_passwords import ZxcvbnCommonPasswords
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.security.tokens import JwtAccessTokenCodec
+from adapters.simulation.sandbox import SandboxSimulators
+from adapters.timeback.relations import TimebackRosterRelations
+from api.composition.container import Container, job_runner, transport_for, upstream_clients
+from api.composition.sandbox import refuse_demo_accounts_in_production, seed_demo_accounts
+from api.settings import Settings, is_simulated
+from domain.ports import JobHandler
+from domain.services.scheduling import PERIODIC_JOB
+
+
+async def migrate(settings: Settings) -> None:
+    await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, *, run_jobs: bool = True, apply_migrations: bool | None = None
+) -> AsyncIterator[Container]:
+    """Build the container, start background work if asked, and close everything on exit.
+
+    Sandbox mode applies migrations at start so the first README command needs nothing else;
+    production expects ``bff migrate`` to have run (a deploy step) and ``/ready`` says if not.
+    """
+    engine = make_engine(
+        settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
+    )
+    sims = (
+        SandboxSimulators.seeded(
+            seed=settings.sandbox.seed,
+            users=settings.sandbox.users,
+            classes=settings.sandbox.classes,
+        )
+        if settings.mode == "sandbox"
+        else None
+    )
+    http, probes = upstream_clients(settings, sims)
+    handlers: dict[str, JobHandler] = {}
+    auth = settings.auth
+    oidc = settings.oidc
+    if sims is not None and oidc.enabled and is_simulated(oidc.issuer):
+        sims.include(
+            OidcProviderSimulator(
+                oidc.issuer,
+                seed=settings.sandbox.seed,
+                users=settings.sandbox.users,
+                classes=settings.sandbox.classes,
+            )
+        )
+    provider = (
+        OidcIdentityProvider(
+            issuer=oidc.issuer,
+            client_id=oidc.client_id,
+            client_secret=oidc.client_secret.get_secret_value(),
+            scopes=oidc.scopes,
+            timeout=oidc.timeout_seconds,
+            transport=transport_for(settings, oidc.issuer, sims),
+        )
+        if oidc.enabled
+        else None
+    )
+    container = Container(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=SystemClock(),
+        http=http,
+        probes=probes,
+        jobs=job_runner(settings, handlers),
+        simulators=sims,
+        hasher=Argon2PasswordHasher(
+            time_cost=auth.password_time_cost, memory_kib=auth.password_memory_kib
+        ),
+        codec=JwtAccessTokenCodec(
+            keys={kid: key.get_secret_value() for kid, key in auth.signing_keys.items()},
+            active_key_id=auth.active_key_id,
+            issuer=auth.issuer,
+            audience=auth.audience,
+        ),
+        cipher=FernetCipher([k.get_secret_value() for k in auth.encryption_keys]),
+        common_passwords=ZxcvbnCommonPasswords(),
+        relations=TimebackRosterRelations(http["timeback"]),
+        identity_provider=provider,
+        database_probe=SqlDatabaseProbe(engine, settings.database.url),
+        handlers=handlers,
+    )
+    scheduler = container.scheduler()
+    handlers[PERIODIC_JOB] = scheduler.run
+    container.jobs.set_reconciler(scheduler.reconcile)
+    try:
+        await wait_until_reachable(engine)
+        if apply_migrations if apply_migrations is not None else settings.mode == "sandbox":
+            await migrate(settings)
+        if settings.mode == "sandbox":
+            await seed_demo_accounts(container)
+        else:
+            await refuse_demo_accounts_in_production(container)
+        if run_jobs:
+            await scheduler.register()
+            await container.jobs.start()
+        yield container
+    finally:
+        await container.jobs.stop()
+        for client in http.values():
+            await client.aclose()
+        if provider is not None:
+            await provider.aclose()
+        await engine.dispose()

@@ -1,0 +1,88 @@
+"""Sandbox mode: simulated upstreams and the demo accounts, linked to simulated roster people."""
+
+from __future__ import annotations
+
+from adapters.simulation.population import build_population
+from adapters.simulation.sandbox import SANDBOX_SYSTEMS, serve_standalone
+from api.composition.container import Container
+from api.settings import Settings
+from domain.models.identity import NewAccount, Role
+
+SIMULATED_SYSTEMS = SANDBOX_SYSTEMS
+
+
+def serve_simulator(
+    system: str, *, host: str, port: int, seed: int, users: int, classes: int
+) -> None:
+    serve_standalone(system, host=host, port=port, seed=seed, users=users, classes=classes)
+
+
+DEMO_PASSWORD = "learn-with-the-bff"  # noqa: S105 - sandbox-only, printed at start; production refuses demo accounts
+
+
+def demo_accounts(settings: Settings) -> list[NewAccount]:
+    """One account per role, linked to people of the simulators' shared demo population."""
+    sandbox = settings.sandbox
+    population = build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
+    school_keys = {s.key for s in population.schools}
+    staff = next(p for p in population.with_role("administrator") if p.org in school_keys)
+    teacher = population.with_role("teacher")[0]
+    student = next(p for p in population.with_role("student") if p.agents and p.org == teacher.org)
+    guardian = next(p for p in population.people if p.key == student.agents[0])
+    accounts = [
+        NewAccount(
+            email=f"admin@{population.domain}",
+            display_name="Demo Admin",
+            role=Role.ADMIN,
+            person_sourced_id=None,
+            password=DEMO_PASSWORD,
+            is_demo=True,
+        )
+    ]
+    for role, person in [
+        (Role.STAFF, staff),
+        (Role.TEACHER, teacher),
+        (Role.STUDENT, student),
+        (Role.GUARDIAN, guardian),
+    ]:
+        accounts.append(
+            NewAccount(
+                email=person.email,
+                display_name=f"{person.given_name} {person.family_name}",
+                role=role,
+                person_sourced_id=person.key,
+                password=DEMO_PASSWORD,
+                is_demo=True,
+            )
+        )
+    return accounts
+
+
+async def seed_demo_accounts(container: Container) -> list[NewAccount]:
+    """Create the demo accounts that do not exist yet; idempotent."""
+    service = container.accounts()
+    wanted = demo_accounts(container.settings)
+    async with container.uow() as uow:
+        missing = [a for a in wanted if await uow.accounts.by_email(a.email) is None]
+    for account in missing:
+        await service.create(actor=None, new=account)
+    return wanted
+
+
+async def refuse_demo_accounts_in_production(container: Container) -> None:
+    async with container.uow() as uow:
+        if await uow.accounts.any_demo():
+            raise RuntimeError(
+                "production mode refuses to start: sandbox demo accounts exist in this database; "
+                "deactivate or delete them (they have is_demo set) before going live"
+            )
+
+
+def demo_login_lines(settings: Settings) -> list[str]:
+    """What `bff serve` prints about logging in (the demo accounts exist in sandbox mode only)."""
+    if settings.mode != "sandbox":
+        return []
+    lines = [f"Demo logins (password {DEMO_PASSWORD!r}):"]
+    lines += [f"  {a.role.value:<9} {a.email}" for a in demo_accounts(settings)]
+    lines.append(f"Upstreams   simulated in-process (seed {settings.sandbox.seed})")
+    return lines
