@@ -13,7 +13,7 @@ from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
-from api.routers import accounts, audit, auth, me, people, system
+from api.routers import accounts, audit, auth, me, people, sync, system
 from api.settings import Settings
 
 TAGS = [
@@ -22,6 +22,7 @@ TAGS = [
     {"name": "people", "description": "Roster people, as far as the caller may see them."},
     {"name": "accounts", "description": "BFF accounts and their link to roster people (admins)."},
     {"name": "audit", "description": "The append-only trail of every write (admins)."},
+    {"name": "sync", "description": "The local roster cache: sync runs and the change feed."},
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         people.router,
         accounts.router,
         audit.router,
+        sync.router,
         system.router,
     ):
         app.include_router(router)

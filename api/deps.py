@@ -19,6 +19,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.people import PeopleService
 from domain.services.sso import SsoService
+from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -81,6 +82,10 @@ async def get_people_service(container: ContainerDep) -> PeopleService:
     return container.people()
 
 
+async def get_sync_admin(container: ContainerDep) -> SyncAdminService:
+    return container.sync_admin()
+
+
 async def get_sso_service(container: ContainerDep) -> SsoService:
     return container.sso()
 
@@ -90,3 +95,4 @@ AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]
 PeopleServiceDep = Annotated[PeopleService, Depends(get_people_service)]
+SyncAdminDep = Annotated[SyncAdminService, Depends(get_sync_admin)]

@@ -48,6 +48,10 @@ class TimebackSettings(BaseModel):
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
+    #: how often the incremental roster sync runs, and how it pages
+    sync_interval_seconds: float = Field(default=900.0, gt=0)
+    sync_page_size: int = Field(default=1000, ge=1, le=3000)
+    sync_concurrency: int = Field(default=4, ge=1, le=32)
 
 
 class AppsemblerSettings(BaseModel):

@@ -114,3 +114,6 @@ class AuditEventRow(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=128)
     client_address: str | None = Field(default=None, max_length=64)
     detail: str | None = Field(default=None, max_length=1000)
+
+
+from adapters.db import roster_tables as roster_tables  # noqa: E402  (registers the roster cache tables)

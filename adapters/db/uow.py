@@ -16,6 +16,7 @@ from adapters.db.identity_repositories import (
     SqlRefreshTokenRepository,
 )
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
+from adapters.db.roster_store import SqlRosterStore
 from domain.ports import UnitOfWork
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.api_tokens = SqlApiTokenRepository(self._session)
         self.login_throttle = SqlLoginThrottleRepository(self._session)
         self.audit = SqlAuditRepository(self._session)
+        self.roster = SqlRosterStore(self._session)
         return self
 
     async def __aexit__(

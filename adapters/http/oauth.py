@@ -5,16 +5,31 @@ sends the same extra token parameters, a non-2xx token response raises ``httpx.H
 (authlib would store a gateway's JSON error page as a token), and a 401 from the API drops the token
 and retries once, for tokens the upstream revoked or a clock that disagrees with ours.
 
+Several clients may share one :class:`SharedToken` (one per token URL and client id): TimeBack's
+services live on several hosts (OneRoster and PowerPath on one, QTI and Caliper on others) but accept
+the same token, so one fetch serves them all and a refusal seen by one client renews it for all.
+
 Used by the TimeBack and Appsembler adapters.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[import-untyped]
+
+
+class SharedToken:
+    """The current token of one token URL and client id, and the lock that serialises fetching it."""
+
+    def __init__(self) -> None:
+        self.token: Any = None  # authlib's OAuth2Token (a dict) once fetched
+        self.lock = asyncio.Lock()
+        #: how many tokens were fetched (for tests and diagnostics)
+        self.fetches = 0
 
 
 class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authlib ships no types
@@ -26,6 +41,7 @@ class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authl
         token_endpoint: str,
         auth_method: str,
         token_params: Mapping[str, str] | None = None,
+        shared_token: SharedToken | None = None,
         **httpx_kwargs: Any,
     ) -> None:
         super().__init__(
@@ -37,6 +53,7 @@ class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authl
             **httpx_kwargs,
         )
         self._token_params = dict(token_params or {})
+        self.shared_token = shared_token or SharedToken()
         self.register_compliance_hook("access_token_response", _raise_for_status)
 
     @property
@@ -70,9 +87,11 @@ class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authl
         await self._active_token()
 
     async def _active_token(self, *, refuse: str | None = None) -> str:
-        """The current access token, fetched first if missing, expiring, or the one refused."""
-        async with self._token_refresh_lock:
-            token = self.token
+        """The current access token, fetched first if missing, expiring (``leeway`` seconds early),
+        or the one refused; shared with every client holding the same :class:`SharedToken`."""
+        shared = self.shared_token
+        async with shared.lock:
+            token = shared.token
             if (
                 token is None
                 or token.is_expired(leeway=self.leeway)
@@ -81,6 +100,10 @@ class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authl
                 token = await self.fetch_token(
                     self.token_endpoint, grant_type="client_credentials", **self._token_params
                 )
+                shared.token = token
+                shared.fetches += 1
+            else:
+                self.token = token  # another client may have renewed it
             return str(token["access_token"])
 
 

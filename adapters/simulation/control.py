@@ -1,7 +1,8 @@
 """The ``/_sim/`` control API: how a harness scripts a simulator it reaches over a socket.
 
-It mirrors the Python methods (``fail_next``, ``add_latency``, ``timeout_next``, ``seed``,
-``reset``) and exposes the request log. None of it exists upstream, so it imitates no wire format.
+It mirrors the Python methods (``fail_next``, ``add_latency``, ``timeout_next``,
+``faults.set_rate_limit`` as ``POST /faults/rate-limit {"per_second"}``, ``seed``, ``reset``)
+and exposes the request log. None of it exists upstream, so it imitates no wire format.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class _Latency(BaseModel):
 
 class _Timeout(BaseModel):
     times: int = Field(default=1, ge=1)
+    path: str | None = None
+
+
+class _RateLimit(BaseModel):
+    per_second: float | None = Field(default=None, gt=0)
     path: str | None = None
 
 
@@ -110,6 +116,13 @@ def control_routes(sim: Controllable) -> list[Route]:
         sim.faults.timeout_next(times=body.times, path=body.path)
         return JSONResponse({"faults": sim.faults.describe()}, status_code=201)
 
+    async def rate_limit(request: Request) -> Response:
+        body = await _parse(request, _RateLimit)
+        if isinstance(body, Response):
+            return body
+        sim.faults.set_rate_limit(body.per_second, path=body.path)
+        return JSONResponse({"faults": sim.faults.describe()}, status_code=201)
+
     async def reseed(request: Request) -> Response:
         body = await _parse(request, _Seed)
         if isinstance(body, Response):
@@ -138,6 +151,7 @@ def control_routes(sim: Controllable) -> list[Route]:
         Route("/faults/fail", fail, methods=["POST"]),
         Route("/faults/latency", latency, methods=["POST"]),
         Route("/faults/timeout", timeout, methods=["POST"]),
+        Route("/faults/rate-limit", rate_limit, methods=["POST"]),
         Route("/seed", reseed, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", clock, methods=["POST"]),

@@ -1,5 +1,8 @@
 """Scripted faults: what the next requests to a simulator should suffer before reaching a route.
 
+A rate limit (off by default) answers 429 with ``Retry-After`` once more than ``per_second``
+requests arrived in the current second, as a rate-limited upstream does.
+
 Rules are consumed in the order they were added. Latency rules stack with everything else; of the
 failure and hang rules, the first one matching a request wins. A rule limited to ``times`` requests
 disappears once used up; ``path`` restricts a rule to requests whose path starts with it.
@@ -7,7 +10,9 @@ disappears once used up; ``path`` restricts a rule to requests whose path starts
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -46,9 +51,30 @@ class FaultAction:
     failure: FaultRule | None = None
 
 
+@dataclass(slots=True)
+class RateLimit:
+    per_second: float
+    path: str | None = None
+    window: int = -1  # the whole second being counted
+    count: int = 0
+
+    def exceeded(self, path: str, now: float) -> bool:
+        if self.path is not None and not path.startswith(self.path):
+            return False
+        second = math.floor(now)
+        if second != self.window:
+            self.window, self.count = second, 0
+        self.count += 1
+        return self.count > self.per_second
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "rate_limit", "per_second": self.per_second, "path": self.path}
+
+
 class FaultPlan:
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
+        self._rate_limit: RateLimit | None = None
         # the standalone server's loop thread reads while a harness thread may script
         self._lock = threading.Lock()
 
@@ -79,13 +105,27 @@ class FaultPlan:
         remaining = None if times is None else _positive(times)
         self._add(FaultRule("latency", remaining, path, seconds=seconds))
 
+    def set_rate_limit(self, per_second: float | None, *, path: str | None = None) -> None:
+        """Allow ``per_second`` requests each second (429 beyond); None switches it off."""
+        if per_second is not None and per_second <= 0:
+            raise ValueError("a rate limit must be positive")
+        with self._lock:
+            self._rate_limit = None if per_second is None else RateLimit(per_second, path)
+
+    @property
+    def rate_limit(self) -> float | None:
+        return None if self._rate_limit is None else self._rate_limit.per_second
+
     def clear(self) -> None:
+        """Drop every rule and the rate limit."""
         with self._lock:
             self._rules.clear()
+            self._rate_limit = None
 
     def describe(self) -> list[dict[str, object]]:
         with self._lock:
-            return [rule.describe() for rule in self._rules]
+            rules = [rule.describe() for rule in self._rules]
+            return rules + ([self._rate_limit.describe()] if self._rate_limit else [])
 
     def next_action(self, path: str) -> FaultAction:
         with self._lock:
@@ -101,6 +141,9 @@ class FaultPlan:
                     chosen = rule
                     self._use(rule)
             self._rules = [r for r in self._rules if r.remaining is None or r.remaining > 0]
+            limit = self._rate_limit
+            if chosen is None and limit is not None and limit.exceeded(path, time.monotonic()):
+                chosen = FaultRule("fail", None, status=429, headers={"Retry-After": "1"})
         if chosen is None:
             return FaultAction(latency=latency)
         if chosen.kind == "hang":

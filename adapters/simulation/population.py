@@ -112,12 +112,13 @@ def build_population(seed: int, *, users: int, classes: int) -> Population:
         for i in range(max(1, (classes + 2) // 3))
     )
     people = _People(gen, domain)
+    band_of = {school.key: GRADE_BANDS[i % 2] for i, school in enumerate(schools)}
     people.add("administrator", district.key)
     for school in schools:
         people.add("administrator", school.key)
     for i in range(max(1, classes)):
         school = schools[i % len(schools)]
-        people.add("teacher", school.key, grades=(gen.choice(_band(schools, school)),))
+        people.add("teacher", school.key, grades=(gen.choice(band_of[school.key]),))
     guardian: Person | None = None
     for i in range(users):
         school = schools[i % len(schools)]
@@ -125,7 +126,7 @@ def build_population(seed: int, *, users: int, classes: int) -> Population:
         student = people.add(
             "student",
             school.key,
-            grades=(gen.choice(_band(schools, school)),),
+            grades=(gen.choice(band_of[school.key]),),
             family_name=sibling.family_name if sibling else None,
         )
         if sibling is None:
@@ -170,15 +171,12 @@ def _school_name(gen: SeedGenerator, index: int) -> str:
     return f"{gen.place()} {kind}"
 
 
-def _band(schools: tuple[Org, ...], school: Org) -> tuple[str, ...]:
-    return GRADE_BANDS[schools.index(school) % 2]
-
-
 class _People:
     def __init__(self, gen: SeedGenerator, domain: str) -> None:
         self._gen = gen
         self._domain = domain
         self._usernames: set[str] = set()
+        self._suffix: dict[str, int] = {}  # the last suffix handed out per base name
         self.all: list[Person] = []
 
     def add(
@@ -193,10 +191,13 @@ class _People:
         gen = gen or self._gen
         given, family = gen.given_name(), family_name or gen.family_name()
         username = base = f"{given}.{family}".lower()
-        n = 1
+        n = self._suffix.get(base, 1)  # where the search left off: O(1) at any size
+        if n > 1:
+            username = f"{base}{n}"
         while username in self._usernames:
             n += 1
             username = f"{base}{n}"
+        self._suffix[base] = n
         self._usernames.add(username)
         prefix = {"student": "ST", "teacher": "TE", "guardian": "GU", "administrator": "AD"}[role]
         person = Person(

@@ -132,8 +132,10 @@ def build_schedule(
     band_of = {school.key: i % len(bands) for i, school in enumerate(schools)}
     teachers = [p for p in people if p.role == "teacher"]
     classes: list[SchoolClass] = []
+    per_school: dict[str, int] = {}
     for i, teacher in enumerate(teachers):
-        local = sum(1 for c in classes if c.school == teacher.org)  # its index in the school
+        local = per_school.get(teacher.org, 0)  # its index in the school
+        per_school[teacher.org] = local + 1
         subject, code = SUBJECTS[local % len(SUBJECTS)]
         course = courses[(band_of[teacher.org], code)]
         grade = teacher.grades[0] if teacher.grades else course.grades[0]
@@ -202,11 +204,15 @@ def _enrollments(
             )
         )
 
+    by_key = {p.key: p for p in people}
     for klass in classes:
-        enroll("teacher", next(p for p in people if p.key == klass.teacher), klass)
+        enroll("teacher", by_key[klass.teacher], klass)
+    by_school: dict[str, list[SchoolClass]] = {}
+    for klass in classes:
+        by_school.setdefault(klass.school, []).append(klass)
     anchored: set[str] = set()  # schools whose first student with a guardian is placed
     for student in (p for p in people if p.role == "student"):
-        offered = [c for c in classes if c.school == student.org]
+        offered = by_school.get(student.org, [])
         if not offered:
             continue
         chosen = gen.sample(offered, min(len(offered), gen.integer(1, 3)))

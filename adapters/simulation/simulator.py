@@ -61,12 +61,16 @@ class Simulator(ABC, Generic[StateT]):
         token_ttl: int | None = None,
         log_size: int = 1000,
         hang_seconds: float = 300.0,
+        rate_limit_per_second: float | None = None,
     ) -> None:
         self.clock = SimClock()
         self.faults = FaultPlan()
         self.log = RequestLog(maxlen=log_size)
         self.tokens = TokenStore(self.clock, ttl=token_ttl or self.default_token_ttl)
         self.hang_seconds = hang_seconds
+        #: requests per second before 429 + Retry-After (None: unlimited); survives ``reset``
+        self.rate_limit_per_second = rate_limit_per_second
+        self.faults.set_rate_limit(rate_limit_per_second)
         self.public_url = (public_url or f"http://{self.hosts[0]}").rstrip("/")
         self.spec = SeedSpec(seed, users, classes)
         self.state: StateT = self.build_state(self.spec)
@@ -122,6 +126,7 @@ class Simulator(ABC, Generic[StateT]):
     def reset(self) -> None:
         """Back to a freshly seeded simulator: same spec, no faults, log, tokens or clock offset."""
         self.faults.clear()
+        self.faults.set_rate_limit(self.rate_limit_per_second)
         self.log.clear()
         self.tokens.clear()
         self.clock.reset()

@@ -1,19 +1,37 @@
 """The TimeBack HTTP client and its health probe.
 
-One long-lived client per process (built by the composition root): OAuth 2 client credentials with
-HTTP Basic, as Cognito and timeback-oneroster do; explicit timeouts and connection limits.
+One long-lived client per host per process (built by the composition root): OAuth 2 client
+credentials with HTTP Basic, as Cognito and timeback-oneroster do; explicit timeouts and connection
+limits. Every client built with the same :class:`TimebackTokens` shares one token per token URL (and
+client id), so rostering, gradebook and resources (one host) and QTI or PowerPath (other hosts) fetch
+it once; authlib renews it ``leeway`` seconds before it expires, and a 401 renews it and retries once.
 """
 
 from __future__ import annotations
 
 import httpx
 
-from adapters.http.oauth import ClientCredentialsClient
+from adapters.http.oauth import ClientCredentialsClient, SharedToken
 from adapters.http.options import client_options
 from adapters.http.probe import HttpProbe
 from adapters.timeback.errors import FAMILY, raise_for_status
 
 ORGS_PATH = "/ims/oneroster/rostering/v1p2/orgs"
+#: seconds before expiry at which a token is renewed (timeback and timeback-common use 60 too)
+TOKEN_LEEWAY = 60
+
+
+class TimebackTokens:
+    """One :class:`SharedToken` per (token URL, client id): what every TimeBack client shares."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], SharedToken] = {}
+
+    def for_url(self, token_url: str, client_id: str = "") -> SharedToken:
+        return self._tokens.setdefault((token_url, client_id), SharedToken())
+
+    def __len__(self) -> int:
+        return len(self._tokens)
 
 
 def make_timeback_client(
@@ -24,12 +42,21 @@ def make_timeback_client(
     client_secret: str,
     timeout: float,
     transport: httpx.AsyncBaseTransport | None,
+    tokens: TimebackTokens | None = None,
+    token_params: dict[str, str] | None = None,
+    leeway: int = TOKEN_LEEWAY,
 ) -> httpx.AsyncClient:
+    """A client for one TimeBack host; pass the same ``tokens`` to every client of the process so
+    they share one token per token URL (``token_params``: e.g. the scope LearnWith.AI wants)."""
+    shared = tokens.for_url(token_url, client_id) if tokens is not None else None
     client: httpx.AsyncClient = ClientCredentialsClient(
         client_id=client_id,
         client_secret=client_secret,
         token_endpoint=token_url,
         auth_method="client_secret_basic",
+        token_params=token_params,
+        shared_token=shared,
+        leeway=leeway,
         **client_options(base_url=base_url, timeout=timeout, transport=transport),
     )
     return client

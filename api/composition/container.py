@@ -19,6 +19,8 @@ from adapters.oidc.provider import OidcIdentityProvider
 from adapters.simulation.sandbox import SandboxSimulators
 from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.directory import TimebackRosterDirectory
+from adapters.timeback.oneroster import OneRosterClient
+from adapters.timeback.roster_source import TimebackRosterSource
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from api.settings import Settings, is_simulated
 from domain.errors import NotFound
@@ -26,17 +28,23 @@ from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.roster_relations import RosterRelations
+from domain.roster.entities import EntityKind
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.passwords import CommonPasswords
 from domain.services.people import PeopleService
+from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
 from domain.services.scheduling import Scheduler, TaskSpec
 from domain.services.sso import SsoService
+from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
+
+SIMULATED_SYNC_ORDER = tuple(e for e in SYNC_ORDER if e is not EntityKind.DEMOGRAPHICS)
 
 UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
+ROSTER_SYNC_TASK = "roster-sync"
 
 
 @dataclass
@@ -117,6 +125,22 @@ class Container:
             match_by=self.settings.oidc.match_by,
         )
 
+    def roster_sync(self) -> RosterSyncService:
+        tb = self.settings.timeback
+        source = TimebackRosterSource(
+            OneRosterClient(self.http["timeback"]),
+            page_size=tb.sync_page_size,
+            concurrency=tb.sync_concurrency,
+        )
+        # The simulator has no demographics yet; a real TimeBack syncs every entity.
+        entities = SYNC_ORDER if not is_simulated(tb.base_url) else SIMULATED_SYNC_ORDER
+        return RosterSyncService(uow=self.uow, source=source, clock=self.clock, entities=entities)
+
+    def sync_admin(self) -> SyncAdminService:
+        return SyncAdminService(
+            uow=self.uow, policy=self.policy(), jobs=self.jobs, sync=self.roster_sync()
+        )
+
     def scheduler(self) -> Scheduler:
         return Scheduler(
             uow=self.uow,
@@ -132,6 +156,11 @@ class Container:
                     name=PRUNE_LOGIN_FAILURES_TASK,
                     interval=timedelta(hours=1),
                     work=self.auth().prune_login_failures,
+                ),
+                TaskSpec(
+                    name=ROSTER_SYNC_TASK,
+                    interval=timedelta(seconds=self.settings.timeback.sync_interval_seconds),
+                    work=self.roster_sync().incremental,
                 ),
             ],
         )

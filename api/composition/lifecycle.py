@@ -23,6 +23,7 @@ from api.composition.sandbox import refuse_demo_accounts_in_production, seed_dem
 from api.settings import Settings, is_simulated
 from domain.ports import JobHandler
 from domain.services.scheduling import PERIODIC_JOB
+from domain.services.sync_admin import ROSTER_SYNC_JOB
 
 
 async def migrate(settings: Settings) -> None:
@@ -102,6 +103,7 @@ async def running(
     )
     scheduler = container.scheduler()
     handlers[PERIODIC_JOB] = scheduler.run
+    handlers[ROSTER_SYNC_JOB] = container.roster_sync().run_job
     container.jobs.set_reconciler(scheduler.reconcile)
     try:
         await wait_until_reachable(engine)

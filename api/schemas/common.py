@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, StringConstraints
 
 #: Deep enough for any real list; bounded so no offset overflows a database integer.
 MAX_OFFSET = 1_000_000_000
@@ -23,3 +23,14 @@ def _iso_only(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+
+#: A login email. Deliberately loose (something@domain): schools use internal and reserved domains
+#: (``.local``, ``.test``) that strict validators refuse, and an unreachable address does no harm
+#: here because the BFF never mails anyone.
+Email = Annotated[
+    str,
+    # Explicit ranges, not \s: Python and the JavaScript of OpenAPI tools disagree on what \s is.
+    StringConstraints(
+        max_length=320, pattern=r"^[^@\x00-\x20\x7f]{1,64}@[^@\x00-\x20\x7f]{1,255}$"
+    ),
+]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.common import Email
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
 
@@ -62,10 +63,16 @@ class AccountIn(BaseModel):
             "anyOf": [
                 {"required": ["password"], "properties": {"password": {"type": "string"}}},
                 {"required": ["sso_subject"], "properties": {"sso_subject": {"type": "string"}}},
-            ]
+            ],
+            # Everyone but an admin is a roster person.
+            "if": {"properties": {"role": {"not": {"const": "admin"}}}},
+            "then": {
+                "required": ["person_sourced_id"],
+                "properties": {"person_sourced_id": {"type": "string"}},
+            },
         },
     )
-    email: EmailStr
+    email: Email = Field(examples=["ada.lovelace@school.example"])
     display_name: str = Field(default="", max_length=200)
     role: Role
     person_sourced_id: str | None = Field(default=None, min_length=1, max_length=255)

@@ -19,6 +19,7 @@ from domain.ports.identity import (
     LoginThrottleRepository,
     RefreshTokenRepository,
 )
+from domain.ports.roster_store import RosterStore
 
 
 class PeriodicTaskRepository(Protocol):
@@ -57,6 +58,7 @@ class UnitOfWork(Protocol):
     api_tokens: ApiTokenRepository
     login_throttle: LoginThrottleRepository
     audit: AuditRepository
+    roster: RosterStore
 
     async def __aenter__(self) -> Self: ...
 

@@ -52,6 +52,7 @@ class World:
     account_ids: dict[str, str] = field(default_factory=dict)
     #: roster person ids per (caller, ownership), for routes about a person
     people: dict[tuple[str, str], str] = field(default_factory=dict)
+    run_id: str = ""
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -78,6 +79,9 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
                 ]
             w.headers["anonymous"] = {}
             w.people = roster_people(settings, demo)
+            started = await http.post("/v1/sync/runs", json={}, headers=w.headers["admin"])
+            assert started.status_code == 202, started.text
+            w.run_id = started.json()["id"]
             yield w
 
 
@@ -147,6 +151,7 @@ BODIES: dict[str, Body] = {
         }
     },
     "update_account": lambda: {"json": {"display_name": "Matrix Renamed"}},
+    "start_sync_run": lambda: {"json": {"kind": "incremental"}},
 }
 
 
@@ -164,6 +169,8 @@ async def path_params(
             params[name] = world.account_ids[owner]
         elif name == "token_id":
             params[name] = await world.api_token_of(owner)
+        elif name == "run_id":
+            params[name] = world.run_id
         elif name == "person_id":
             params[name] = world.people[(caller, ownership)]
         else:

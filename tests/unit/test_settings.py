@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cryptography.fernet import Fernet
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.settings import Settings
 
@@ -63,3 +65,30 @@ def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert Settings(_env_file=None).mode == "production"
+
+
+def _env_example() -> dict[str, str]:
+    path = Path(__file__).resolve().parents[2] / ".env.example"
+    lines = [line for line in path.read_text().splitlines() if line and line[0] != "#"]
+    return {key: value for key, _, value in (line.partition("=") for line in lines)}
+
+
+def _setting_names() -> set[str]:
+    names = set()
+    for name, field in Settings.model_fields.items():
+        nested = field.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            names |= {f"BFF_{name}_{sub}".upper() for sub in nested.model_fields}
+        else:
+            names.add(f"BFF_{name}".upper())
+    return names
+
+
+def test_env_example_documents_every_setting_and_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    example = _env_example()
+    assert set(example) == _setting_names()
+    for key, value in example.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(_env_file=None)
+    assert settings.database.url == example["BFF_DATABASE_URL"]
+    assert settings.timeback.sync_page_size == int(example["BFF_TIMEBACK_SYNC_PAGE_SIZE"])

@@ -1,10 +1,12 @@
-"""The TimeBack simulator: a Cognito-style token endpoint and OneRoster rostering reads.
+"""The TimeBack simulator: a Cognito-style token endpoint and the OneRoster rostering API.
 
 Token endpoint: ``client_credentials`` only, credentials by HTTP Basic (timeback-oneroster) or in
 the form (timeback), ``{"error": ...}`` bodies. API routes want a live bearer token and answer
 everything else with imsx_StatusInfo bodies. Rostering reads are generated from the state's
 collections (``/{path}``, ``/{path}/{id}``) and from :data:`~.nested.NESTED`
-(``/{parent}/{id}/{child}``); all lists page alike.
+(``/{parent}/{id}/{child}``); all lists take ``filter``/``search``/``sort``/``orderBy``/``fields``
+(:mod:`.query`) and page alike, and collection paths answer with or without the spec's trailing
+``/``. Writes (create, update, soft delete, enroll, agent links) live in :mod:`.writes`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from starlette.routing import BaseRoute, Route
 from adapters.simulation.credentials import authenticate_client
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
+from adapters.timeback.simulator.gradebook import Gradebook
 from adapters.timeback.simulator.nested import NESTED, Nested
+from adapters.timeback.simulator.query import (
+    QueryError,
+    parse_fields,
+    parse_query,
+    project,
+    run_query,
+)
 from adapters.timeback.simulator.seed import ROSTERING, build_roster
 from adapters.timeback.simulator.state import JsonObject, RosterState
 from adapters.timeback.simulator.wire import (
@@ -32,6 +42,7 @@ from adapters.timeback.simulator.wire import (
     page_response,
     parse_page,
 )
+from adapters.timeback.simulator.writes import WRITABLE, NestedWrites, Writes
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path, not a secret)
 FORM = "application/x-www-form-urlencoded"
@@ -57,6 +68,8 @@ class TimebackSimulator(Simulator[RosterState]):
         routes: list[BaseRoute] = [Route(TOKEN_PATH, self._token, methods=["POST"])]
         for name in self.state.collections():
             routes += self._collection_routes(name)
+        routes += self._nested_write_routes()
+        routes += Gradebook(self).routes(_page)
         routes += [self._nested_route(nested) for nested in NESTED]
         return routes
 
@@ -113,7 +126,7 @@ class TimebackSimulator(Simulator[RosterState]):
             if denied := self._denied(request):
                 return denied
             collection = self.state.collections()[name]
-            return _page(request, collection.plural, collection.all())
+            return _page(request, collection.plural, collection.all(), collection.fields)
 
         async def get_entity(request: Request) -> Response:
             if denied := self._denied(request):
@@ -122,12 +135,27 @@ class TimebackSimulator(Simulator[RosterState]):
             entity = collection.get(request.path_params["sourced_id"])
             if entity is None:
                 return imsx_response(404, f"{collection.label} not found")
-            return JSONResponse({collection.singular: entity})
+            try:
+                fields = parse_fields(request.query_params, frozenset(collection.fields))
+            except QueryError as exc:
+                return _query_error(exc)
+            return JSONResponse({collection.singular: project([entity], fields)[0]})
 
-        return [
-            Route(f"{ROSTERING}/{name}", list_entities, methods=["GET"]),
-            Route(f"{ROSTERING}/{name}/{{sourced_id}}", get_entity, methods=["GET"]),
+        path = f"{ROSTERING}/{name}"
+        routes: list[BaseRoute] = [
+            Route(path, list_entities, methods=["GET"]),
+            Route(f"{path}/", list_entities, methods=["GET"]),  # the spec's spelling
+            Route(f"{path}/{{sourced_id}}", get_entity, methods=["GET"]),
         ]
+        if name in WRITABLE:
+            writes = Writes(self, name)
+            routes += [
+                Route(path, writes.create, methods=["POST"]),
+                Route(f"{path}/", writes.create, methods=["POST"]),
+                Route(f"{path}/{{sourced_id}}", writes.update, methods=["PUT"]),
+                Route(f"{path}/{{sourced_id}}", writes.delete, methods=["DELETE"]),
+            ]
+        return routes
 
     def _nested_route(self, nested: Nested) -> BaseRoute:
         async def list_children(request: Request) -> Response:
@@ -137,18 +165,42 @@ class TimebackSimulator(Simulator[RosterState]):
             parent = parents.get(request.path_params["sourced_id"])
             if parent is None:
                 return imsx_response(404, f"{parents.label} not found")
-            return _page(request, nested.key, nested.children(self.state, parent))
+            known = self.state.fields_for(nested.key)
+            return _page(request, nested.key, nested.children(self.state, parent), known)
 
         path = f"{ROSTERING}/{nested.parent}/{{sourced_id}}/{nested.child}"
         return Route(path, list_children, methods=["GET"])
 
+    def _nested_write_routes(self) -> list[BaseRoute]:
+        writes = NestedWrites(self)
+        return [
+            Route(f"{ROSTERING}/classes/{{sourced_id}}/students", writes.enroll, methods=["POST"]),
+            Route(f"{ROSTERING}/classes/{{sourced_id}}/teachers", writes.enroll, methods=["POST"]),
+            Route(f"{ROSTERING}/users/{{sourced_id}}/agents", writes.add_agent, methods=["POST"]),
+            Route(
+                f"{ROSTERING}/users/{{sourced_id}}/agents/{{agent_id}}",
+                writes.remove_agent,
+                methods=["DELETE"],
+            ),
+        ]
 
-def _page(request: Request, key: str, items: list[JsonObject]) -> Response:
+
+def _page(request: Request, key: str, items: list[JsonObject], known: set[str]) -> Response:
     try:
         page = parse_page(request.query_params)
+        query = parse_query(request.query_params, frozenset(known))
     except InvalidPage as exc:
         return imsx_response(400, str(exc))
-    return page_response(request.url, key, items, page)
+    except QueryError as exc:
+        return _query_error(exc)
+    found = run_query(items, query, key)
+    return page_response(request.url, key, found, page, lambda w: project(w, query.fields))
+
+
+def _query_error(exc: QueryError) -> Response:
+    return imsx_response(
+        400, exc.description, minor=exc.minor, details=[{"path": exc.field, "message": str(exc)}]
+    )
 
 
 def _b64(text: str) -> str:

@@ -9,11 +9,20 @@ from adapters.simulation.population import Org, Person, Population, build_popula
 from adapters.simulation.schedule import Course, Enrollment, SchoolClass, Session
 from adapters.simulation.seed import SeedGenerator
 from adapters.simulation.simulator import SeedSpec
-from adapters.timeback.simulator.state import JsonObject, RosterState
+from adapters.timeback.simulator.state import Collection, JsonObject, RosterState
 
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (the documented sandbox credential)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
+#: the gradebook's collections (path = list key, singular key, label); empty in the demo data
+GRADEBOOK_COLLECTIONS = (
+    ("lineItems", "lineItem", "Line item"),
+    ("results", "result", "Result"),
+    ("categories", "category", "Category"),
+    ("scoreScales", "scoreScale", "Score scale"),
+    ("assessmentLineItems", "assessmentLineItem", "Assessment line item"),
+    ("assessmentResults", "assessmentResult", "Assessment result"),
+)
 #: where a reference of each type points
 REF_PATHS = {
     "org": "orgs",
@@ -30,19 +39,39 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     population = build_population(spec.seed, users=spec.users, classes=spec.classes)
     gen = SeedGenerator(spec.seed, "timeback")
     state = RosterState(clients={SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
+    state.gradebook = {
+        path: Collection(path, singular, label) for path, singular, label in GRADEBOOK_COLLECTIONS
+    }
+    refs = Refs(public_url)
     for org in population.orgs:
-        state.orgs.put(org_entity(org, population, public_url))
+        state.orgs.put(org_entity(org, population, refs))
     for person in population.people:
-        state.users.put(user_entity(person, gen, public_url))
+        state.users.put(user_entity(person, gen, refs))
     for session in population.sessions:
-        state.academic_sessions.put(session_entity(session, population, public_url))
+        state.academic_sessions.put(session_entity(session, population, refs))
     for course in population.courses:
-        state.courses.put(course_entity(course, public_url))
+        state.courses.put(course_entity(course, refs))
     for klass in population.classes:
-        state.classes.put(class_entity(klass, public_url))
+        state.classes.put(class_entity(klass, refs))
     for enrollment in population.enrollments:
-        state.enrollments.put(enrollment_entity(enrollment, public_url))
+        state.enrollments.put(enrollment_entity(enrollment, refs))
     return state
+
+
+class Refs:
+    """References built once and shared (at 100k users, one dict per reference adds up). Writes
+    replace references, never mutate them, so sharing is safe."""
+
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url
+        self._cache: dict[tuple[str, str], JsonObject] = {}
+
+    def __call__(self, kind: str, sourced_id: str) -> JsonObject:
+        key = (kind, sourced_id)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = ref(self.public_url, kind, sourced_id)
+        return found
 
 
 def iso(moment: datetime) -> str:
@@ -69,21 +98,21 @@ def base(sourced_id: str, modified: datetime) -> JsonObject:
     }
 
 
-def org_entity(org: Org, population: Population, public_url: str) -> JsonObject:
+def org_entity(org: Org, population: Population, refs: Refs) -> JsonObject:
     children = [s for s in population.schools if s.parent == org.key]
     return {
         **base(org.key, org.created_at),
         "name": org.name,
         "type": org.kind,
         "identifier": org.identifier,
-        "parent": ref(public_url, "org", org.parent) if org.parent else None,
-        "children": [ref(public_url, "org", c.key) for c in children],
+        "parent": refs("org", org.parent) if org.parent else None,
+        "children": [refs("org", c.key) for c in children],
     }
 
 
-def user_entity(person: Person, gen: SeedGenerator, public_url: str) -> JsonObject:
+def user_entity(person: Person, gen: SeedGenerator, refs: Refs) -> JsonObject:
     modified = person.joined_at + timedelta(days=gen.integer(0, 90))
-    org = ref(public_url, "org", person.org)
+    org = refs("org", person.org)
     return {
         **base(person.key, modified),
         "userMasterIdentifier": None,
@@ -94,7 +123,7 @@ def user_entity(person: Person, gen: SeedGenerator, public_url: str) -> JsonObje
         "familyName": person.family_name,
         "middleName": None,
         "roles": [{"roleType": "primary", "role": person.role, "org": org}],
-        "agents": [ref(public_url, "user", key) for key in person.agents],
+        "agents": [refs("user", key) for key in person.agents],
         "userProfiles": [],
         "primaryOrg": org,
         "identifier": person.identifier,
@@ -109,7 +138,7 @@ def user_entity(person: Person, gen: SeedGenerator, public_url: str) -> JsonObje
     }
 
 
-def session_entity(session: Session, population: Population, public_url: str) -> JsonObject:
+def session_entity(session: Session, population: Population, refs: Refs) -> JsonObject:
     children = [s for s in population.sessions if s.parent == session.key]
     return {
         **base(session.key, session.created_at),
@@ -117,30 +146,30 @@ def session_entity(session: Session, population: Population, public_url: str) ->
         "startDate": iso(_midnight(session.start)),
         "endDate": iso(_midnight(session.end)),
         "type": session.kind,
-        "parent": ref(public_url, "academicSession", session.parent) if session.parent else None,
-        "children": [ref(public_url, "academicSession", c.key) for c in children],
+        "parent": refs("academicSession", session.parent) if session.parent else None,
+        "children": [refs("academicSession", c.key) for c in children],
         "schoolYear": session.school_year,  # a number on the wire
-        "org": ref(public_url, "org", session.org),
+        "org": refs("org", session.org),
     }
 
 
-def course_entity(course: Course, public_url: str) -> JsonObject:
+def course_entity(course: Course, refs: Refs) -> JsonObject:
     return {
         **base(course.key, course.created_at),
         "title": course.title,
-        "schoolYear": ref(public_url, "academicSession", course.school_year),
+        "schoolYear": refs("academicSession", course.school_year),
         "courseCode": course.code,
         "grades": list(course.grades),
         "subjects": [course.subject],
         "subjectCodes": [],
-        "org": ref(public_url, "org", course.org),
+        "org": refs("org", course.org),
         "level": None,
         "gradingScheme": None,
         "resources": [],
     }
 
 
-def class_entity(klass: SchoolClass, public_url: str) -> JsonObject:
+def class_entity(klass: SchoolClass, refs: Refs) -> JsonObject:
     return {
         **base(klass.key, klass.created_at),
         "title": klass.title,
@@ -149,25 +178,25 @@ def class_entity(klass: SchoolClass, public_url: str) -> JsonObject:
         "location": klass.location,
         "grades": list(klass.grades),
         "subjects": [klass.subject],
-        "course": ref(public_url, "course", klass.course),
-        "school": ref(public_url, "org", klass.school),
-        "terms": [ref(public_url, "academicSession", klass.term)],
+        "course": refs("course", klass.course),
+        "school": refs("org", klass.school),
+        "terms": [refs("academicSession", klass.term)],
         "subjectCodes": [],
         "periods": [],
         "resources": [],
     }
 
 
-def enrollment_entity(enrollment: Enrollment, public_url: str) -> JsonObject:
+def enrollment_entity(enrollment: Enrollment, refs: Refs) -> JsonObject:
     return {
         **base(enrollment.key, enrollment.created_at),
         "role": enrollment.role,
         "primary": "true" if enrollment.primary else "false",  # a string on the wire
         "beginDate": enrollment.begin.isoformat(),
         "endDate": enrollment.end.isoformat(),
-        "user": ref(public_url, "user", enrollment.person),
-        "class": ref(public_url, "class", enrollment.klass),
-        "school": ref(public_url, "org", enrollment.school),
+        "user": refs("user", enrollment.person),
+        "class": refs("class", enrollment.klass),
+        "school": refs("org", enrollment.school),
     }
 
 

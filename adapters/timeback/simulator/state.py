@@ -1,6 +1,6 @@
 """TimeBack's data as the simulator holds it: OneRoster entities in wire shape, keyed by sourcedId.
 
-Entities stay JSON-shaped on purpose: filters, sort and sparse field sets (a later slice) then work
+Entities stay JSON-shaped on purpose: filters, sort and sparse field sets (:mod:`.query`) work
 on any collection alike. A new entity type is one more :class:`Collection` in :class:`RosterState`;
 a new filtered endpoint over one (``/schools`` over orgs, ``/students`` over users) one more
 :class:`View`.
@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
+BASE_FIELDS = ("sourcedId", "status", "dateLastModified", "metadata")
 
 
 class Readable(Protocol):
@@ -32,6 +33,9 @@ class Readable(Protocol):
 
     def all(self) -> list[JsonObject]: ...
 
+    @property
+    def fields(self) -> set[str]: ...  # the fields its entities have
+
 
 @dataclass(slots=True)
 class Collection:
@@ -39,9 +43,13 @@ class Collection:
     singular: str
     label: str
     items: dict[str, JsonObject] = field(default_factory=dict)
+    #: every top-level field an entity here has had (what filter, sort and fields may name)
+    fields: set[str] = field(default_factory=lambda: set(BASE_FIELDS))
 
     def put(self, entity: JsonObject) -> None:
         self.items[entity["sourcedId"]] = entity
+        if not entity.keys() <= self.fields:
+            self.fields.update(entity)
 
     def get(self, sourced_id: str) -> JsonObject | None:
         return self.items.get(sourced_id)
@@ -62,6 +70,10 @@ class View:
     singular: str
     label: str
     keep: Callable[[JsonObject], bool]
+
+    @property
+    def fields(self) -> set[str]:
+        return self.base.fields
 
     def get(self, sourced_id: str) -> JsonObject | None:
         entity = self.base.get(sourced_id)
@@ -94,6 +106,9 @@ class RosterState:
     enrollments: Collection = field(
         default_factory=partial(Collection, "enrollments", "enrollment", "Enrollment")
     )
+    #: the gradebook's collections by path segment (``lineItems``, ``results``, ...); see
+    #: :mod:`.gradebook`. Not part of :meth:`stored`, which is the roster.
+    gradebook: dict[str, Collection] = field(default_factory=dict)
 
     def stored(self) -> dict[str, Collection]:
         """The collections that hold entities, by path segment."""
@@ -105,6 +120,12 @@ class RosterState:
             "classes": self.classes,
             "enrollments": self.enrollments,
         }
+
+    def fields_for(self, key: str) -> set[str]:
+        """The fields of the entities a list envelope key holds."""
+        by_key = {c.plural: c for c in self.stored().values()}
+        found = by_key.get(key) or (self.users if key == "agents" else None)
+        return found.fields if found is not None else set(BASE_FIELDS)
 
     def collections(self) -> dict[str, Readable]:
         """Every rostering path that lists and gets entities, by path segment: the stored

@@ -8,6 +8,7 @@ A page carries its position twice, as TimeBack's body fields (``totalCount``, ``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -28,9 +29,18 @@ MINOR_CODES = {
 }
 
 
-def imsx_body(status: int, description: str | None = None) -> JsonObject:
-    minor = MINOR_CODES.get(status, "internal_server_error" if status >= 500 else "invaliddata")
-    return {
+def imsx_body(
+    status: int,
+    description: str | None = None,
+    *,
+    minor: str | None = None,
+    details: list[JsonObject] | None = None,
+) -> JsonObject:
+    """``minor`` overrides the status's usual minor code; ``details`` become
+    ``imsx_error_details`` (``[{"path", "message"}]``)."""
+    if minor is None:
+        minor = MINOR_CODES.get(status, "internal_server_error" if status >= 500 else "invaliddata")
+    body: JsonObject = {
         "imsx_codeMajor": "failure",
         "imsx_severity": "error",
         "imsx_description": description or HTTPStatus(status).phrase,
@@ -40,10 +50,21 @@ def imsx_body(status: int, description: str | None = None) -> JsonObject:
             ]
         },
     }
+    if details:
+        body["imsx_error_details"] = details
+    return body
 
 
-def imsx_response(status: int, description: str | None = None) -> JSONResponse:
-    return JSONResponse(imsx_body(status, description), status_code=status)
+def imsx_response(
+    status: int,
+    description: str | None = None,
+    *,
+    minor: str | None = None,
+    details: list[JsonObject] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        imsx_body(status, description, minor=minor, details=details), status_code=status
+    )
 
 
 def oauth_error(error: str, status: int) -> JSONResponse:
@@ -73,10 +94,18 @@ def parse_page(params: QueryParams) -> PageRequest:
     return PageRequest(limit, offset)
 
 
-def page_response(url: URL, key: str, items: list[JsonObject], page: PageRequest) -> JSONResponse:
+def page_response(
+    url: URL,
+    key: str,
+    items: list[JsonObject],
+    page: PageRequest,
+    project: Callable[[list[JsonObject]], list[JsonObject]] | None = None,
+) -> JSONResponse:
+    """``project`` shapes the page's entities (a sparse field set) after slicing."""
     total = len(items)
+    window = items[page.offset : page.offset + page.limit]
     body = {
-        key: items[page.offset : page.offset + page.limit],
+        key: project(window) if project is not None else window,
         "totalCount": total,
         "pageCount": math.ceil(total / page.limit),
         "pageNumber": page.offset // page.limit + 1,

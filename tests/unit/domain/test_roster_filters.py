@@ -16,15 +16,21 @@ from domain.roster.filters import (
 )
 
 
+def comparison(text: str) -> Comparison:
+    expr = parse_filter(text)
+    assert isinstance(expr, Comparison)
+    return expr
+
+
 def test_single_comparison() -> None:
     assert parse_filter("status='active'") == Comparison("status", Op.EQ, "active")
 
 
 def test_operators_longest_first() -> None:
-    assert parse_filter("score>=90").op is Op.GE
-    assert parse_filter("score<=90").op is Op.LE
-    assert parse_filter("role!='teacher'").op is Op.NE
-    assert parse_filter("givenName~'jo'").op is Op.CONTAINS
+    assert comparison("score>=90").op is Op.GE
+    assert comparison("score<=90").op is Op.LE
+    assert comparison("role!='teacher'").op is Op.NE
+    assert comparison("givenName~'jo'").op is Op.CONTAINS
 
 
 def test_bare_values_are_not_quoted() -> None:
@@ -52,13 +58,13 @@ def test_parentheses_group() -> None:
 
 
 def test_doubled_quotes_escape() -> None:
-    assert parse_filter("familyName='O''Brien'").value == "O'Brien"
+    assert comparison("familyName='O''Brien'").value == "O'Brien"
     assert quote("O'Brien") == "'O''Brien'"
 
 
 def test_in_list_and_dates() -> None:
-    assert parse_filter("sourcedId@'a,b, c'").values == ("a", "b", "c")
-    assert parse_filter("dateLastModified>'2023-01-01T00:00:00Z'").value == "2023-01-01T00:00:00Z"
+    assert comparison("sourcedId@'a,b, c'").values == ("a", "b", "c")
+    assert comparison("dateLastModified>'2023-01-01T00:00:00Z'").value == "2023-01-01T00:00:00Z"
 
 
 def test_dotted_fields() -> None:
