@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from api import composition
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.models.identity import NewAccount, Role
+from domain.roster.sync import SyncRun
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="The learning BFF.")
 console = Console(stderr=True)
@@ -139,6 +141,45 @@ def seed() -> None:
         raise typer.Exit(2)
     for line in asyncio.run(composition.seed(settings)):
         console.print(line)
+
+
+sync = typer.Typer(no_args_is_help=True, help="The local caches of upstream data.")
+app.add_typer(sync, name="sync")
+
+
+@sync.command("roster")
+def sync_roster(
+    full: Annotated[bool, typer.Option(help="Re-read everything, not only what changed.")] = False,
+) -> None:
+    """Sync the roster cache from TimeBack now, with a progress bar per entity."""
+    settings = _settings()
+    with Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rows]} rows"),
+        console=console,
+    ) as progress:
+        bars: dict[str, TaskID] = {}
+
+        def show(run: SyncRun) -> None:
+            for entity in run.entities:
+                name = entity.entity.value
+                if name not in bars:
+                    bars[name] = progress.add_task(name, total=None, rows=0)
+                progress.update(
+                    bars[name],
+                    completed=entity.pages_done,
+                    total=entity.pages_total,
+                    rows=entity.rows,
+                )
+
+        run = asyncio.run(composition.sync_roster(settings, full=full, on_progress=show))
+    colour = "green" if run.status.value == "succeeded" else "red"
+    console.print(f"[{colour}]Sync {run.kind.value} {run.status.value}[/{colour}] ({run.id})")
+    if run.error:
+        console.print(run.error)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -9,7 +9,7 @@ Nothing is built at import time; everything built is closed when ``running`` exi
     commands.py    what `bff users create`, `bff seed` and `bff worker` run
 """
 
-from api.composition.commands import create_account, run_worker, seed
+from api.composition.commands import create_account, run_worker, seed, sync_roster
 from api.composition.container import Container
 from api.composition.lifecycle import migrate, running
 from api.composition.sandbox import (
@@ -32,4 +32,5 @@ __all__ = [
     "running",
     "seed",
     "serve_simulator",
+    "sync_roster",
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from api.composition.lifecycle import running
 from api.composition.sandbox import seed_demo_accounts
 from api.observability import configure_logging
 from api.settings import Settings
 from domain.models.identity import Account, NewAccount
+from domain.roster.sync import SyncKind, SyncRun
 
 
 async def create_account(settings: Settings, new: NewAccount) -> Account:
@@ -26,3 +30,22 @@ async def run_worker(settings: Settings) -> None:
     async with running(settings, run_jobs=False, apply_migrations=False) as container:
         await container.scheduler().register()
         await container.jobs.run_worker()
+
+
+async def sync_roster(
+    settings: Settings, *, full: bool, on_progress: Callable[[SyncRun], None]
+) -> SyncRun:
+    """`bff sync roster`: one run in this process; ``on_progress`` sees the run as it advances."""
+    async with running(settings, run_jobs=False) as container:
+        service = container.roster_sync()
+        run = await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)
+        work = asyncio.create_task(service.run(run.id))
+        while not work.done():
+            async with container.uow() as uow:
+                current = await uow.roster.get_run(run.id)
+            if current is not None:
+                on_progress(current)
+            await asyncio.wait({work}, timeout=0.2)
+        finished = await work
+        on_progress(finished)
+        return finished
