@@ -28,19 +28,17 @@ from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.roster_relations import RosterRelations
-from domain.roster.entities import EntityKind
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.passwords import CommonPasswords
 from domain.services.people import PeopleService
-from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
+from domain.services.roster_reads import RosterReadService
+from domain.services.roster_sync import RosterSyncService
 from domain.services.scheduling import Scheduler, TaskSpec
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
-
-SIMULATED_SYNC_ORDER = tuple(e for e in SYNC_ORDER if e is not EntityKind.DEMOGRAPHICS)
 
 UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
@@ -109,6 +107,9 @@ class Container:
             directory=TimebackRosterDirectory(self.http["timeback"]), policy=self.policy()
         )
 
+    def roster_reads(self) -> RosterReadService:
+        return RosterReadService(uow=self.uow, policy=self.policy())
+
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())
 
@@ -132,9 +133,7 @@ class Container:
             page_size=tb.sync_page_size,
             concurrency=tb.sync_concurrency,
         )
-        # The simulator has no demographics yet; a real TimeBack syncs every entity.
-        entities = SYNC_ORDER if not is_simulated(tb.base_url) else SIMULATED_SYNC_ORDER
-        return RosterSyncService(uow=self.uow, source=source, clock=self.clock, entities=entities)
+        return RosterSyncService(uow=self.uow, source=source, clock=self.clock)
 
     def sync_admin(self) -> SyncAdminService:
         return SyncAdminService(

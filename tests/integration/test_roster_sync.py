@@ -21,17 +21,9 @@ from domain.ports import UnitOfWork
 from domain.ports.roster_source import RosterSource, SourcePage
 from domain.roster.entities import EntityKind
 from domain.roster.sync import SyncKind, SyncStatus
-from domain.services.roster_sync import RosterSyncService
+from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
 
-#: What the simulator serves today (demographics are not simulated yet).
-ENTITIES = (
-    EntityKind.ORGS,
-    EntityKind.ACADEMIC_SESSIONS,
-    EntityKind.COURSES,
-    EntityKind.CLASSES,
-    EntityKind.USERS,
-    EntityKind.ENROLLMENTS,
-)
+ENTITIES = SYNC_ORDER
 PAGE = 25
 
 

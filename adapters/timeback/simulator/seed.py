@@ -55,7 +55,41 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
         state.classes.put(class_entity(klass, refs))
     for enrollment in population.enrollments:
         state.enrollments.put(enrollment_entity(enrollment, refs))
+    # A separate stream, so adding demographics changed nothing else the seed makes.
+    demo_gen = SeedGenerator(spec.seed, "timeback-demographics")
+    for person in population.with_role("student"):
+        state.demographics.put(demographics_entity(person, demo_gen))
     return state
+
+
+RACE_FIELDS = (
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+)
+
+
+def demographics_entity(person: Person, gen: SeedGenerator) -> JsonObject:
+    """A student's demographics, every field the spec requires present (values are strings)."""
+    races = {name: "true" if gen.chance(0.2) else "false" for name in RACE_FIELDS}
+    age = 5 + int(person.grades[0]) if person.grades and person.grades[0].isdigit() else 10
+    born = date(2025 - age, 1 + gen.integer(0, 11), 1 + gen.integer(0, 27))
+    return {
+        **base(person.key, person.joined_at),
+        "birthDate": born.isoformat(),
+        "sex": gen.choice(("male", "female", "other", "unspecified")),
+        **races,
+        "demographicRaceTwoOrMoreRaces": "true"
+        if sum(v == "true" for v in races.values()) > 1
+        else "false",
+        "hispanicOrLatinoEthnicity": "true" if gen.chance(0.25) else "false",
+        "countryOfBirthCode": "US",
+        "stateOfBirthAbbreviation": None,
+        "cityOfBirth": None,
+        "publicSchoolResidenceStatus": None,
+    }
 
 
 class Refs:

@@ -106,6 +106,10 @@ class RosterState:
     enrollments: Collection = field(
         default_factory=partial(Collection, "enrollments", "enrollment", "Enrollment")
     )
+    #: TimeBack keys demographics by the user's sourcedId and uses one envelope key for both
+    demographics: Collection = field(
+        default_factory=partial(Collection, "demographics", "demographics", "Demographics")
+    )
     #: the gradebook's collections by path segment (``lineItems``, ``results``, ...); see
     #: :mod:`.gradebook`. Not part of :meth:`stored`, which is the roster.
     gradebook: dict[str, Collection] = field(default_factory=dict)
@@ -119,6 +123,7 @@ class RosterState:
             "courses": self.courses,
             "classes": self.classes,
             "enrollments": self.enrollments,
+            "demographics": self.demographics,
         }
 
     def fields_for(self, key: str) -> set[str]:

@@ -1,0 +1,197 @@
+"""Full and incremental roster sync from a remote-like TimeBack, against a plain sequential read.
+
+The TimeBack simulator runs standalone (`bff simulate timeback`) on 127.0.0.1 with the requested
+size, adding 100 ms to every response as a remote API would. In this process, the BFF's real sync
+(OneRoster client with concurrent paging, the cache on SQLite or PostgreSQL) copies everything; then
+a plain sequential paginator reads the same collections (no database) as the baseline; then 1% of
+users change upstream and an incremental sync picks them up. Prints wall times, rows/s, peak RSS and
+the ratios.
+
+    uv run --frozen python -m bench.roster_sync [--users 100000 --classes 2000] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+ROSTERING = "/ims/oneroster/rostering/v1p2"
+CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def simulator(users: int, classes: int, latency: float) -> Iterator[str]:
+    port = free_port()
+    args = [sys.executable, "-m", "api.cli", "simulate", "timeback", "--port", str(port)]
+    args += ["--users", str(users), "--classes", str(classes)]
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{base}/_sim/state", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.5)
+        httpx.post(
+            f"{base}/_sim/faults/latency", json={"seconds": latency}, timeout=10
+        ).raise_for_status()
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def sequential_read(base: str, page_size: int) -> int:
+    """The baseline: one page after another, as a simple client would, storing nothing."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        token = (
+            await http.post("/oauth2/token", data={"grant_type": "client_credentials", **CLIENT})
+        ).json()
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        rows = 0
+        for collection in COLLECTIONS:
+            offset = 0
+            while True:
+                page = await http.get(
+                    f"{ROSTERING}/{collection}", params={"limit": page_size, "offset": offset}
+                )
+                page.raise_for_status()
+                items = page.json()[collection]
+                rows += len(items)
+                if len(items) < page_size:
+                    break
+                offset += page_size
+        return rows
+
+
+async def touch_users(base: str, share: float, concurrency: int = 32) -> int:
+    """Change ``share`` of the users upstream, through the OneRoster API."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        token = (
+            await http.post("/oauth2/token", data={"grant_type": "client_credentials", **CLIENT})
+        ).json()
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        first = (await http.get(f"{ROSTERING}/users", params={"limit": 1})).json()
+        total = int(first["totalCount"])
+        step = max(1, int(1 / share))
+        ids: list[str] = []
+        for offset in range(0, total, 3000):
+            page = (
+                await http.get(f"{ROSTERING}/users", params={"limit": 3000, "offset": offset})
+            ).json()
+            ids += [u["sourcedId"] for u in page["users"]]
+        chosen = ids[::step]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def touch(sourced_id: str) -> None:
+            async with gate:
+                body = {"user": {"sourcedId": sourced_id, "givenName": "Changed"}}
+                (await http.put(f"{ROSTERING}/users/{sourced_id}", json=body)).raise_for_status()
+
+        await asyncio.gather(*(touch(i) for i in chosen))
+        return len(chosen)
+
+
+async def sync(settings: object, *, full: bool) -> tuple[float, int]:
+    from api import composition
+    from domain.roster.sync import SyncKind
+
+    async with composition.running(settings, run_jobs=False) as container:  # type: ignore[arg-type]
+        service = container.roster_sync()
+        started = time.perf_counter()
+        run = await service.run(
+            (await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)).id
+        )
+        elapsed = time.perf_counter() - started
+        if run.status.value != "succeeded":
+            raise RuntimeError(f"sync {run.status.value}: {run.error}")
+        return elapsed, sum(p.rows for p in run.entities)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--classes", type=int, default=2_000)
+    parser.add_argument(
+        "--latency", type=float, default=0.1, help="seconds added to every response"
+    )
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--database", help="a SQLAlchemy URL; default: a fresh SQLite file")
+    args = parser.parse_args()
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        simulator(args.users, args.classes, args.latency) as base,
+    ):
+        os.environ.update(
+            {
+                "BFF_DATABASE_URL": args.database or f"sqlite+aiosqlite:///{tmp}/bench.db",
+                "BFF_TIMEBACK_BASE_URL": base,
+                "BFF_TIMEBACK_TOKEN_URL": f"{base}/oauth2/token",
+                "BFF_TIMEBACK_SYNC_PAGE_SIZE": str(args.page_size),
+                "BFF_TIMEBACK_SYNC_CONCURRENCY": str(args.concurrency),
+                "BFF_LOG_LEVEL": "warning",
+            }
+        )
+        from api.settings import Settings
+
+        settings = Settings(_env_file=None)
+        full_s, full_rows = asyncio.run(sync(settings, full=True))
+        peak = rss_mb()
+        seq_started = time.perf_counter()
+        seq_rows = asyncio.run(sequential_read(base, args.page_size))
+        seq_s = time.perf_counter() - seq_started
+        touched = asyncio.run(touch_users(base, 0.01))
+        inc_s, inc_rows = asyncio.run(sync(settings, full=False))
+
+    print(
+        f"simulator: {args.users} users, {args.classes} classes, +{args.latency * 1000:.0f} ms a response"
+    )
+    print(
+        f"page size {args.page_size}, {args.concurrency} pages in flight, "
+        f"database {settings.database.url.split(':')[0]}"
+    )
+    print(
+        f"full sync:        {full_s:7.1f} s  {full_rows:8d} rows  {full_rows / full_s:8.0f} rows/s"
+        f"  peak RSS {peak:.0f} MB"
+    )
+    print(
+        f"sequential read:  {seq_s:7.1f} s  {seq_rows:8d} rows  {seq_rows / seq_s:8.0f} rows/s  (no database)"
+    )
+    print(f"incremental sync: {inc_s:7.1f} s  {inc_rows:8d} rows after changing {touched} users")
+    print(f"full sync vs sequential read: {seq_s / full_s:.2f}x faster")
+    print(f"incremental / full: {inc_s / full_s:.1%}")
+
+
+if __name__ == "__main__":
+    main()
