@@ -28,7 +28,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+COLLECTIONS = (
+    "orgs",
+    "academicSessions",
+    "courses",
+    "classes",
+    "users",
+    "enrollments",
+    "demographics",
+)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 
