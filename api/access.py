@@ -21,6 +21,7 @@ class Access(StrEnum):
     )
     OWN_API_TOKEN = "own-api-token"  # noqa: S105 - the token in the path is the caller's
     PERSON = "person"  # the roster person in the path is visible to the caller under the policy
+    SCOPED = "scoped"  # any logged-in caller; results narrowed to what the policy lets them see
 
 
 def access(rule: Access) -> dict[str, Any]:

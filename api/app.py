@@ -13,13 +13,17 @@ from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
-from api.routers import accounts, audit, auth, me, people, sync, system
+from api.routers import accounts, audit, auth, me, people, roster, sync, system
 from api.settings import Settings
 
 TAGS = [
     {"name": "auth", "description": "Log in (password or single sign-on), refresh and log out."},
     {"name": "me", "description": "The caller's own account and personal API tokens."},
     {"name": "people", "description": "Roster people, as far as the caller may see them."},
+    {
+        "name": "roster",
+        "description": "OneRoster collections from the local cache, narrowed to what you may see.",
+    },
     {"name": "accounts", "description": "BFF accounts and their link to roster people (admins)."},
     {"name": "audit", "description": "The append-only trail of every write (admins)."},
     {"name": "sync", "description": "The local roster cache: sync runs and the change feed."},
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth.router,
         me.router,
         people.router,
+        roster.router,
         accounts.router,
         audit.router,
         sync.router,

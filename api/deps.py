@@ -18,6 +18,7 @@ from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.people import PeopleService
+from domain.services.roster_reads import RosterReadService
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
@@ -82,6 +83,10 @@ async def get_people_service(container: ContainerDep) -> PeopleService:
     return container.people()
 
 
+async def get_roster_reads(container: ContainerDep) -> RosterReadService:
+    return container.roster_reads()
+
+
 async def get_sync_admin(container: ContainerDep) -> SyncAdminService:
     return container.sync_admin()
 
@@ -96,3 +101,4 @@ AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]
 PeopleServiceDep = Annotated[PeopleService, Depends(get_people_service)]
 SyncAdminDep = Annotated[SyncAdminService, Depends(get_sync_admin)]
+RosterReadsDep = Annotated[RosterReadService, Depends(get_roster_reads)]

@@ -22,10 +22,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.routing import Mount, Route
 
-from adapters.simulation.population import build_population
+from adapters.simulation.population import Population, build_population
 from api.access import Access
 from api.app import create_app
 from api.settings import Settings
+from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login
 
 ROLES = ("admin", "staff", "teacher", "student", "guardian")
@@ -52,6 +53,8 @@ class World:
     account_ids: dict[str, str] = field(default_factory=dict)
     #: roster person ids per (caller, ownership), for routes about a person
     people: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: roster record ids per (collection, caller, ownership), and whether the caller may see it
+    roster: dict[tuple[str, str, str], tuple[str, bool]] = field(default_factory=dict)
     run_id: str = ""
 
     async def api_token_of(self, role: str) -> str:
@@ -79,9 +82,16 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
                 ]
             w.headers["anonymous"] = {}
             w.people = roster_people(settings, demo)
-            started = await http.post("/v1/sync/runs", json={}, headers=w.headers["admin"])
+            w.roster = roster_ids(settings, demo)
+            # The roster routes read the local cache: fill it before the matrix asks them anything.
+            started = await http.post(
+                "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
+            )
             assert started.status_code == 202, started.text
             w.run_id = started.json()["id"]
+            await drain_worker(settings)
+            run = await wait_for_run(http, w.run_id, w.headers["admin"])
+            assert run["status"] == "succeeded", run
             yield w
 
 
@@ -112,8 +122,152 @@ def roster_people(settings: Settings, demo: dict[str, Any]) -> dict[tuple[str, s
     return ids
 
 
-def expected(rule: Access, caller: str, ownership: str) -> bool:
-    """May ``caller`` do this to their own / someone else's data under ``rule``?"""
+@dataclass(frozen=True)
+class Visible:
+    """What one caller should see of the cached roster, worked out here from the demo population
+    and the rules in ``domain/policy.py``'s docstring (not by calling the policy):
+
+    student: themselves and their classes; guardian: themselves, their children and the children's
+    classes; teacher: themselves, the classes they teach and those classes' students; staff:
+    themselves and everything at their school; admin: everything. Enrollments: those at a school
+    the caller reaches, or of a visible person in a visible class. Orgs: reached orgs and the orgs
+    of visible people. Courses: staff, those their orgs own; others, those of their classes.
+    Academic sessions: all.
+    """
+
+    users: frozenset[str]
+    classes: frozenset[str]
+    enrollments: frozenset[str]
+    orgs: frozenset[str]
+    courses: frozenset[str]
+    sessions: frozenset[str]
+
+
+def population_of(settings: Settings) -> Population:
+    sandbox = settings.sandbox
+    return build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
+
+
+def roster_visibility(population: Population, demo: dict[str, Any]) -> dict[str, Visible]:
+    everyone = frozenset(p.key for p in population.people)
+    all_classes = frozenset(c.key for c in population.classes)
+    out = {
+        "admin": Visible(
+            users=everyone,
+            classes=all_classes,
+            enrollments=frozenset(e.key for e in population.enrollments),
+            orgs=frozenset(o.key for o in population.orgs),
+            courses=frozenset(c.key for c in population.courses),
+            sessions=frozenset(s.key for s in population.sessions),
+        )
+    }
+    person_of = {p.key: p for p in population.people}
+    for role in ROLES:
+        if role == "admin":
+            continue
+        me = person_of[demo[role].person_sourced_id]
+        reach: set[str] = set()
+        match role:
+            case "student":
+                people = {me.key}
+                classes = {e.klass for e in population.enrolled(person=me.key)}
+            case "guardian":
+                people = {me.key, *me.agents}
+                classes = {
+                    e.klass for child in me.agents for e in population.enrolled(person=child)
+                }
+            case "teacher":
+                classes = {c.key for c in population.classes if c.teacher == me.key}
+                people = {me.key} | {
+                    e.person
+                    for e in population.enrollments
+                    if e.klass in classes and e.role == "student"
+                }
+            case _:  # staff: their org and every org below it
+                reach = {me.org} | {o.key for o in population.orgs if o.parent == me.org}
+                people = {me.key} | {p.key for p in population.people if p.org in reach}
+                classes = {c.key for c in population.classes if c.school in reach}
+        out[role] = Visible(
+            users=frozenset(people),
+            classes=frozenset(classes),
+            enrollments=frozenset(
+                e.key
+                for e in population.enrollments
+                if e.school in reach or (e.klass in classes and e.person in people)
+            ),
+            orgs=frozenset(reach | {person_of[p].org for p in people}),
+            # Staff see the courses their orgs own (the sandbox's are all the district's, so none);
+            # everyone else the courses of their classes.
+            courses=frozenset(
+                c.key
+                for c in population.courses
+                if c.org in reach
+                or (
+                    role != "staff"
+                    and c.key in {k.course for k in population.classes if k.key in classes}
+                )
+            ),
+            sessions=out["admin"].sessions,
+        )
+    return out
+
+
+def roster_collections(
+    population: Population, demo: dict[str, Any]
+) -> dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]]:
+    """Per collection of ``/v1/roster`` and caller: (every id of the collection, the visible ones)."""
+    vis = roster_visibility(population, demo)
+    people = {p.key: p for p in population.people}
+    schools = frozenset(s.key for s in population.schools)
+    terms = frozenset(s.key for s in population.terms)
+    by_role = {
+        role: frozenset(k for k, p in people.items() if p.role == role)
+        for role in ("student", "teacher")
+    }
+    out: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {}
+    for caller in ROLES:
+        v = vis[caller]
+        kinds = {
+            "orgs": (vis["admin"].orgs, v.orgs),
+            "schools": (schools, v.orgs & schools),
+            "users": (vis["admin"].users, v.users),
+            "students": (by_role["student"], v.users & by_role["student"]),
+            "teachers": (by_role["teacher"], v.users & by_role["teacher"]),
+            "classes": (vis["admin"].classes, v.classes),
+            "courses": (vis["admin"].courses, v.courses),
+            "enrollments": (vis["admin"].enrollments, v.enrollments),
+            "academic-sessions": (vis["admin"].sessions, v.sessions),
+            "terms": (terms, v.sessions & terms),
+            # the simulator gives every student demographics, keyed by the student's sourcedId
+            "demographics": (by_role["student"], v.users & by_role["student"]),
+        }
+        for name, sets in kinds.items():
+            out.setdefault(name, {})[caller] = sets
+    return out
+
+
+def roster_ids(
+    settings: Settings, demo: dict[str, Any]
+) -> dict[tuple[str, str, str], tuple[str, bool]]:
+    """For each collection and caller: an id they may see ("own") and one they may not ("other";
+    for admins, who see everything, another visible one)."""
+    ids: dict[tuple[str, str, str], tuple[str, bool]] = {}
+    for name, per_caller in roster_collections(population_of(settings), demo).items():
+        for caller in CALLERS:
+            every, visible = per_caller.get(caller, per_caller["admin"])
+            hidden = every - visible
+            mine = demo[caller].person_sourced_id if caller in demo else None
+            own = mine if mine in visible else min(visible) if visible else min(every)
+            other = min(hidden) if hidden else max(every)
+            anonymous = caller == "anonymous"
+            ids[(name, caller, OWN)] = (own, own in visible and not anonymous)
+            ids[(name, caller, OTHER)] = (other, other in visible and not anonymous)
+    return ids
+
+
+def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True) -> bool:
+    """May ``caller`` do this to their own / someone else's data under ``rule``? ``visible`` is
+    whether the roster record in the path is one the caller may see (routes without one: True)."""
     if rule is Access.PUBLIC:
         return True
     if caller == "anonymous":
@@ -129,6 +283,8 @@ def expected(rule: Access, caller: str, ownership: str) -> bool:
             return ownership == OWN or caller == "admin"
         case Access.PERSON:
             return ownership in {OWN, RELATED} or caller == "admin"
+        case Access.SCOPED:
+            return visible
     raise AssertionError(f"no expectation for {rule}")
 
 
@@ -173,9 +329,24 @@ async def path_params(
             params[name] = world.run_id
         elif name == "person_id":
             params[name] = world.people[(caller, ownership)]
+        elif name == "sourced_id":
+            params[name] = world.roster[(roster_collection(route), caller, ownership)][0]
         else:
             raise AssertionError(f"{route.path}: the matrix does not know how to fill {{{name}}}")
     return params
+
+
+def roster_collection(route: RouteContext) -> str:
+    """``/v1/roster/classes/{sourced_id}/students`` -> ``classes`` (whose id is in the path)."""
+    prefix = "/v1/roster/"
+    assert str(route.path).startswith(prefix), route.path
+    return str(route.path).removeprefix(prefix).split("/")[0]
+
+
+def visible_in_path(world: World, route: RouteContext, caller: str, ownership: str) -> bool:
+    if "sourced_id" not in api_route(route).param_convertors:
+        return True
+    return world.roster[(roster_collection(route), caller, ownership)][1]
 
 
 def api_route(route: RouteContext) -> APIRoute:
@@ -234,7 +405,9 @@ async def test_authorization_matrix(world: World) -> None:
                 continue
             response = await world.http.request(method, url, headers=world.headers[caller], **body)
             cells += 1
-            allowed = expected(rule, caller, ownership)
+            allowed = expected(
+                rule, caller, ownership, visible=visible_in_path(world, route, caller, ownership)
+            )
             status = response.status_code
             label = f"{method} {route.path} as {caller} on {ownership} data -> {status}"
             if allowed and status in {401, 403} and rule is not Access.PUBLIC:

@@ -1,0 +1,412 @@
+"""The roster, served from the local cache: OneRoster collections, single records and a few nested
+lists, each narrowed to what the caller may see (``x-access: scoped``).
+
+Query parameters follow OneRoster: ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``,
+``limit`` and ``offset``. Responses use OneRoster's envelopes (``{"users": [...]}``,
+``{"user": {...}}``), with ``X-Total-Count`` and a ``Link`` header (first, prev, next, last).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.access import Access, access
+from api.deps import ActorDep, RosterReadsDep
+from api.errors import problem_responses
+from api.schemas.common import MAX_OFFSET
+from api.schemas.roster import RosterCollection, collection
+from domain.errors import InvalidInput
+from domain.roster.entities import EntityKind, RosterRecord
+from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
+from domain.roster.filters import MAX_PREDICATES
+from domain.roster.query import MAX_LIMIT, Related, Relation, SortOrder
+from domain.services.roster_reads import RosterView
+
+router = APIRouter(prefix="/v1/roster", tags=["roster"])
+
+#: The query parameters a domain validation error can name (anything else keeps its own location).
+QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
+
+USERS = collection("users", "user", "users", "user")
+CLASSES = collection("classes", "class", "classes", "class")
+
+#: Every collection and the stored kind (and types) it reads.
+COLLECTIONS: list[tuple[RosterCollection, RosterView]] = [
+    (collection("orgs", "org", "orgs", "org"), RosterView(EntityKind.ORGS)),
+    (
+        collection("schools", "school", "orgs", "org"),
+        RosterView(EntityKind.ORGS, frozenset({"school"})),
+    ),
+    (USERS, RosterView(EntityKind.USERS)),
+    (
+        collection("students", "student", "users", "user"),
+        RosterView(EntityKind.USERS, frozenset({"student"})),
+    ),
+    (
+        collection("teachers", "teacher", "users", "user"),
+        RosterView(EntityKind.USERS, frozenset({"teacher"})),
+    ),
+    (CLASSES, RosterView(EntityKind.CLASSES)),
+    (collection("courses", "course", "courses", "course"), RosterView(EntityKind.COURSES)),
+    (
+        collection("enrollments", "enrollment", "enrollments", "enrollment"),
+        RosterView(EntityKind.ENROLLMENTS),
+    ),
+    (
+        collection("academic-sessions", "academic_session", "academicSessions", "academicSession"),
+        RosterView(EntityKind.ACADEMIC_SESSIONS),
+    ),
+    (
+        collection("terms", "term", "academicSessions", "academicSession"),
+        RosterView(EntityKind.ACADEMIC_SESSIONS, frozenset({"term"})),
+    ),
+    (
+        collection("demographics", "demographics", "demographics", "demographics"),
+        RosterView(EntityKind.DEMOGRAPHICS),
+    ),
+]
+
+#: Nested routes: parent path, child segment, operation id, relation, what they list.
+NESTED: list[tuple[str, str, str, Relation, RosterCollection, RosterView]] = [
+    (
+        "classes",
+        "students",
+        "list_roster_class_students",
+        Relation.CLASS_STUDENTS,
+        USERS,
+        RosterView(EntityKind.USERS),
+    ),
+    (
+        "classes",
+        "teachers",
+        "list_roster_class_teachers",
+        Relation.CLASS_TEACHERS,
+        USERS,
+        RosterView(EntityKind.USERS),
+    ),
+    (
+        "users",
+        "classes",
+        "list_roster_user_classes",
+        Relation.USER_CLASSES,
+        CLASSES,
+        RosterView(EntityKind.CLASSES),
+    ),
+    (
+        "schools",
+        "classes",
+        "list_roster_school_classes",
+        Relation.SCHOOL_CLASSES,
+        CLASSES,
+        RosterView(EntityKind.CLASSES),
+    ),
+]
+
+OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
+Search = Annotated[
+    str | None, Query(max_length=200, description="Free text over the kind's searchable fields.")
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many records match, over all pages.",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "schema": {"type": "string"},
+    },
+}
+
+
+# Value shapes per field type, for the documented filter pattern. Explicit ranges, not \d or \s:
+# Python and the JavaScript of OpenAPI tools disagree on those.
+_DATE = "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+_VALUES = {
+    FieldType.STRING: ("(=|!=|~|@)", "'[^'\\x00-\\x1f]{0,40}'"),
+    FieldType.DATETIME: ("(=|!=|>|>=|<|<=)", f"'{_DATE}'"),
+    FieldType.DATE: ("(=|!=|>|>=|<|<=)", f"'{_DATE}'"),
+    FieldType.NUMBER: ("(=|!=|>|>=|<|<=)", "[0-9]{1,9}"),
+    FieldType.BOOLEAN: ("(=|!=)", "(true|false)"),
+}
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    return "(" + "|".join(re.escape(n) for n in sorted(names)) + ")"
+
+
+def filter_pattern(kind: EntityKind) -> str:
+    """The documented shape of a filter: comparisons of this kind's fields joined by AND / OR.
+
+    The server also accepts parentheses (which no regular expression can describe); everything
+    this pattern matches, it accepts.
+    """
+    by_type: dict[FieldType, list[str]] = {}
+    for spec in FILTERABLE[kind].values():
+        by_type.setdefault(spec.type, []).append(spec.name)
+    comparison = (
+        "("
+        + "|".join(
+            f"{_alternatives(names)} ?{_VALUES[t][0]} ?{_VALUES[t][1]}"
+            for t, names in sorted(by_type.items())
+        )
+        + ")"
+    )
+    return f"^{comparison}( (AND|OR) {comparison}){{0,{MAX_PREDICATES - 1}}}$"
+
+
+def fields_pattern(kind: EntityKind) -> str:
+    names = _alternatives(PROPERTIES[kind])
+    return f"^ *{names}( *, *{names})* *$"
+
+
+def _fields(fields: str | None) -> list[str] | None:
+    if fields is None:
+        return None
+    return [f.strip() for f in fields.split(",") if f.strip()]
+
+
+@contextmanager
+def _query_errors() -> Iterator[None]:
+    """Report the domain's refusal of a query parameter where it is: in the query string.
+
+    The domain names the parameter (``filter``, ``sort``, ``fields``...) but not where it came
+    from; this router knows, so it hands the error to FastAPI's own validation answer with a
+    ``query`` location instead of the generic handler's ``body``.
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.field not in QUERY_PARAMETERS:
+            raise
+        raise RequestValidationError(
+            [{"loc": ("query", exc.field), "msg": exc.detail, "type": "value_error"}]
+        ) from exc
+
+
+def _link_header(request: Request, *, limit: int, offset: int, total: int) -> str:
+    def url(at: int) -> str:
+        return str(request.url.include_query_params(limit=limit, offset=at))
+
+    last = max(0, (total - 1) // limit * limit)
+    links = [(url(0), "first")]
+    if offset > 0:
+        links.append((url(max(0, min(offset - limit, last))), "prev"))
+    if offset + limit < total:
+        links.append((url(offset + limit), "next"))
+    links.append((url(last), "last"))
+    return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
+
+
+def _page(
+    request: Request,
+    key: str,
+    records: Sequence[RosterRecord],
+    total: int,
+    *,
+    limit: int,
+    offset: int,
+) -> JSONResponse:
+    return JSONResponse(
+        {key: [r.payload for r in records]},
+        headers={
+            "X-Total-Count": str(total),
+            "Link": _link_header(request, limit=limit, offset=offset, total=total),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Params:
+    """The query parameter types of one kind's routes (documented with that kind's fields)."""
+
+    filter: Any
+    sort: Any
+    fields: Any
+
+
+def _params(kind: EntityKind) -> _Params:
+    return _Params(
+        filter=Annotated[
+            str | None,
+            Query(
+                max_length=4000,
+                description="A OneRoster filter, e.g. `familyName~'smi' AND status='active'`; "
+                "comparisons joined by AND / OR, optionally grouped in parentheses.",
+                json_schema_extra={"pattern": filter_pattern(kind)},
+            ),
+        ],
+        sort=Annotated[
+            str | None,
+            Query(
+                description="The field to sort by.",
+                json_schema_extra={"enum": sorted(FILTERABLE[kind])},
+            ),
+        ],
+        fields=Annotated[
+            str | None,
+            Query(
+                max_length=2000,
+                pattern=fields_pattern(kind),
+                description="Comma-separated properties to return (sparse fields).",
+            ),
+        ],
+    )
+
+
+def _documented(endpoint: Callable[..., Any], kind: EntityKind) -> Callable[..., Any]:
+    """Give ``filter``, ``sort`` and ``fields`` this kind's documented types (see :func:`_params`):
+    the routes are built per collection, so their signature is finished here, not in the source."""
+    types = _params(kind)
+    signature = inspect.signature(endpoint)
+    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            p.replace(annotation=getattr(types, p.name)) if hasattr(types, p.name) else p
+            for p in signature.parameters.values()
+        ]
+    )
+    return endpoint
+
+
+def _add_list(c: RosterCollection, view: RosterView) -> None:
+    async def list_records(
+        request: Request,
+        actor: ActorDep,
+        roster: RosterReadsDep,
+        filter: str | None = None,
+        sort: str | None = None,
+        order: OrderBy = SortOrder.ASC,
+        fields: str | None = None,
+        search: Search = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Any:
+        with _query_errors():
+            records, total = await roster.list(
+                actor=actor,
+                view=view,
+                filter=filter,
+                sort=sort,
+                order=order,
+                fields=_fields(fields),
+                search=search,
+                limit=limit,
+                offset=offset,
+            )
+        return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+
+    list_records.__doc__ = f"The {c.path} the caller may see, one page at a time."
+    router.add_api_route(
+        f"/{c.path}",
+        _documented(list_records, view.kind),
+        methods=["GET"],
+        operation_id=f"list_roster_{c.path.replace('-', '_')}",
+        summary=f"List {c.path.replace('-', ' ')}",
+        response_model=None,
+        responses={
+            200: {"model": c.list_model, "description": "A page", "headers": PAGE_HEADERS},
+            **problem_responses(401, 422),
+        },
+        openapi_extra=access(Access.SCOPED),
+    )
+
+
+def _add_get(c: RosterCollection, view: RosterView) -> None:
+    async def get_record(
+        sourced_id: str, actor: ActorDep, roster: RosterReadsDep, fields: str | None = None
+    ) -> Any:
+        with _query_errors():
+            record = await roster.get(
+                actor=actor, view=view, sourced_id=sourced_id, fields=_fields(fields)
+            )
+        return JSONResponse({c.singular_key: record.payload})
+
+    get_record.__doc__ = f"One of the {c.path}; 404 when it is not there or not visible to you."
+    router.add_api_route(
+        f"/{c.path}/{{sourced_id}}",
+        _documented(get_record, view.kind),
+        methods=["GET"],
+        operation_id=f"get_roster_{c.one}",
+        summary=f"Get one of the {c.path.replace('-', ' ')}",
+        response_model=None,
+        responses={
+            200: {"model": c.item_model, "description": "The record"},
+            **problem_responses(401, 404, 422),
+        },
+        openapi_extra=access(Access.SCOPED),
+    )
+
+
+def _add_nested(
+    parent: str,
+    child: str,
+    operation_id: str,
+    relation: Relation,
+    c: RosterCollection,
+    view: RosterView,
+) -> None:
+    async def list_related(
+        sourced_id: str,
+        request: Request,
+        actor: ActorDep,
+        roster: RosterReadsDep,
+        filter: str | None = None,
+        sort: str | None = None,
+        order: OrderBy = SortOrder.ASC,
+        fields: str | None = None,
+        search: Search = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> Any:
+        with _query_errors():
+            records, total = await roster.list(
+                actor=actor,
+                view=view,
+                filter=filter,
+                sort=sort,
+                order=order,
+                fields=_fields(fields),
+                search=search,
+                limit=limit,
+                offset=offset,
+                related=Related(relation, sourced_id),
+            )
+        return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+
+    list_related.__doc__ = (
+        f"The {child} of one of the {parent} that the caller may see; 404 when that record is "
+        "not there or not visible to you."
+    )
+    router.add_api_route(
+        f"/{parent}/{{sourced_id}}/{child}",
+        _documented(list_related, view.kind),
+        methods=["GET"],
+        operation_id=operation_id,
+        summary=f"List the {child} of one of the {parent}",
+        response_model=None,
+        responses={
+            200: {"model": c.list_model, "description": "A page", "headers": PAGE_HEADERS},
+            **problem_responses(401, 404, 422),
+        },
+        openapi_extra=access(Access.SCOPED),
+    )
+
+
+# Nested routes first, so that "/classes/{id}/students" is never read as a get of "{id}/students"
+# (it could not be anyway: a path parameter does not match "/", but the order keeps it obvious).
+for _nested in NESTED:
+    _add_nested(*_nested)
+for _collection, _view in COLLECTIONS:
+    _add_list(_collection, _view)
+    _add_get(_collection, _view)
