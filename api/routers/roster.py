@@ -25,11 +25,12 @@ from api.errors import problem_responses
 from api.schemas.common import MAX_OFFSET
 from api.schemas.roster import RosterCollection, collection
 from domain.errors import InvalidInput
+from domain.models.identity import Actor
 from domain.roster.entities import EntityKind, RosterRecord
 from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
 from domain.roster.filters import MAX_PREDICATES
 from domain.roster.query import MAX_LIMIT, Related, Relation, SortOrder
-from domain.services.roster_reads import RosterView
+from domain.services.roster_reads import RosterReadService, RosterView
 
 router = APIRouter(prefix="/v1/roster", tags=["roster"])
 
@@ -279,6 +280,38 @@ def _documented(endpoint: Callable[..., Any], kind: EntityKind) -> Callable[...,
     return endpoint
 
 
+async def _list_page(
+    request: Request,
+    roster: RosterReadService,
+    actor: Actor,
+    c: RosterCollection,
+    view: RosterView,
+    related: Related | None,
+    filter: str | None,
+    sort: str | None,
+    order: SortOrder,
+    fields: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+) -> Any:
+    """What every list route does once FastAPI has read its parameters."""
+    with _query_errors():
+        records, total = await roster.list(
+            actor=actor,
+            view=view,
+            filter=filter,
+            sort=sort,
+            order=order,
+            fields=_fields(fields),
+            search=search,
+            limit=limit,
+            offset=offset,
+            related=related,
+        )
+    return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+
+
 def _add_list(c: RosterCollection, view: RosterView) -> None:
     async def list_records(
         request: Request,
@@ -292,19 +325,21 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Any:
-        with _query_errors():
-            records, total = await roster.list(
-                actor=actor,
-                view=view,
-                filter=filter,
-                sort=sort,
-                order=order,
-                fields=_fields(fields),
-                search=search,
-                limit=limit,
-                offset=offset,
-            )
-        return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+        return await _list_page(
+            request,
+            roster,
+            actor,
+            c,
+            view,
+            None,
+            filter,
+            sort,
+            order,
+            fields,
+            search,
+            limit,
+            offset,
+        )
 
     list_records.__doc__ = f"The {c.path} the caller may see, one page at a time."
     router.add_api_route(
@@ -369,20 +404,22 @@ def _add_nested(
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Any:
-        with _query_errors():
-            records, total = await roster.list(
-                actor=actor,
-                view=view,
-                filter=filter,
-                sort=sort,
-                order=order,
-                fields=_fields(fields),
-                search=search,
-                limit=limit,
-                offset=offset,
-                related=Related(relation, sourced_id),
-            )
-        return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+        related = Related(relation, sourced_id)
+        return await _list_page(
+            request,
+            roster,
+            actor,
+            c,
+            view,
+            related,
+            filter,
+            sort,
+            order,
+            fields,
+            search,
+            limit,
+            offset,
+        )
 
     list_related.__doc__ = (
         f"The {child} of one of the {parent} that the caller may see; 404 when that record is "
