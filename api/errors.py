@@ -34,6 +34,7 @@ DOMAIN_STATUS: Mapping[type[d.DomainError], int] = {
     d.PermissionDenied: 403,
     d.Unauthenticated: 401,
     d.Throttled: 429,
+    d.ReconnectNeeded: 409,
     d.UpstreamRejected: 502,
     d.UpstreamRateLimited: 503,
     d.UpstreamUnavailable: 503,

@@ -12,7 +12,8 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     └── UpstreamError               an upstream system failed us
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
-        └── UpstreamRejected        the upstream refused the request for good
+        ├── UpstreamRejected        the upstream refused the request for good
+        └── ReconnectNeeded         a user's grant to the upstream is dead: they must connect again
 """
 
 from __future__ import annotations
@@ -76,3 +77,7 @@ class Throttled(DomainError):
     def __init__(self, detail: str, *, retry_after: float) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ReconnectNeeded(UpstreamError):
+    """The upstream refused a user's stored grant (revoked, expired, wrong data centre)."""
