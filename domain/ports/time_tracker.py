@@ -93,3 +93,18 @@ class TrackerPlugin:
 
 
 TrackerRegistry = Mapping[str, TrackerPlugin]
+
+
+class TrackerSessions(Protocol):
+    """Hands out an authorized session for an integration, refreshing its access token as needed.
+
+    Implemented by the integrations use case; the log sync depends on this, not on how grants are
+    stored. Raises ``NotFound`` for an unknown integration, ``ReconnectNeeded`` when its grant is
+    dead (and marks the integration so), ``UpstreamRateLimited`` when the refresh limit is hit.
+    """
+
+    async def session_for(self, integration_id: str) -> tuple[TrackerPlugin, TrackerSession]: ...
+
+    async def invalidate(self, integration_id: str) -> None:
+        """Forget the cached access token (the upstream said it is no longer valid)."""
+        ...
