@@ -117,3 +117,4 @@ class AuditEventRow(SQLModel, table=True):
 
 
 from adapters.db import roster_tables as roster_tables  # noqa: E402  (registers the roster cache tables)
+from adapters.db import timesheet_tables as timesheet_tables  # noqa: E402  (registers integrations and time logs)

@@ -87,9 +87,14 @@ class TimeLog:
     #: True from the moment a create was sent until its reply is committed: if the worker dies in
     #: between, the next attempt looks for the tagged upstream copy before creating another.
     create_in_flight: bool = False
+    #: Where the upstream copy lives (it stays there if the user moves the log to another
+    #: project: the sync removes it there before creating the new one).
+    synced_project: ProjectRef | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
     idempotency_key: str | None = None
+    #: Hash of the create request that used ``idempotency_key``: a replay with another body is refused.
+    idempotency_fingerprint: str | None = None
     created_at: datetime
     updated_at: datetime
 
