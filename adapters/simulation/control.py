@@ -1,13 +1,14 @@
 """The ``/_sim/`` control API: how a harness scripts a simulator it reaches over a socket.
 
 It mirrors the Python methods (``fail_next``, ``add_latency``, ``timeout_next``,
-``faults.set_rate_limit`` as ``POST /faults/rate-limit {"per_second"}``, ``seed``, ``reset``)
+``faults.set_rate_limit`` as ``POST /faults/rate-limit {"per_second"}``, ``faults.set_chaos`` as
+``POST /faults/chaos {"rate", "seed", "kinds"}``, ``seed``, ``reset``)
 and exposes the request log. None of it exists upstream, so it imitates no wire format.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters.simulation.clock import SimClock
-from adapters.simulation.faults import FaultPlan
+from adapters.simulation.faults import CHAOS_KINDS, FaultPlan
 from adapters.simulation.requestlog import RequestLog
 
 
@@ -54,6 +55,15 @@ class _Timeout(BaseModel):
 
 class _RateLimit(BaseModel):
     per_second: float | None = Field(default=None, gt=0)
+    path: str | None = None
+
+
+class _Chaos(BaseModel):
+    rate: float | None = Field(default=None, gt=0, le=1)
+    seed: int = 0
+    kinds: list[Literal["error", "throttle", "hang", "lost_reply"]] = Field(
+        default_factory=lambda: list(CHAOS_KINDS), min_length=1
+    )
     path: str | None = None
 
 
@@ -123,6 +133,13 @@ def control_routes(sim: Controllable) -> list[Route]:
         sim.faults.set_rate_limit(body.per_second, path=body.path)
         return JSONResponse({"faults": sim.faults.describe()}, status_code=201)
 
+    async def chaos(request: Request) -> Response:
+        body = await _parse(request, _Chaos)
+        if isinstance(body, Response):
+            return body
+        sim.faults.set_chaos(body.rate, seed=body.seed, kinds=tuple(body.kinds), path=body.path)
+        return JSONResponse({"faults": sim.faults.describe()}, status_code=201)
+
     async def reseed(request: Request) -> Response:
         body = await _parse(request, _Seed)
         if isinstance(body, Response):
@@ -152,6 +169,7 @@ def control_routes(sim: Controllable) -> list[Route]:
         Route("/faults/latency", latency, methods=["POST"]),
         Route("/faults/timeout", timeout, methods=["POST"]),
         Route("/faults/rate-limit", rate_limit, methods=["POST"]),
+        Route("/faults/chaos", chaos, methods=["POST"]),
         Route("/seed", reseed, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
         Route("/clock", clock, methods=["POST"]),

@@ -73,6 +73,11 @@ class SimulatorMiddleware:
             if action.hang:
                 fault = "hang"
                 await self._hang(scope, counting_receive, recording_send)
+            elif action.failure is not None and action.lose_reply:
+                fault = f"lost reply {action.failure.status}"
+                await self.app(scope, counting_receive, _swallow)
+                response = self.sim.fault_response(action.failure)
+                await response(scope, counting_receive, recording_send)
             elif action.failure is not None:
                 fault = f"fail {action.failure.status}"
                 response = self.sim.fault_response(action.failure)
@@ -103,6 +108,10 @@ class SimulatorMiddleware:
                 pass
             return
         await self.sim.hang_response()(scope, receive, send)
+
+
+async def _swallow(_message: Message) -> None:
+    """Drop the route's reply: the work is done, the client never hears about it."""
 
 
 def _host(scope: Scope) -> str:

@@ -171,3 +171,17 @@ async def test_standalone_over_a_socket_with_the_control_api() -> None:
     assert [r["status"] for r in log["requests"]] == [200, 200, 503, None, 200]
     assert state["seed"] == {"seed": 11, "users": 5, "classes": 2}
     assert state["state"]["roles"]["student"] == 5
+
+
+async def test_a_lost_reply_applies_the_write_but_the_client_sees_a_502(
+    sim: TimebackSimulator, client: httpx.AsyncClient
+) -> None:
+    sim.faults.set_chaos(1.0, kinds=("lost_reply",), path=ROSTERING)
+    body = {"org": {"sourcedId": "o-lost", "name": "Lost Reply Academy", "type": "school"}}
+    lost = await client.post(ORGS, json=body)
+    assert lost.status_code == 502
+    sim.faults.clear()
+    applied = await client.get(f"{ORGS}/o-lost")
+    assert (applied.status_code, applied.json()["org"]["name"]) == (200, "Lost Reply Academy")
+    assert [e.fault for e in sim.log.entries(path=ORGS)] == ["lost reply 502", None]
+    assert sim.faults.chaos_injected() == {}

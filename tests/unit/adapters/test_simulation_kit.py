@@ -143,3 +143,46 @@ def test_population_is_deterministic_and_usernames_unique() -> None:
     assert first != build_population(10, users=40, classes=6)
     usernames = [p.username for p in first.people]
     assert len(usernames) == len(set(usernames))
+
+
+def test_chaos_fails_about_its_rate_and_the_same_seed_fails_the_same_requests() -> None:
+    def run(seed: int) -> list[str]:
+        plan = FaultPlan()
+        plan.set_chaos(0.3, seed=seed)
+        outcomes = []
+        for _ in range(2000):
+            action = plan.next_action("/x")
+            if action.hang:
+                outcomes.append("hang")
+            elif action.lose_reply:
+                outcomes.append("lost")
+            elif action.failure is not None:
+                outcomes.append(str(action.failure.status))
+            else:
+                outcomes.append("ok")
+        assert sum(plan.chaos_injected().values()) == sum(o != "ok" for o in outcomes)
+        return outcomes
+
+    first = run(1)
+    assert first == run(1)
+    assert first != run(2)
+    failed = sum(o != "ok" for o in first) / len(first)
+    assert 0.26 < failed < 0.34
+    assert {"hang", "lost", "429"} <= set(first)
+    assert {"500", "502", "503"} & set(first)
+
+
+def test_chaos_respects_its_kinds_and_path_and_clears() -> None:
+    plan = FaultPlan()
+    plan.set_chaos(1.0, kinds=("throttle",), path="/api")
+    assert plan.next_action("/other").failure is None
+    throttled = plan.next_action("/api/x").failure
+    assert throttled is not None
+    assert throttled.status == 429
+    assert throttled.headers == {"Retry-After": "1"}
+    plan.clear()
+    assert plan.next_action("/api/x").failure is None
+    with pytest.raises(ValueError, match="share"):
+        plan.set_chaos(1.5)
+    with pytest.raises(ValueError, match="kinds"):
+        plan.set_chaos(0.5, kinds=())
