@@ -22,6 +22,8 @@ class Access(StrEnum):
     OWN_API_TOKEN = "own-api-token"  # noqa: S105 - the token in the path is the caller's
     PERSON = "person"  # the roster person in the path is visible to the caller under the policy
     SCOPED = "scoped"  # any logged-in caller; results narrowed to what the policy lets them see
+    OWNED = "owned"  # the resource in the path belongs to the caller's account, or the caller is an admin
+    ROSTER_WRITE = "roster-write"  # admins; staff for roster records at the orgs they reach
 
 
 def access(rule: Access) -> dict[str, Any]:

@@ -13,7 +13,20 @@ from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
-from api.routers import accounts, audit, auth, me, people, roster, sync, system
+from api.routers import (
+    accounts,
+    audit,
+    auth,
+    gradebook,
+    me,
+    people,
+    resources,
+    roster,
+    sync,
+    system,
+    timesheet_integrations,
+    timesheet_logs,
+)
 from api.settings import Settings
 
 TAGS = [
@@ -24,9 +37,24 @@ TAGS = [
         "name": "roster",
         "description": "OneRoster collections from the local cache, narrowed to what you may see.",
     },
+    {
+        "name": "gradebook",
+        "description": "TimeBack's gradebook (line items, results, categories, score scales, "
+        "assessments), passed through and guarded by the policy.",
+    },
+    {
+        "name": "resources",
+        "description": "TimeBack's learning resources: the catalogue (admins) and per class, "
+        "course and person.",
+    },
     {"name": "accounts", "description": "BFF accounts and their link to roster people (admins)."},
     {"name": "audit", "description": "The append-only trail of every write (admins)."},
     {"name": "sync", "description": "The local roster cache: sync runs and the change feed."},
+    {
+        "name": "timesheets",
+        "description": "Time trackers you connect (Zoho Projects, Zoho Desk), their projects, "
+        "and your time logs, synced to them.",
+    },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
@@ -72,9 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         me.router,
         people.router,
         roster.router,
+        gradebook.router,
+        resources.router,
         accounts.router,
         audit.router,
         sync.router,
+        timesheet_integrations.router,
+        timesheet_logs.router,
         system.router,
     ):
         app.include_router(router)

@@ -12,8 +12,14 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Summary,
+    generate_latest,
+)
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -90,14 +96,103 @@ class RequestIdMiddleware:
             structlog.contextvars.unbind_contextvars("request_id")
 
 
+#: prometheus-fastapi-instrumentator's default buckets, so dashboards built on them keep working
+_HIGHR_BUCKETS = (
+    0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
+)  # fmt: skip
+_LOWR_BUCKETS = (0.1, 0.5, 1)
+_NOT_MEASURED = frozenset({"/metrics", "/health"})
+
+
+class MetricsMiddleware:
+    """The metrics prometheus-fastapi-instrumentator's defaults gave (same names, labels, buckets),
+    labelled with the route template the router matched.
+
+    The instrumentator matched every request against the whole route table a second time to find
+    that template, before the router did the same: ~0.9 ms of a cached roster read. Here the
+    template is read from the route FastAPI records in the scope; a request no route matched is
+    ``none``, as the instrumentator grouped them.
+    """
+
+    def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "http_requests_total",
+            "Total number of requests by method, status and handler.",
+            ("method", "status", "handler"),
+            registry=registry,
+        )
+        self.request_size = Summary(
+            "http_request_size_bytes",
+            "Content length of incoming requests by handler (the header's value only).",
+            ("handler",),
+            registry=registry,
+        )
+        self.response_size = Summary(
+            "http_response_size_bytes",
+            "Content length of outgoing responses by handler (the header's value only).",
+            ("handler",),
+            registry=registry,
+        )
+        self.latency_highr = Histogram(
+            "http_request_duration_highr_seconds",
+            "Latency with many buckets but no API specific labels.",
+            buckets=_HIGHR_BUCKETS,
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Latency with only few buckets by handler.",
+            ("method", "handler"),
+            buckets=_LOWR_BUCKETS,
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        response_length = 0
+
+        async def send_measured(message: Message) -> None:
+            nonlocal status, response_length
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name.lower() == b"content-length":
+                        response_length = int(value)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_measured)
+        finally:
+            route = scope.get("route")
+            handler = getattr(route, "path", None) or "none"
+            if handler not in _NOT_MEASURED:
+                self._observe(scope, handler, status, response_length, started)
+
+    def _observe(
+        self, scope: Scope, handler: str, status: int, response_length: int, started: float
+    ) -> None:
+        duration = max(time.perf_counter() - started, 0.0)
+        method = scope["method"]
+        request_length = 0
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                request_length = int(value) if value.isdigit() else 0
+        self.requests.labels(method, str(status), handler).inc()
+        self.request_size.labels(handler).observe(request_length)
+        self.response_size.labels(handler).observe(response_length)
+        self.latency_highr.observe(duration)
+        self.latency.labels(method, handler).observe(duration)
+
+
 def instrument(app: FastAPI) -> None:
     """Prometheus metrics at ``/metrics``, on a registry of this app's own (tests build many apps)."""
     registry = CollectorRegistry()
-    Instrumentator(
-        registry=registry,
-        excluded_handlers=["/metrics", "/health"],
-        should_group_status_codes=False,
-    ).instrument(app)
+    app.add_middleware(MetricsMiddleware, registry=registry)
 
     @app.get("/metrics", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
     async def metrics() -> Response:

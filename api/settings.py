@@ -72,6 +72,52 @@ class ZohoSettings(BaseModel):
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
+    #: True: every data centre a user picks is served by the three URLs above (sandbox simulators,
+    #: ``bff simulate zoho``, a single-DC deployment). False: Zoho's own hosts per data centre
+    #: (accounts.zoho.eu, projectsapi.zoho.eu, ...); the URLs above then serve the health probe.
+    data_centre_override: bool = True
+    #: comma-separated OAuth scopes asked for when a user connects each product
+    projects_scopes: str = (
+        "ZohoProjects.portals.READ,ZohoProjects.projects.READ,ZohoProjects.timesheets.ALL"
+    )
+    desk_scopes: str = "Desk.basic.READ,Desk.tickets.ALL"
+
+
+class TimesheetIntegrationSettings(BaseModel):
+    """Connecting time trackers (Zoho Projects, Zoho Desk) and searching their projects."""
+
+    #: The BFF's OAuth callback, exactly as registered with the tracker's OAuth client.
+    callback_url: str = "http://127.0.0.1:8000/v1/timesheets/integrations/callback"
+    #: The front-end page the browser returns to after connecting (``?integration_id=`` or
+    #: ``?error=`` appended); empty: the callback answers JSON.
+    return_url: str = ""
+    #: How long a started connection may take to come back from the tracker.
+    state_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    #: How long each integration's project list is reused by the project search.
+    projects_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    #: How long the project search waits for one tracker before answering without it.
+    search_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+class TimesheetSettings(BaseModel):
+    """Time logs: validation, the rounding applied to what is pushed, and the sync's retries."""
+
+    max_duration_hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    #: false: a log may not overlap another of the same person (422)
+    allow_overlap: bool = False
+    #: pushed minutes are rounded to this increment (1 = whole minutes); local times stay exact
+    rounding_increment_minutes: int = Field(default=1, ge=1, le=240)
+    rounding_mode: Literal["nearest", "up", "down"] = "nearest"
+    #: a log that keeps failing is marked failed_permanent after this many attempts
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_base_seconds: float = Field(default=5.0, gt=0)
+    backoff_max_seconds: float = Field(default=900.0, gt=0)
+    #: how long one push may hold a log before another worker may take it over
+    lease_seconds: float = Field(default=120.0, gt=0)
+    #: how often logs waiting for a reconnect are tried anyway
+    reconnect_retry_seconds: float = Field(default=900.0, gt=0)
+    #: how often the reconciler looks for due logs (lost jobs, back-offs, dead workers' leases)
+    reconcile_seconds: float = Field(default=30.0, gt=0)
 
 
 class JobsSettings(BaseModel):
@@ -160,7 +206,9 @@ class Settings(BaseSettings):
     timeback: TimebackSettings = TimebackSettings()
     appsembler: AppsemblerSettings = AppsemblerSettings()
     zoho: ZohoSettings = ZohoSettings()
+    integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()
+    timesheets: TimesheetSettings = TimesheetSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
     oidc: OidcSettings = OidcSettings()

@@ -53,7 +53,10 @@ def free_port() -> int:
 def server(target: str, *, factory: bool, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--no-access-log"]
-    args += ["--log-level", "warning"] + (["--factory"] if factory else [])
+    # Named rather than left to "auto", so a missing uvloop or httptools fails instead of
+    # silently measuring both sides on the slower pure-Python loop and parser.
+    args += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
+    args += ["--factory"] if factory else []
     process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and module
     base = f"http://127.0.0.1:{port}"
     try:

@@ -10,6 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 BODY = os.environ.get("BENCH_BODY", '{"status":"ok"}').encode()
+if path := os.environ.get("BENCH_BODY_FILE"):  # bodies past the 128 KiB an env variable may hold
+    with open(path, "rb") as body_file:
+        BODY = body_file.read()
 
 
 async def fixed(_: Request) -> Response:

@@ -13,7 +13,8 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
         ├── UpstreamRejected        the upstream refused the request for good
-        └── ReconnectNeeded         a user's grant to the upstream is dead: they must connect again
+        ├── ReconnectNeeded         a user's grant to the upstream is dead: they must connect again
+        └── AccessTokenRefused      a short-lived access token was refused: refresh, retry once
 """
 
 from __future__ import annotations
@@ -81,3 +82,11 @@ class Throttled(DomainError):
 
 class ReconnectNeeded(UpstreamError):
     """The upstream refused a user's stored grant (revoked, expired, wrong data centre)."""
+
+
+class AccessTokenRefused(UpstreamError):
+    """An upstream refused a short-lived access token (revoked, expired early, clock skew).
+
+    Not proof that the grant is dead: forget the cached token, refresh and retry the call once.
+    Only a refused refresh (``ReconnectNeeded``) is final.
+    """

@@ -6,6 +6,8 @@
     student   themselves: their enrollments, classes, results and resources
     guardian  themselves and the people they are a OneRoster agent for, with those people's data
 
+Time logs belong to the account that made them; staff also reach those of people in their orgs.
+
 Denials raise ``PermissionDenied``; lists are narrowed with :meth:`Policy.scope`, not filtered after
 the fact. Read-only API tokens can never write, whatever the role.
 """
@@ -47,15 +49,24 @@ class AccountRef:
     account_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class TimeLogRef:
+    """A time log, known by its owner: their account and roster person (None for admins)."""
+
+    account_id: str
+    person_sourced_id: str | None
+
+
 class Area(StrEnum):
     """Whole areas that are not owned by one person."""
 
     ACCOUNTS = "accounts"  # creating and listing BFF accounts
     AUDIT = "audit"
     OPERATIONS = "operations"  # upstream status, periodic tasks, sync runs
+    ROSTER = "roster"  # roster writes that hang from no organisation (admins only)
 
 
-Resource = PersonRef | ClassRef | OrgRef | AccountRef | Area
+Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | Area
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +89,7 @@ _AREA_READERS = {
     Area.ACCOUNTS: {Role.ADMIN},
     Area.AUDIT: {Role.ADMIN},
     Area.OPERATIONS: {Role.ADMIN, Role.STAFF},
+    Area.ROSTER: set(),
 }
 
 
@@ -99,6 +111,15 @@ class Policy:
                 return action is Action.READ and actor.role in _AREA_READERS[resource]
             case AccountRef(account_id):
                 return account_id == actor.account_id
+            case TimeLogRef(account_id, owner):
+                # Owners keep their own logs; staff reach those of people in their orgs.
+                if account_id == actor.account_id:
+                    return True
+                return (
+                    actor.role is Role.STAFF
+                    and owner is not None
+                    and await self._person(actor, action, owner)
+                )
             case PersonRef(sourced_id):
                 return await self._person(actor, action, sourced_id)
             case ClassRef(sourced_id):
@@ -175,6 +196,8 @@ def _describe(resource: Resource) -> str:
             return f"{resource.value} area"
         case AccountRef():
             return "account"
+        case TimeLogRef():
+            return "time log"
         case PersonRef():
             return "person"
         case ClassRef():

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.db import bulk
 from adapters.db import roster_tables as t
 from adapters.db.filter_sql import COLUMNS, compile_filter, compile_search, order_by, table_of
 from domain.policy import Scope
@@ -48,24 +51,71 @@ def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield chunk
 
 
-def payload_hash(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _json_default(value: Any) -> Any:
+    # a payload is JSON from TimeBack, or a Mapping built by a write; anything else as text
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
-def _row(record: RosterRecord) -> dict[str, Any]:
+def payload_bytes(payload: Any) -> bytes:
+    """The payload as stored (compact UTF-8 JSON, keys in the order given): serialised once, and
+    those bytes are also what is hashed."""
+    return orjson.dumps(payload, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+def payload_text(payload: Any) -> str:
+    return payload_bytes(payload).decode()
+
+
+#: per kind, the typed columns and how each is read from a payload
+_EXTRACTORS: dict[EntityKind, tuple[tuple[str, Callable[[Any], Any]], ...]] = {
+    kind: tuple(
+        (col, FILTERABLE[kind][name].value)
+        for name, col in COLUMNS[kind].items()
+        if col not in ("sourced_id", "status", "date_last_modified")
+    )
+    for kind in EntityKind
+}
+
+
+def _row(record: RosterRecord, raw: bytes, digest: str) -> dict[str, Any]:
+    """The row of a record whose payload serialises to ``raw`` with hash ``digest``."""
     row: dict[str, Any] = {
         "sourced_id": record.sourced_id,
         "status": record.status,
         "date_last_modified": record.date_last_modified,
-        "payload": dict(record.payload),
-        "payload_hash": payload_hash(record.payload),
+        "payload_text": raw.decode(),
+        "payload_hash": digest,
     }
-    specs = FILTERABLE[record.kind]
-    for name, col in COLUMNS[record.kind].items():
-        if col not in row:
-            row[col] = specs[name].value(record.payload)
+    payload = record.payload
+    for col, value in _EXTRACTORS[record.kind]:
+        row[col] = value(payload)
     return row
+
+
+class _ParsedRecords:
+    """Records read from cached payloads, by kind and payload hash: a page read again (the same
+    hot page for many callers) skips parsing JSON and building records. Keyed by content, so a
+    changed row (a new hash) is never served stale, whichever process wrote it."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[EntityKind, str], RosterRecord] = OrderedDict()
+
+    def get(self, kind: EntityKind, digest: str, text: str | bytes) -> RosterRecord:
+        key = (kind, digest)
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            return found
+        record = record_from_payload(kind, json.loads(text))
+        self._items[key] = record
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return record
+
+
+#: ~2-3 KB a record: a few MB per process
+_PARSED = _ParsedRecords(2000)
 
 
 def _aware(value: datetime) -> datetime:
@@ -89,34 +139,67 @@ class SqlRosterStore(RosterStore):
 
     async def upsert_many(self, kind: EntityKind, records: Iterable[RosterRecord]) -> int:
         changed = 0
-        for chunk in _chunks(records, BATCH):
+        for chunk in _chunks(records, BATCH):  # bounded memory, however many records come
             latest = {r.sourced_id: r for r in chunk}  # the last word on an id within a batch
             live = [r for r in latest.values() if not r.deleted]
             gone = [r.sourced_id for r in latest.values() if r.deleted]
             if live:
-                changed += await self._upsert_chunk(kind, live)
+                changed += await self._upsert(kind, live)
             if gone:
                 changed += await self.delete_many(kind, gone)
         return changed
 
-    async def _upsert_chunk(self, kind: EntityKind, records: list[RosterRecord]) -> int:
+    async def _upsert(self, kind: EntityKind, records: list[RosterRecord]) -> int:
+        """Only rows that are new or whose content hash differs are written, each table in one
+        driver-level executemany (see ``adapters.db.bulk``): on a full sync into an empty cache
+        that is every row; on a repeated one, almost none."""
         conn = await self._conn()
         table = table_of(kind)
-        # One cached statement run as an executemany: SQLAlchemy's "insertmanyvalues" sends it as
-        # multi-row INSERTs and still hands back RETURNING, i.e. the rows really inserted or changed.
-        stmt = self._insert(conn, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.sourced_id],
-            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "sourced_id"},
-            where=table.c.payload_hash != stmt.excluded.payload_hash,
-        ).returning(table.c.sourced_id)
-        ids = set((await conn.execute(stmt, [_row(r) for r in records])).scalars().all())
-        if not ids:
+        found = await conn.execute(
+            sa.select(table.c.sourced_id, table.c.payload_hash).where(
+                table.c.sourced_id.in_([r.sourced_id for r in records])
+            )
+        )
+        stored: dict[str, str] = dict(found.all())
+        rows: list[dict[str, Any]] = []
+        touched: list[RosterRecord] = []
+        for record in records:
+            raw = payload_bytes(record.payload)
+            # the key order TimeBack sent: a reordering upstream costs one redundant update, where
+            # a canonical (sorted) hash would cost a second serialisation of every row of every sync
+            digest = hashlib.sha256(raw).hexdigest()
+            if stored.get(record.sourced_id) != digest:  # typed columns only for rows written
+                rows.append(_row(record, raw, digest))
+                touched.append(record)
+        if not rows:
             return 0
-        touched = [r for r in records if r.sourced_id in ids]
+        upsert = bulk.cached(
+            f"upsert:{table.name}", conn.dialect, lambda: self._upsert_stmt(conn, table)
+        )
+        await upsert.executemany(conn, rows)
+        # Links are dropped for every row written, not only for those seen stored above: a
+        # concurrent sync may have committed the same new row (and its links) since.
         await self._replace_links(conn, kind, touched)
         await self._append_changes(conn, kind, [r.sourced_id for r in touched], ChangeOp.UPSERT)
         return len(touched)
+
+    def _upsert_stmt(self, conn: AsyncConnection, table: sa.Table) -> sa.Executable:
+        # The payload arrives already serialised (see _row), so it is bound as text, not as JSON.
+        # The hash condition keeps a row another transaction wrote meanwhile with the same content
+        # from being rewritten.
+        text: Any = sa.bindparam("payload_text", type_=sa.Text())
+        if conn.dialect.name == "postgresql":
+            text = sa.cast(text, table.c.payload.type)
+        values: dict[str, Any] = {
+            c.name: sa.bindparam(c.name, type_=c.type) for c in table.c if c.name != "payload"
+        }
+        stmt = self._insert(conn, table).values(**values, payload=text)
+        upsert: sa.Executable = stmt.on_conflict_do_update(
+            index_elements=[table.c.sourced_id],
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "sourced_id"},
+            where=table.c.payload_hash != stmt.excluded.payload_hash,
+        )
+        return upsert
 
     async def _replace_links(
         self, conn: AsyncConnection, kind: EntityKind, records: list[RosterRecord]
@@ -137,29 +220,42 @@ class SqlRosterStore(RosterStore):
             agents = [
                 {"user_id": r.sourced_id, "agent_id": a} for r in records for a in r.agent_ids
             ]
-            if roles:
-                await conn.execute(sa.insert(t.user_roles), roles)
-            if agents:
-                await conn.execute(sa.insert(t.user_agents), agents)
+            await self._insert_rows(conn, t.user_roles, roles)
+            await self._insert_rows(conn, t.user_agents, agents)
         elif kind is EntityKind.CLASSES:
             await self._drop_links(conn, kind, ids)
             terms = [{"class_id": r.sourced_id, "term_id": x} for r in records for x in r.term_ids]
-            if terms:
-                await conn.execute(sa.insert(t.class_terms), terms)
+            await self._insert_rows(conn, t.class_terms, terms)
 
     async def _drop_links(self, conn: AsyncConnection, kind: EntityKind, ids: list[str]) -> None:
+        if not ids:
+            return
         if kind is EntityKind.USERS:
             await conn.execute(sa.delete(t.user_roles).where(t.user_roles.c.user_id.in_(ids)))
             await conn.execute(sa.delete(t.user_agents).where(t.user_agents.c.user_id.in_(ids)))
         elif kind is EntityKind.CLASSES:
             await conn.execute(sa.delete(t.class_terms).where(t.class_terms.c.class_id.in_(ids)))
 
+    async def _insert_rows(
+        self, conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]
+    ) -> None:
+        if rows:
+            insert = bulk.cached(
+                f"insert:{table.name}:{','.join(rows[0])}",
+                conn.dialect,
+                lambda: sa.insert(table).values(
+                    {k: sa.bindparam(k, type_=table.c[k].type) for k in rows[0]}
+                ),
+            )
+            await insert.executemany(conn, rows)
+
     async def _append_changes(
         self, conn: AsyncConnection, kind: EntityKind, ids: list[str], op: ChangeOp
     ) -> None:
         at = self._now()
-        await conn.execute(
-            sa.insert(t.changes),
+        await self._insert_rows(
+            conn,
+            t.changes,
             [{"kind": kind.value, "sourced_id": i, "op": op.value, "at": at} for i in ids],
         )
 
@@ -196,8 +292,26 @@ class SqlRosterStore(RosterStore):
         )
 
     async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
-        conn = await self._conn()
-        table = table_of(q.kind)
+        rows, total = await self._page(q)
+        records = []
+        for digest, text in rows:
+            record = _PARSED.get(q.kind, digest, text)
+            if q.fields is not None:
+                record = replace(record, payload=select(record.payload, q.fields))
+            records.append(record)
+        return records, total
+
+    async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
+        rows, total = await self._page(q)
+        if q.fields is None:
+            # The stored text is the payload as ``payload_text`` wrote it: served without parsing.
+            return [text for _, text in rows], total
+        return [
+            payload_text(select(_PARSED.get(q.kind, digest, text).payload, q.fields))
+            for digest, text in rows
+        ], total
+
+    def _where(self, q: RosterQuery) -> ColumnElement[bool]:
         conditions = [self._scope(q.kind, q.scope)]
         if q.types:
             conditions.append(self._types(q.kind, q.types))
@@ -207,24 +321,35 @@ class SqlRosterStore(RosterStore):
             conditions.append(compile_filter(q.kind, q.filter))
         if q.search:
             conditions.append(compile_search(q.kind, q.search))
-        where = sa.and_(sa.true(), *conditions)
-        total = (
-            await conn.execute(sa.select(sa.func.count()).select_from(table).where(where))
-        ).scalar_one()
-        rows = await conn.execute(
-            sa.select(table.c.payload)
+        return sa.and_(sa.true(), *conditions)
+
+    async def _page(self, q: RosterQuery) -> tuple[list[tuple[str, str]], int]:
+        """The page's (payload hash, payload text) rows and the total matching count."""
+        conn = await self._conn()
+        table = table_of(q.kind)
+        where = self._where(q)
+        count = sa.select(sa.func.count()).select_from(table).where(where)
+        page = (
+            sa.select(table.c.payload_hash, sa.cast(table.c.payload, sa.Text()))
             .where(where)
             .order_by(*order_by(q.kind, q.sort, q.order))
             .limit(q.limit)
             .offset(q.offset)
         )
-        records = []
-        for payload in rows.scalars():
-            record = record_from_payload(q.kind, payload)
-            if q.fields is not None:
-                record = replace(record, payload=select(payload, q.fields))
-            records.append(record)
-        return records, int(total)
+        if not q.scope.everything:
+            # A narrow scope binds its id lists (thousands, for a school) into the WHERE; two
+            # statements bind them once each, where one statement would bind them twice.
+            total = (await conn.execute(count)).scalar_one()
+            return [(d, x) for d, x in await conn.execute(page)], int(total)
+        # One round trip (each statement is a hop to the driver's thread on aiosqlite): the count
+        # rides along as an uncorrelated subquery, which both databases evaluate once.
+        rows = (await conn.execute(page.add_columns(count.correlate(None).scalar_subquery()))).all()
+        if rows:
+            return [(d, x) for d, x, _ in rows], int(rows[0][2])
+        if q.offset == 0:
+            return [], 0
+        # past the last page: no row carries the count
+        return [], int((await conn.execute(count)).scalar_one())
 
     def _scope(self, kind: EntityKind, scope: Scope) -> ColumnElement[bool]:
         """What ``scope`` may see of a kind (see the port's docs and ``domain.policy``)."""

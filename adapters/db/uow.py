@@ -15,8 +15,10 @@ from adapters.db.identity_repositories import (
     SqlLoginThrottleRepository,
     SqlRefreshTokenRepository,
 )
+from adapters.db.integration_repository import SqlIntegrationRepository
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
 from adapters.db.roster_store import SqlRosterStore
+from adapters.db.time_log_repository import SqlTimeLogRepository
 from domain.ports import UnitOfWork
 
 
@@ -35,6 +37,8 @@ class SqlUnitOfWork(UnitOfWork):
         self.login_throttle = SqlLoginThrottleRepository(self._session)
         self.audit = SqlAuditRepository(self._session)
         self.roster = SqlRosterStore(self._session)
+        self.integrations = SqlIntegrationRepository(self._session)
+        self.time_logs = SqlTimeLogRepository(self._session)
         return self
 
     async def __aexit__(

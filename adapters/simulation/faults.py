@@ -68,10 +68,13 @@ class Chaos:
     rng: random.Random
     path: str | None = None
     injected: dict[str, int] = field(default_factory=dict)
+    #: requests chaos was asked about (those under ``path``), failed or not
+    seen: int = 0
 
     def pick(self, path: str) -> ChaosKind | None:
         if self.path is not None and not path.startswith(self.path):
             return None
+        self.seen += 1
         if self.rng.random() >= self.rate:
             return None
         kind = self.rng.choice(self.kinds)
@@ -171,6 +174,11 @@ class FaultPlan:
         """How many requests chaos has failed so far, by kind."""
         with self._lock:
             return {} if self._chaos is None else dict(self._chaos.injected)
+
+    def chaos_seen(self) -> int:
+        """How many requests chaos has judged so far (the failed ones included)."""
+        with self._lock:
+            return 0 if self._chaos is None else self._chaos.seen
 
     @property
     def rate_limit(self) -> float | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 DEFAULT_PAGE_SIZE = 1000
 MAX_PAGE_SIZE = 3000  # TimeBack's maximum ``limit``
@@ -48,7 +49,9 @@ def check_page_size(limit: int, *, max_size: int = MAX_PAGE_SIZE) -> int:
 def read_page(response: httpx.Response, *, offset: int, limit: int, key: str | None = None) -> Page:
     """The page in a successful list response. ``key`` is the envelope key (``users``, ``orgs``,
     ...); without it, the one list-valued field of the body."""
-    body = response.json()
+    # orjson: a 1000-object page decodes several times faster than with the standard library; its
+    # JSONDecodeError is a ValueError, as the standard one is
+    body = orjson.loads(response.content)
     if not isinstance(body, dict):
         raise ValueError("a OneRoster list answer is a JSON object")
     items = _items(body, key)

@@ -27,7 +27,9 @@ async def seed(settings: Settings) -> list[str]:
 async def run_worker(settings: Settings) -> None:
     """The ``bff worker`` process: runs jobs until interrupted."""
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    async with running(settings, run_jobs=False, apply_migrations=False) as container:
+    async with running(
+        settings, run_jobs=False, apply_migrations=False, seed_sandbox=False
+    ) as container:
         await container.scheduler().register()
         await container.jobs.run_worker()
 

@@ -19,8 +19,11 @@ from adapters.oidc.provider import OidcIdentityProvider
 from adapters.simulation.sandbox import SandboxSimulators
 from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.directory import TimebackRosterDirectory
-from adapters.timeback.oneroster import OneRosterClient
+from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
+from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
+from adapters.timeback.resources import TimebackResources
 from adapters.timeback.roster_source import TimebackRosterSource
+from adapters.timeback.roster_writer import TimebackRoster
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from api.settings import Settings, is_simulated
 from domain.errors import NotFound
@@ -28,21 +31,31 @@ from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.roster_relations import RosterRelations
+from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
+from domain.services.gradebook import GradebookService
+from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.passwords import CommonPasswords
 from domain.services.people import PeopleService
+from domain.services.project_search import ProjectSearchConfig, ProjectSearchService
+from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
 from domain.services.roster_sync import RosterSyncService
+from domain.services.roster_writes import RosterWriteService
 from domain.services.scheduling import Scheduler, TaskSpec
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
+from domain.services.time_log_entries import Rounding, RoundingMode
+from domain.services.time_log_sync import SyncConfig, TimeLogSyncService
+from domain.services.time_logs import TimeLogRules, TimeLogService
 
 UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 ROSTER_SYNC_TASK = "roster-sync"
+TIME_LOG_SYNC_TASK = "timesheet-sync"
 
 
 @dataclass
@@ -65,6 +78,11 @@ class Container:
     identity_provider: OidcIdentityProvider | None
     database_probe: SqlDatabaseProbe
     handlers: dict[str, JobHandler] = field(default_factory=dict)
+    #: The tracker registry (api/composition/trackers.py); tests may register fakes in it.
+    trackers: dict[str, TrackerPlugin] = field(default_factory=dict)
+    # Built once: they hold per-process caches (access tokens, project lists).
+    _integrations: IntegrationService | None = field(default=None, init=False, repr=False)
+    _project_search: ProjectSearchService | None = field(default=None, init=False, repr=False)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions)
@@ -108,7 +126,101 @@ class Container:
         )
 
     def roster_reads(self) -> RosterReadService:
-        return RosterReadService(uow=self.uow, policy=self.policy())
+        return RosterReadService(uow=self.uow, policy=self.policy(), live=self.timeback_roster())
+
+    def timeback_roster(self) -> TimebackRoster:
+        return TimebackRoster(OneRosterClient(self.http["timeback"]))
+
+    def roster_writes(self) -> RosterWriteService:
+        roster = self.timeback_roster()
+        return RosterWriteService(uow=self.uow, policy=self.policy(), writer=roster, live=roster)
+
+    def integrations(self) -> IntegrationService:
+        if self._integrations is None:
+            ti = self.settings.integrations
+            self._integrations = IntegrationService(
+                uow=self.uow,
+                trackers=self.trackers,
+                cipher=self.cipher,
+                clock=self.clock,
+                policy=self.policy(),
+                config=IntegrationConfig(
+                    redirect_url=ti.callback_url,
+                    state_ttl=timedelta(seconds=ti.state_ttl_seconds),
+                ),
+                on_reconnected=self._wake_logs,
+            )
+        return self._integrations
+
+    async def _wake_logs(self, integration_id: str) -> None:
+        await self.time_log_sync().reconnected(integration_id)
+
+    def tracker_sessions(self) -> TrackerSessions:
+        """What the log sync calls trackers through (the same token cache as the routes)."""
+        return self.integrations()
+
+    def time_logs(self) -> TimeLogService:
+        ts = self.settings.timesheets
+        return TimeLogService(
+            uow=self.uow,
+            policy=self.policy(),
+            jobs=self.jobs,
+            clock=self.clock,
+            rules=TimeLogRules(
+                max_duration=timedelta(hours=ts.max_duration_hours),
+                allow_overlap=ts.allow_overlap,
+            ),
+        )
+
+    def time_log_sync(self) -> TimeLogSyncService:
+        ts = self.settings.timesheets
+        return TimeLogSyncService(
+            uow=self.uow,
+            sessions=self.tracker_sessions(),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=SyncConfig(
+                rounding=Rounding(
+                    increment_minutes=ts.rounding_increment_minutes,
+                    mode=RoundingMode(ts.rounding_mode),
+                ),
+                max_attempts=ts.max_attempts,
+                backoff_base=timedelta(seconds=ts.backoff_base_seconds),
+                backoff_max=timedelta(seconds=ts.backoff_max_seconds),
+                lease=timedelta(seconds=ts.lease_seconds),
+                reconnect_retry=timedelta(seconds=ts.reconnect_retry_seconds),
+            ),
+        )
+
+    def project_search(self) -> ProjectSearchService:
+        if self._project_search is None:
+            ti = self.settings.integrations
+            self._project_search = ProjectSearchService(
+                uow=self.uow,
+                sessions=self.integrations(),
+                clock=self.clock,
+                config=ProjectSearchConfig(
+                    cache_ttl=timedelta(seconds=ti.projects_cache_seconds),
+                    timeout=timedelta(seconds=ti.search_timeout_seconds),
+                ),
+            )
+        return self._project_search
+
+    def gradebook(self) -> GradebookService:
+        http = self.http["timeback"]
+        return GradebookService(
+            objects=TimebackGradebook(OneRosterClient(http, GRADEBOOK)),
+            roster=TimebackRosterLookup(OneRosterClient(http)),
+            policy=self.policy(),
+        )
+
+    def resources(self) -> ResourceService:
+        http = self.http["timeback"]
+        return ResourceService(
+            objects=TimebackResources(OneRosterClient(http, RESOURCES)),
+            roster=TimebackRosterLookup(OneRosterClient(http)),
+            policy=self.policy(),
+        )
 
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())
@@ -160,6 +272,11 @@ class Container:
                     name=ROSTER_SYNC_TASK,
                     interval=timedelta(seconds=self.settings.timeback.sync_interval_seconds),
                     work=self.roster_sync().incremental,
+                ),
+                TaskSpec(
+                    name=TIME_LOG_SYNC_TASK,
+                    interval=timedelta(seconds=self.settings.timesheets.reconcile_seconds),
+                    work=self.time_log_sync().reconcile,
                 ),
             ],
         )

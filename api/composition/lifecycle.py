@@ -19,11 +19,17 @@ from adapters.security.tokens import JwtAccessTokenCodec
 from adapters.simulation.sandbox import SandboxSimulators
 from adapters.timeback.relations import TimebackRosterRelations
 from api.composition.container import Container, job_runner, transport_for, upstream_clients
-from api.composition.sandbox import refuse_demo_accounts_in_production, seed_demo_accounts
+from api.composition.sandbox import (
+    connect_demo_tracker,
+    refuse_demo_accounts_in_production,
+    seed_demo_accounts,
+)
+from api.composition.trackers import build_trackers
 from api.settings import Settings, is_simulated
 from domain.ports import JobHandler
 from domain.services.scheduling import PERIODIC_JOB
 from domain.services.sync_admin import ROSTER_SYNC_JOB
+from domain.services.time_logs import PUSH_JOB
 
 
 async def migrate(settings: Settings) -> None:
@@ -32,12 +38,18 @@ async def migrate(settings: Settings) -> None:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, *, run_jobs: bool = True, apply_migrations: bool | None = None
+    settings: Settings,
+    *,
+    run_jobs: bool = True,
+    apply_migrations: bool | None = None,
+    seed_sandbox: bool = True,
 ) -> AsyncIterator[Container]:
     """Build the container, start background work if asked, and close everything on exit.
 
     Sandbox mode applies migrations at start so the first README command needs nothing else;
     production expects ``bff migrate`` to have run (a deploy step) and ``/ready`` says if not.
+    Only the API seeds the sandbox's demo data (``seed_sandbox``): a worker started beside it
+    would race it for the same rows.
     """
     engine = make_engine(
         settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
@@ -52,6 +64,7 @@ async def running(
         else None
     )
     http, probes = upstream_clients(settings, sims)
+    trackers, close_trackers = build_trackers(settings, sims)
     handlers: dict[str, JobHandler] = {}
     auth = settings.auth
     oidc = settings.oidc
@@ -100,18 +113,21 @@ async def running(
         identity_provider=provider,
         database_probe=SqlDatabaseProbe(engine, settings.database.url),
         handlers=handlers,
+        trackers=trackers,
     )
     scheduler = container.scheduler()
     handlers[PERIODIC_JOB] = scheduler.run
     handlers[ROSTER_SYNC_JOB] = container.roster_sync().run_job
+    handlers[PUSH_JOB] = container.time_log_sync().run_job
     container.jobs.set_reconciler(scheduler.reconcile)
     try:
         await wait_until_reachable(engine)
         if apply_migrations if apply_migrations is not None else settings.mode == "sandbox":
             await migrate(settings)
-        if settings.mode == "sandbox":
+        if settings.mode == "sandbox" and seed_sandbox:
             await seed_demo_accounts(container)
-        else:
+            await connect_demo_tracker(container)
+        elif settings.mode != "sandbox":
             await refuse_demo_accounts_in_production(container)
         if run_jobs:
             await scheduler.register()
@@ -121,6 +137,8 @@ async def running(
         await container.jobs.stop()
         for client in http.values():
             await client.aclose()
+        for close in close_trackers:
+            await close()
         if provider is not None:
             await provider.aclose()
         await engine.dispose()

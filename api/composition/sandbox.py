@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import structlog
+
 from adapters.simulation.population import build_population
 from adapters.simulation.sandbox import SANDBOX_SYSTEMS, serve_standalone
 from api.composition.container import Container
 from api.settings import Settings
-from domain.models.identity import NewAccount, Role
+from domain.errors import DomainError
+from domain.models.identity import Actor, NewAccount, Role
+
+log = structlog.get_logger(__name__)
 
 SIMULATED_SYSTEMS = SANDBOX_SYSTEMS
 
@@ -67,6 +75,41 @@ async def seed_demo_accounts(container: Container) -> list[NewAccount]:
     for account in missing:
         await service.create(actor=None, new=account)
     return wanted
+
+
+async def connect_demo_tracker(container: Container, kind: str = "zoho_projects") -> str | None:
+    """Give the demo teacher a connected Zoho Projects portal through the real code grant against
+    the simulator. Runs at every sandbox start: the simulator forgets its grants when the process
+    ends, so an existing integration is reconnected (same id) rather than left with a dead token."""
+    sims = container.simulators
+    if sims is None or kind not in container.trackers:
+        return None
+    teacher = next(a for a in demo_accounts(container.settings) if a.role is Role.TEACHER)
+    async with container.uow() as uow:
+        account = await uow.accounts.by_email(teacher.email)
+    if account is None:
+        return None
+    actor = Actor(
+        account_id=account.id, role=account.role, person_sourced_id=teacher.person_sourced_id
+    )
+    service = container.integrations()
+    try:
+        url = await service.start(actor=actor, kind=kind, data_centre="com")
+        async with httpx.AsyncClient(transport=sims.transport()) as browser:
+            approved = await browser.get(url)  # the simulator approves at once and redirects
+        back = {k: v[0] for k, v in parse_qs(urlsplit(approved.headers["location"]).query).items()}
+        integration = await service.callback(
+            code=back["code"],
+            state=back["state"],
+            location=back.get("location"),
+            accounts_server=back.get("accounts-server"),
+        )
+    except (DomainError, KeyError, httpx.HTTPError) as exc:
+        log.warning(
+            "sandbox: could not connect the demo teacher's tracker", kind=kind, error=str(exc)
+        )
+        return None
+    return integration.id
 
 
 async def refuse_demo_accounts_in_production(container: Container) -> None:

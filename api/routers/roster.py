@@ -1,5 +1,7 @@
-"""The roster, served from the local cache: OneRoster collections, single records and a few nested
-lists, each narrowed to what the caller may see (``x-access: scoped``).
+"""The roster, served from the local cache: OneRoster collections, single records and nested
+lists, each narrowed to what the caller may see (``x-access: scoped``). ``consistency=live`` on a
+list or a get reads TimeBack instead (see ``RosterReadService.list_live`` / ``get_live``); the
+writes live in :mod:`api.routers.roster_writes`, included here.
 
 Query parameters follow OneRoster: ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``,
 ``limit`` and ``offset``. Responses use OneRoster's envelopes (``{"users": [...]}``,
@@ -9,24 +11,28 @@ Query parameters follow OneRoster: ``filter``, ``sort``, ``orderBy``, ``fields``
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, RosterReadsDep
 from api.errors import problem_responses
+from api.routers import roster_writes as writes
 from api.schemas.common import MAX_OFFSET
 from api.schemas.roster import RosterCollection, collection
 from domain.errors import InvalidInput
 from domain.models.identity import Actor
-from domain.roster.entities import EntityKind, RosterRecord
+from domain.roster.entities import EntityKind
 from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
 from domain.roster.filters import MAX_PREDICATES
 from domain.roster.query import MAX_LIMIT, Related, Relation, SortOrder
@@ -34,41 +40,45 @@ from domain.services.roster_reads import RosterReadService, RosterView
 
 router = APIRouter(prefix="/v1/roster", tags=["roster"])
 
+# What JSONResponse writes (compact, UTF-8), and what the store writes payloads with.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
 #: The query parameters a domain validation error can name (anything else keeps its own location).
 QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
+_PAGING = frozenset({"limit", "offset"})
 
 USERS = collection("users", "user", "users", "user")
 CLASSES = collection("classes", "class", "classes", "class")
+ORGS = collection("orgs", "org", "orgs", "org")
+COURSES = collection("courses", "course", "courses", "course")
+ENROLLMENTS = collection("enrollments", "enrollment", "enrollments", "enrollment")
+SESSIONS = collection(
+    "academic-sessions", "academic_session", "academicSessions", "academicSession"
+)
 
 #: Every collection and the stored kind (and types) it reads.
 COLLECTIONS: list[tuple[RosterCollection, RosterView]] = [
-    (collection("orgs", "org", "orgs", "org"), RosterView(EntityKind.ORGS)),
+    (ORGS, RosterView(EntityKind.ORGS)),
     (
         collection("schools", "school", "orgs", "org"),
-        RosterView(EntityKind.ORGS, frozenset({"school"})),
+        RosterView(EntityKind.ORGS, frozenset({"school"}), "schools"),
     ),
     (USERS, RosterView(EntityKind.USERS)),
     (
         collection("students", "student", "users", "user"),
-        RosterView(EntityKind.USERS, frozenset({"student"})),
+        RosterView(EntityKind.USERS, frozenset({"student"}), "students"),
     ),
     (
         collection("teachers", "teacher", "users", "user"),
-        RosterView(EntityKind.USERS, frozenset({"teacher"})),
+        RosterView(EntityKind.USERS, frozenset({"teacher"}), "teachers"),
     ),
     (CLASSES, RosterView(EntityKind.CLASSES)),
-    (collection("courses", "course", "courses", "course"), RosterView(EntityKind.COURSES)),
-    (
-        collection("enrollments", "enrollment", "enrollments", "enrollment"),
-        RosterView(EntityKind.ENROLLMENTS),
-    ),
-    (
-        collection("academic-sessions", "academic_session", "academicSessions", "academicSession"),
-        RosterView(EntityKind.ACADEMIC_SESSIONS),
-    ),
+    (COURSES, RosterView(EntityKind.COURSES)),
+    (ENROLLMENTS, RosterView(EntityKind.ENROLLMENTS)),
+    (SESSIONS, RosterView(EntityKind.ACADEMIC_SESSIONS)),
     (
         collection("terms", "term", "academicSessions", "academicSession"),
-        RosterView(EntityKind.ACADEMIC_SESSIONS, frozenset({"term"})),
+        RosterView(EntityKind.ACADEMIC_SESSIONS, frozenset({"term"}), "terms"),
     ),
     (
         collection("demographics", "demographics", "demographics", "demographics"),
@@ -110,6 +120,110 @@ NESTED: list[tuple[str, str, str, Relation, RosterCollection, RosterView]] = [
         CLASSES,
         RosterView(EntityKind.CLASSES),
     ),
+    (
+        "classes",
+        "enrollments",
+        "list_roster_class_enrollments",
+        Relation.CLASS_ENROLLMENTS,
+        ENROLLMENTS,
+        RosterView(EntityKind.ENROLLMENTS),
+    ),
+    (
+        "users",
+        "agents",
+        "list_roster_user_agents",
+        Relation.USER_AGENTS,
+        USERS,
+        RosterView(EntityKind.USERS),
+    ),
+    (
+        "users",
+        "agent-for",
+        "list_roster_user_agent_for",
+        Relation.AGENT_FOR,
+        USERS,
+        RosterView(EntityKind.USERS),
+    ),
+    (
+        "schools",
+        "users",
+        "list_roster_school_users",
+        Relation.SCHOOL_USERS,
+        USERS,
+        RosterView(EntityKind.USERS),
+    ),
+    (
+        "schools",
+        "students",
+        "list_roster_school_students",
+        Relation.SCHOOL_USERS,
+        USERS,
+        RosterView(EntityKind.USERS, frozenset({"student"})),
+    ),
+    (
+        "schools",
+        "teachers",
+        "list_roster_school_teachers",
+        Relation.SCHOOL_USERS,
+        USERS,
+        RosterView(EntityKind.USERS, frozenset({"teacher"})),
+    ),
+    (
+        "schools",
+        "enrollments",
+        "list_roster_school_enrollments",
+        Relation.SCHOOL_ENROLLMENTS,
+        ENROLLMENTS,
+        RosterView(EntityKind.ENROLLMENTS),
+    ),
+    (
+        "schools",
+        "courses",
+        "list_roster_school_courses",
+        Relation.SCHOOL_COURSES,
+        COURSES,
+        RosterView(EntityKind.COURSES),
+    ),
+    (
+        "schools",
+        "terms",
+        "list_roster_school_terms",
+        Relation.SCHOOL_SESSIONS,
+        SESSIONS,
+        RosterView(EntityKind.ACADEMIC_SESSIONS, frozenset({"term"})),
+    ),
+    (
+        "courses",
+        "classes",
+        "list_roster_course_classes",
+        Relation.COURSE_CLASSES,
+        CLASSES,
+        RosterView(EntityKind.CLASSES),
+    ),
+    (
+        "terms",
+        "classes",
+        "list_roster_term_classes",
+        Relation.TERM_CLASSES,
+        CLASSES,
+        RosterView(EntityKind.CLASSES),
+    ),
+    (
+        "terms",
+        "grading-periods",
+        "list_roster_term_grading_periods",
+        Relation.SESSION_CHILDREN,
+        SESSIONS,
+        RosterView(EntityKind.ACADEMIC_SESSIONS, frozenset({"gradingPeriod"})),
+    ),
+    (
+        "orgs",
+        "children",
+        "list_roster_org_children",
+        Relation.ORG_CHILDREN,
+        ORGS,
+        RosterView(EntityKind.ORGS),
+    ),
 ]
 
 OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
@@ -117,6 +231,21 @@ Search = Annotated[
     str | None, Query(max_length=200, description="Free text over the kind's searchable fields.")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+class Consistency(StrEnum):
+    CACHED = "cached"
+    LIVE = "live"
+
+
+ConsistencyParam = Annotated[
+    Consistency,
+    Query(
+        description="`cached` (default) reads the local copy; `live` reads TimeBack itself "
+        "(a single record is then refreshed in the cache). Live lists are for callers who may "
+        "see the whole roster: a narrower scope cannot be expressed upstream."
+    ),
+]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 PAGE_HEADERS = {
@@ -197,30 +326,42 @@ def _query_errors() -> Iterator[None]:
 
 
 def _link_header(request: Request, *, limit: int, offset: int, total: int) -> str:
-    def url(at: int) -> str:
-        return str(request.url.include_query_params(limit=limit, offset=at))
+    # The links Starlette's ``URL.include_query_params`` would give (other parameters in their
+    # order, then limit and offset), with the URL parsed once instead of once per link.
+    url = request.url
+    kept = urlencode(
+        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PAGING]
+    )
+    prefix = f"{url.replace(query='')}?{kept}&" if kept else f"{url.replace(query='')}?"
+
+    def url_at(at: int) -> str:
+        return f"{prefix}limit={limit}&offset={at}"
 
     last = max(0, (total - 1) // limit * limit)
-    links = [(url(0), "first")]
+    links = [(url_at(0), "first")]
     if offset > 0:
-        links.append((url(max(0, min(offset - limit, last))), "prev"))
+        links.append((url_at(max(0, min(offset - limit, last))), "prev"))
     if offset + limit < total:
-        links.append((url(offset + limit), "next"))
-    links.append((url(last), "last"))
+        links.append((url_at(offset + limit), "next"))
+    links.append((url_at(last), "last"))
     return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
 
 
 def _page(
     request: Request,
     key: str,
-    records: Sequence[RosterRecord],
+    items: Sequence[str],
     total: int,
     *,
     limit: int,
     offset: int,
-) -> JSONResponse:
-    return JSONResponse(
-        {key: [r.payload for r in records]},
+) -> Response:
+    """The page envelope around records already encoded as JSON text: a cached page is the stored
+    payload text spliced in, so ~100 KB of JSON is not parsed and encoded again per request."""
+    body = f"{{{_JSON.encode(key)}:[{','.join(items)}]}}"
+    return Response(
+        body.encode(),
+        media_type="application/json",
         headers={
             "X-Total-Count": str(total),
             "Link": _link_header(request, limit=limit, offset=offset, total=total),
@@ -294,10 +435,25 @@ async def _list_page(
     search: str | None,
     limit: int,
     offset: int,
+    consistency: Consistency = Consistency.CACHED,
 ) -> Any:
     """What every list route does once FastAPI has read its parameters."""
     with _query_errors():
-        records, total = await roster.list(
+        if consistency is Consistency.LIVE:
+            payloads, total = await roster.list_live(
+                actor=actor,
+                view=view,
+                filter=filter,
+                sort=sort,
+                order=order,
+                fields=_fields(fields),
+                search=search,
+                limit=limit,
+                offset=offset,
+            )
+            items = [_JSON.encode(p) for p in payloads]
+            return _page(request, c.plural_key, items, total, limit=limit, offset=offset)
+        texts, total = await roster.list_json(
             actor=actor,
             view=view,
             filter=filter,
@@ -309,7 +465,7 @@ async def _list_page(
             offset=offset,
             related=related,
         )
-    return _page(request, c.plural_key, records, total, limit=limit, offset=offset)
+    return _page(request, c.plural_key, texts, total, limit=limit, offset=offset)
 
 
 def _add_list(c: RosterCollection, view: RosterView) -> None:
@@ -324,6 +480,7 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
         search: Search = None,
         limit: Limit = 100,
         offset: Offset = 0,
+        consistency: ConsistencyParam = Consistency.CACHED,
     ) -> Any:
         return await _list_page(
             request,
@@ -339,6 +496,7 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
             search,
             limit,
             offset,
+            consistency,
         )
 
     list_records.__doc__ = f"The {c.path} the caller may see, one page at a time."
@@ -351,7 +509,7 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
         response_model=None,
         responses={
             200: {"model": c.list_model, "description": "A page", "headers": PAGE_HEADERS},
-            **problem_responses(401, 422),
+            **problem_responses(401, 403, 422, 502, 503),
         },
         openapi_extra=access(Access.SCOPED),
     )
@@ -359,10 +517,15 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
 
 def _add_get(c: RosterCollection, view: RosterView) -> None:
     async def get_record(
-        sourced_id: str, actor: ActorDep, roster: RosterReadsDep, fields: str | None = None
+        sourced_id: str,
+        actor: ActorDep,
+        roster: RosterReadsDep,
+        fields: str | None = None,
+        consistency: ConsistencyParam = Consistency.CACHED,
     ) -> Any:
+        read = roster.get_live if consistency is Consistency.LIVE else roster.get
         with _query_errors():
-            record = await roster.get(
+            record = await read(
                 actor=actor, view=view, sourced_id=sourced_id, fields=_fields(fields)
             )
         return JSONResponse({c.singular_key: record.payload})
@@ -377,7 +540,7 @@ def _add_get(c: RosterCollection, view: RosterView) -> None:
         response_model=None,
         responses={
             200: {"model": c.item_model, "description": "The record"},
-            **problem_responses(401, 404, 422),
+            **problem_responses(401, 404, 422, 502, 503),
         },
         openapi_extra=access(Access.SCOPED),
     )
@@ -447,3 +610,5 @@ for _nested in NESTED:
 for _collection, _view in COLLECTIONS:
     _add_list(_collection, _view)
     _add_get(_collection, _view)
+# After the reads, so the matrix and the docs meet reads first; paths never collide anyway.
+router.include_router(writes.router)

@@ -42,6 +42,11 @@ class RosterStore(Protocol):
         offset) and the total matching count; ``q.fields`` trims each payload."""
         ...
 
+    async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
+        """:meth:`query` with each payload as compact JSON text, for a response that splices the
+        stored text instead of parsing and encoding every record."""
+        ...
+
     async def count(self, kind: EntityKind) -> int: ...
 
     # --- relations (ids only; unknown ids give empty sets) ----------------------------------------

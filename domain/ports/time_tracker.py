@@ -6,7 +6,9 @@ registration, not editing this code.
 
 Errors: adapters raise the domain's ``UpstreamUnavailable`` (5xx, timeouts: retry later),
 ``UpstreamRateLimited`` (429, with ``retry_after``), ``UpstreamRejected`` (refused for good: locked or
-approved log, deleted project, invalid field) and ``ReconnectNeeded`` (the grant is dead).
+approved log, deleted project, invalid field), ``AccessTokenRefused`` (the session's access token
+was refused: ``TrackerSessions.invalidate`` it and retry once) and ``ReconnectNeeded`` (the grant is
+dead).
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from domain.ports.identity import (
     LoginThrottleRepository,
     RefreshTokenRepository,
 )
+from domain.ports.integrations import IntegrationRepository
 from domain.ports.roster_store import RosterStore
+from domain.ports.time_logs import TimeLogRepository
 
 
 class PeriodicTaskRepository(Protocol):
@@ -59,6 +61,8 @@ class UnitOfWork(Protocol):
     login_throttle: LoginThrottleRepository
     audit: AuditRepository
     roster: RosterStore
+    integrations: IntegrationRepository
+    time_logs: TimeLogRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.errors import NotFound
+from domain.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from domain.models.identity import Actor
 from domain.policy import Policy
-from domain.ports import UnitOfWorkFactory
-from domain.roster.entities import EntityKind, RosterRecord
+from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports.roster_writer import LiveQuery, RosterLiveReader
+from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
 
@@ -46,12 +47,21 @@ class RosterView:
 
     kind: EntityKind
     types: frozenset[str] = frozenset()
+    #: the upstream collection serving the view live ("students"); empty: the kind's own
+    collection: str = ""
+
+    @property
+    def upstream(self) -> str:
+        return self.collection or self.kind.value
 
 
 class RosterReadService:
-    def __init__(self, *, uow: UnitOfWorkFactory, policy: Policy) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, policy: Policy, live: RosterLiveReader | None = None
+    ) -> None:
         self._uow = uow
         self._policy = policy
+        self._live = live
 
     async def list(
         self,
@@ -72,10 +82,51 @@ class RosterReadService:
         With ``related`` (a nested route), the record it hangs from must itself be visible to the
         caller, else NotFound: a nested list never confirms that a hidden record exists.
         """
-        scope = await self._policy.scope(actor)
-        query = RosterQuery(
+        query = await self._list_query(
+            actor, view, filter, sort, order, fields, search, limit, offset, related
+        )
+        async with self._uow() as uow:
+            await self._require_parent(uow, query)
+            return await uow.roster.query(query)
+
+    async def list_json(
+        self,
+        *,
+        actor: Actor,
+        view: RosterView,
+        filter: str | None = None,
+        sort: str | None = None,
+        order: SortOrder = SortOrder.ASC,
+        fields: Sequence[str] | None = None,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        related: Related | None = None,
+    ) -> tuple[Sequence[str], int]:
+        """:meth:`list`, each payload as JSON text: the same scope, checks and page."""
+        query = await self._list_query(
+            actor, view, filter, sort, order, fields, search, limit, offset, related
+        )
+        async with self._uow() as uow:
+            await self._require_parent(uow, query)
+            return await uow.roster.query_json(query)
+
+    async def _list_query(
+        self,
+        actor: Actor,
+        view: RosterView,
+        filter: str | None,
+        sort: str | None,
+        order: SortOrder,
+        fields: Sequence[str] | None,
+        search: str | None,
+        limit: int,
+        offset: int,
+        related: Related | None,
+    ) -> RosterQuery:
+        return RosterQuery(
             kind=view.kind,
-            scope=scope,
+            scope=await self._policy.scope(actor),
             filter=parse_filter(filter) if filter is not None else None,
             search=search,
             sort=sort,
@@ -86,18 +137,98 @@ class RosterReadService:
             types=view.types,
             related=related,
         )
+
+    @staticmethod
+    async def _require_parent(uow: UnitOfWork, query: RosterQuery) -> None:
+        related = query.related
+        if related is None:
+            return
+        parent = RosterQuery(
+            kind=PARENT_KIND[related.relation],
+            scope=query.scope,
+            filter=Comparison("sourcedId", Op.EQ, related.sourced_id),
+            fields=("sourcedId",),
+            limit=1,
+        )
+        if not (await uow.roster.query(parent))[0]:
+            raise NotFound(f"No {parent.kind} with sourcedId {related.sourced_id!r}.")
+
+    async def list_live(
+        self,
+        *,
+        actor: Actor,
+        view: RosterView,
+        filter: str | None = None,
+        sort: str | None = None,
+        order: SortOrder = SortOrder.ASC,
+        fields: Sequence[str] | None = None,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[Sequence[JsonObject], int]:
+        """One page read from TimeBack itself, for callers whose scope is the whole roster.
+
+        A narrower scope (people, classes, orgs) cannot be sent upstream: OneRoster filters have
+        no joins (a teacher's students are "users enrolled in these classes") and the id lists run
+        to thousands, past any sane URL. Filtering a page after reading it would break the
+        totals and the paging, so those callers get a clear refusal and read the cache instead.
+        """
+        scope = await self._policy.scope(actor)
+        # Built for its validation only: the same parameters are refused the same way either way.
+        RosterQuery(
+            kind=view.kind,
+            scope=scope,
+            filter=parse_filter(filter) if filter is not None else None,
+            search=search,
+            sort=sort,
+            order=order,
+            fields=tuple(fields) if fields is not None else None,
+            limit=limit,
+            offset=offset,
+            types=view.types,
+        )
+        if not scope.everything:
+            raise PermissionDenied(
+                "Live lists are only for callers who may see the whole roster; read the cached "
+                "list (without consistency=live), or single records live."
+            )
+        return await self._live_reader().page(
+            LiveQuery(
+                collection=view.upstream,
+                filter=filter,
+                sort=sort,
+                order=order,
+                fields=fields,
+                search=search,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    async def get_live(
+        self,
+        *,
+        actor: Actor,
+        view: RosterView,
+        sourced_id: str,
+        fields: Sequence[str] | None = None,
+    ) -> RosterRecord:
+        """Read through: TimeBack's current record replaces the cached one (or removes it, when
+        TimeBack has it no more or marks it deleted), then the scoped read answers, so the caller
+        sees exactly what a cached read right after a sync would show them."""
+        record = await self._live_reader().fetch(view.kind, sourced_id)
         async with self._uow() as uow:
-            if related is not None:
-                parent = RosterQuery(
-                    kind=PARENT_KIND[related.relation],
-                    scope=scope,
-                    filter=Comparison("sourcedId", Op.EQ, related.sourced_id),
-                    fields=("sourcedId",),
-                    limit=1,
-                )
-                if not (await uow.roster.query(parent))[0]:
-                    raise NotFound(f"No {parent.kind} with sourcedId {related.sourced_id!r}.")
-            return await uow.roster.query(query)
+            if record is None:
+                await uow.roster.delete_many(view.kind, [sourced_id])
+            else:
+                await uow.roster.upsert_many(view.kind, [record])
+            await uow.commit()
+        return await self.get(actor=actor, view=view, sourced_id=sourced_id, fields=fields)
+
+    def _live_reader(self) -> RosterLiveReader:
+        if self._live is None:
+            raise UpstreamUnavailable("Live roster reads are not configured.", upstream="timeback")
+        return self._live
 
     async def get(
         self,

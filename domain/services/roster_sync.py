@@ -10,10 +10,15 @@ idempotent upsert makes the overlap free. ``tobedeleted`` objects are removed fr
 The watermark never moves past the moment the entity's listing began (less a margin for clock skew
 between us and TimeBack): an object modified while the pages were being read may sit on a page
 already passed, and the next incremental run must still see it.
+
+Reading and writing overlap by one page: while page N is written, page N+1 is read and turned
+into records. Pages are still written one at a time and in order, so a checkpoint never passes a
+page that was not written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -103,23 +108,22 @@ class RosterSyncService:
         progress = replace(progress, status=SyncStatus.RUNNING)
         listing_started = self._clock.now()
         newest: datetime | None = None
-        async for page in self._source.pages(entity, since=since, offset=offset):
-            newest = max(
-                [newest, *(r.date_last_modified for r in page.records)], default=None, key=_key
-            )
-            progress = _advance(progress, page)
-            async with self._uow() as uow:
-                await uow.roster.upsert_many(entity, page.records)
-                await uow.roster.save_checkpoint(
-                    SyncCheckpoint(
-                        entity=entity,
-                        run_id=run.id,
-                        next_offset=page.offset + len(page.records),
-                        updated_at=self._clock.now(),
-                    )
+        writing: asyncio.Task[None] | None = None
+        try:
+            async for page in self._source.pages(entity, since=since, offset=offset):
+                newest = max(
+                    [newest, *(r.date_last_modified for r in page.records)], default=None, key=_key
                 )
-                await uow.roster.update_progress(run.id, progress)
-                await uow.commit()
+                progress = _advance(progress, page)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._write_page(run.id, entity, page, progress))
+            if writing is not None:
+                await writing
+        finally:
+            if writing is not None and not writing.done():
+                # the read failed: the page being written still lands, with its checkpoint
+                await asyncio.gather(writing, return_exceptions=True)
         async with self._uow() as uow:
             if newest is not None:
                 mark = min(newest, listing_started - CLOCK_SKEW)
@@ -128,6 +132,24 @@ class RosterSyncService:
                     await uow.roster.set_watermark(entity, mark)
             await uow.roster.clear_checkpoint(entity)
             await uow.roster.update_progress(run.id, replace(progress, status=SyncStatus.SUCCEEDED))
+            await uow.commit()
+
+    async def _write_page(
+        self, run_id: str, entity: EntityKind, page: SourcePage, progress: EntityProgress
+    ) -> None:
+        """A page's rows, its checkpoint (the next offset) and the run's progress, in one
+        transaction."""
+        async with self._uow() as uow:
+            await uow.roster.upsert_many(entity, page.records)
+            await uow.roster.save_checkpoint(
+                SyncCheckpoint(
+                    entity=entity,
+                    run_id=run_id,
+                    next_offset=page.offset + len(page.records),
+                    updated_at=self._clock.now(),
+                )
+            )
+            await uow.roster.update_progress(run_id, progress)
             await uow.commit()
 
     async def _finish(self, run_id: str, status: SyncStatus, *, error: str | None) -> None:

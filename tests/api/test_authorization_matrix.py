@@ -13,6 +13,7 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,8 +27,18 @@ from adapters.simulation.population import Population, build_population
 from api.access import Access
 from api.app import create_app
 from api.settings import Settings
+from tests.api.roster_write_matrix import RosterWrites
+from tests.api.test_gradebook import (
+    GRADEBOOK_BODIES,
+    GradebookWorld,
+    gradebook_allowed,
+    gradebook_param,
+    gradebook_route,
+    seed_gradebook,
+)
 from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login
+from tests.fakes.tracker_plugin import FAKE_KIND, connect_via_api, fake_plugin
 
 ROLES = ("admin", "staff", "teacher", "student", "guardian")
 CALLERS = (*ROLES, "anonymous")
@@ -56,6 +67,8 @@ class World:
     #: roster record ids per (collection, caller, ownership), and whether the caller may see it
     roster: dict[tuple[str, str, str], tuple[str, bool]] = field(default_factory=dict)
     run_id: str = ""
+    gradebook: GradebookWorld | None = None
+    writes: RosterWrites | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -66,6 +79,18 @@ class World:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+    async def time_log_of(self, role: str) -> str:
+        """A fresh time log of this role's account (the request under test may delete it)."""
+        response = await self.http.post(
+            "/v1/timesheets/logs", **time_log_body(), headers=self.headers[role]
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def integration_of(self, role: str) -> str:
+        """This role's tracker integration, (re)connected for the request under test."""
+        return str((await connect_via_api(self.http, self.headers[role]))["id"])
 
 
 @pytest.fixture
@@ -81,8 +106,11 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
                     "id"
                 ]
             w.headers["anonymous"] = {}
+            # Integration routes need a tracker that does not depend on Zoho's simulators.
+            manager._state["container"].trackers[FAKE_KIND] = fake_plugin()
             w.people = roster_people(settings, demo)
             w.roster = roster_ids(settings, demo)
+            w.writes = RosterWrites.of(settings, demo)
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -92,6 +120,10 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             await drain_worker(settings)
             run = await wait_for_run(http, w.run_id, w.headers["admin"])
             assert run["status"] == "succeeded", run
+            # The gradebook and resources routes pass through to TimeBack: give them data.
+            w.gradebook = await seed_gradebook(
+                http, w.headers["admin"], settings, demo, w.roster, w.people, CALLERS, (OWN, OTHER)
+            )
             yield w
 
 
@@ -279,16 +311,29 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
             return caller == "admin"
         case Access.OPERATIONS:
             return caller in {"admin", "staff"}
-        case Access.OWN_ACCOUNT | Access.OWN_API_TOKEN:
+        case Access.OWN_ACCOUNT | Access.OWN_API_TOKEN | Access.OWNED:
             return ownership == OWN or caller == "admin"
         case Access.PERSON:
             return ownership in {OWN, RELATED} or caller == "admin"
         case Access.SCOPED:
             return visible
+        case Access.ROSTER_WRITE:
+            # admins anything; staff what hangs from their orgs (``visible`` says so here)
+            return caller == "admin" or (caller == "staff" and visible)
     raise AssertionError(f"no expectation for {rule}")
 
 
 RequestArgs = dict[str, Any]
+#: Each matrix time log gets an hour of its own, so none overlaps another (a 422).
+_LOG_HOURS = itertools.count()
+
+
+def time_log_body() -> dict[str, Any]:
+    start = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(hours=next(_LOG_HOURS))
+    end = start + timedelta(minutes=30)
+    return {"json": {"task": "matrix", "start": start.isoformat(), "end": end.isoformat()}}
+
+
 Body = Callable[[], RequestArgs]
 
 #: A valid request body per operation, so that an allowed call really succeeds.
@@ -308,6 +353,11 @@ BODIES: dict[str, Body] = {
     },
     "update_account": lambda: {"json": {"display_name": "Matrix Renamed"}},
     "start_sync_run": lambda: {"json": {"kind": "incremental"}},
+    "connect_integration": lambda: {"json": {"kind": FAKE_KIND, "data_centre": "com"}},
+    "create_time_log": time_log_body,
+    "update_time_log": lambda: {"json": {"notes": "matrix edit"}},
+    "start_timer": lambda: {"json": {"task": "matrix timer"}},
+    **GRADEBOOK_BODIES,
 }
 
 
@@ -321,16 +371,26 @@ async def path_params(
     )
     params: dict[str, str] = {}
     for name in api_route(route).param_convertors:
-        if name == "account_id":
+        if name != "person_id" and world.gradebook and gradebook_route(str(route.path)):
+            params[name] = gradebook_param(
+                world.gradebook, str(route.path), name, caller, ownership
+            )
+        elif name == "account_id":
             params[name] = world.account_ids[owner]
         elif name == "token_id":
             params[name] = await world.api_token_of(owner)
+        elif name == "integration_id":
+            params[name] = await world.integration_of(owner)
+        elif name == "log_id":
+            params[name] = await world.time_log_of(owner)
         elif name == "run_id":
             params[name] = world.run_id
         elif name == "person_id":
             params[name] = world.people[(caller, ownership)]
         elif name == "sourced_id":
             params[name] = world.roster[(roster_collection(route), caller, ownership)][0]
+        elif name == "agent_id" and world.writes is not None:
+            params[name] = world.writes.agent_id
         else:
             raise AssertionError(f"{route.path}: the matrix does not know how to fill {{{name}}}")
     return params
@@ -344,6 +404,13 @@ def roster_collection(route: RouteContext) -> str:
 
 
 def visible_in_path(world: World, route: RouteContext, caller: str, ownership: str) -> bool:
+    if "log_id" in api_route(route).param_convertors:
+        # A time log is its owner's; admins see all; staff those of people at their school,
+        # which the demo teacher (staff's "someone else") is.
+        owner = caller if ownership == OWN else OTHER_ROLE.get(caller, "student")
+        return caller == "admin" or owner == caller or (caller, owner) == ("staff", "teacher")
+    if gradebook_route(str(route.path)):
+        return True  # decided per method by gradebook_allowed
     if "sourced_id" not in api_route(route).param_convertors:
         return True
     return world.roster[(roster_collection(route), caller, ownership)][1]
@@ -395,7 +462,9 @@ async def test_authorization_matrix(world: World) -> None:
         ):
             params = await path_params(world, route, caller, ownership)
             url = str(route.path).format(**params)
-            body = BODIES.get(route.operation_id or "", dict)()
+            op = route.operation_id or ""
+            writes = world.writes if rule is Access.ROSTER_WRITE else None
+            body = (writes.body(op) if writes else None) or BODIES.get(op, dict)()
             if (
                 method in {"POST", "PUT", "PATCH"}
                 and not body
@@ -403,11 +472,20 @@ async def test_authorization_matrix(world: World) -> None:
             ):
                 failures.append(f"{method} {route.path}: add a sample body to BODIES")
                 continue
+            if writes is not None:
+                await writes.setup(world.http, world.headers["admin"], op, url)
             response = await world.http.request(method, url, headers=world.headers[caller], **body)
+            if writes is not None:
+                await writes.undo(world.http, world.headers["admin"], op, method, url, response)
             cells += 1
-            allowed = expected(
-                rule, caller, ownership, visible=visible_in_path(world, route, caller, ownership)
-            )
+            visible = visible_in_path(world, route, caller, ownership)
+            if writes is not None and "sourced_id" in params:
+                visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
+            if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):
+                visible = gradebook_allowed(
+                    world.gradebook, str(route.path), method, caller, ownership, world.roster
+                )
+            allowed = expected(rule, caller, ownership, visible=visible)
             status = response.status_code
             label = f"{method} {route.path} as {caller} on {ownership} data -> {status}"
             if allowed and status in {401, 403} and rule is not Access.PUBLIC:

@@ -23,7 +23,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import allow_header_conformance
+from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
 from api.app import create_app
 from api.composition import DEMO_PASSWORD, demo_accounts
@@ -38,6 +38,12 @@ MAX_EXAMPLES = 25
 #: matched the path, so where GET and POST on one path are separate routes (FastAPI's normal layout)
 #: ``Allow`` lists one of them and the check fails (stack-notes §2.9). The 405 itself is correct.
 EXCLUDED_CHECKS = [allow_header_conformance]
+
+#: Operations whose schema-valid input can still break a business rule that no JSON Schema can
+#: state: a log's end after its start, no overlap with the person's other logs, at most one running
+#: timer, the integration being the caller's. Their 422s are correct, so for them (and only them)
+#: ``positive_data_acceptance`` is not run; every other check still is.
+BUSINESS_RULE_OPERATIONS = ["create_time_log", "update_time_log", "start_timer"]
 
 DEMO_ADMIN_EMAIL = next(
     a.email for a in demo_accounts(make_settings("sqlite://")) if a.is_demo and a.role == "admin"
@@ -64,8 +70,11 @@ admin_schema = schemathesis.openapi.from_asgi("/openapi.json", _app("admin")).ex
     # are small integers), and every later request is then refused: not a bug, lost coverage.
     operation_id=["update_account"],
 )
+admin_rules_schema = admin_schema.include(operation_id=BUSINESS_RULE_OPERATIONS)
+admin_schema = admin_schema.exclude(operation_id=BUSINESS_RULE_OPERATIONS)
 
 
+@admin_rules_schema.auth()
 @admin_schema.auth()
 class DemoAdminToken:
     """Logs in through the app's own token endpoint; schemathesis caches the token, refetches on 401."""
@@ -111,3 +120,9 @@ def test_anonymous_calls_conform_to_the_openapi_document(case: Case) -> None:
 @HYPOTHESIS
 def test_admin_calls_conform_to_the_openapi_document(case: Case) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED_CHECKS)
+
+
+@admin_rules_schema.parametrize()
+@HYPOTHESIS
+def test_admin_calls_with_business_rules_conform_to_the_openapi_document(case: Case) -> None:
+    case.call_and_validate(excluded_checks=[*EXCLUDED_CHECKS, positive_data_acceptance])

@@ -49,6 +49,26 @@ async def test_metrics_are_exposed_in_prometheus_format(client: httpx.AsyncClien
     assert 'handler="/ready"' in response.text
 
 
+async def test_metrics_label_requests_by_route_template(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Ids in the path never become label values; unmatched paths share one label; /health is
+    left out (probes would drown the rest)."""
+    await client.get("/v1/roster/users/some-id-1", headers=admin_headers)
+    await client.get("/v1/roster/users/some-id-2", headers=admin_headers)
+    await client.get("/no/such/path")
+    await client.get("/health")
+    text = (await client.get("/metrics")).text
+    assert (
+        'http_requests_total{handler="/v1/roster/users/{sourced_id}",method="GET",status="404"} 2.0'
+        in text
+    )
+    assert 'http_requests_total{handler="none",method="GET",status="404"} 1.0' in text
+    assert "some-id" not in text
+    assert 'handler="/health"' not in text
+    assert 'http_request_duration_seconds_bucket{handler="/v1/roster/users/{sourced_id}"' in text
+
+
 async def test_periodic_upstream_check_runs_and_is_recorded(
     client: httpx.AsyncClient, admin_headers: dict[str, str], settings: Settings
 ) -> None:

@@ -1,6 +1,6 @@
 """The TimeBack simulator against TimeBack's own OpenAPI file, with schemathesis.
 
-Every rostering and gradebook operation of ``oneroster-api.yaml`` that the simulator serves
+Every rostering, gradebook and resources operation of ``oneroster-api.yaml`` that the simulator serves
 (found by matching the spec's paths, literal segment for literal segment, against the simulator's
 own routes) gets a few seeded, generated requests (positive cases: the simulator validates
 wrappers, required fields and ids, not every type, as a schema validator would); each response
@@ -52,6 +52,7 @@ if not SPEC.exists():  # the worktree may sit elsewhere; fall back to the shared
     SPEC = Path("/work/shared/fixtures/timeback-openapi/oneroster-api.yaml")
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
+RESOURCES = "/ims/oneroster/resources/v1p2"
 METHODS = ("get", "post", "put", "patch", "delete")
 TOKEN = "conformance-token"
 MAX_EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "3"))
@@ -137,7 +138,8 @@ def rostering_operations(prefix: str = ROSTERING) -> list[tuple[str, str]]:
 SIM = _sim()
 COVERED = [(m, p) for m, p in rostering_operations() if _served(SIM, m, p)]
 GRADEBOOK_COVERED = [(m, p) for m, p in rostering_operations(GRADEBOOK) if _served(SIM, m, p)]
-TESTED = set(COVERED) | set(GRADEBOOK_COVERED)
+RESOURCES_COVERED = [(m, p) for m, p in rostering_operations(RESOURCES) if _served(SIM, m, p)]
+TESTED = set(COVERED) | set(GRADEBOOK_COVERED) | set(RESOURCES_COVERED)
 schema = schemathesis.openapi.from_dict(patched_spec()).include(
     func=lambda ctx: (ctx.operation.method.lower(), ctx.operation.path) in TESTED
 )
@@ -151,8 +153,11 @@ def test_the_simulator_covers_most_rostering_operations() -> None:
     print(f"\nTimeBack rostering conformance: {len(COVERED)} of {total} spec operations covered")
     gradebook = len(rostering_operations(GRADEBOOK))
     print(f"TimeBack gradebook conformance: {len(GRADEBOOK_COVERED)} of {gradebook} covered")
+    resources = len(rostering_operations(RESOURCES))
+    print(f"TimeBack resources conformance: {len(RESOURCES_COVERED)} of {resources} covered")
     assert len(COVERED) >= 50
-    assert len(GRADEBOOK_COVERED) >= 20
+    assert len(GRADEBOOK_COVERED) >= 26
+    assert len(RESOURCES_COVERED) == resources
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]

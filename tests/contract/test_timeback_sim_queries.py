@@ -317,3 +317,72 @@ def test_a_constructor_rate_limit_survives_reset() -> None:
     sim.reset()
     assert sim.faults.rate_limit == 5
     assert sim.describe()["faults"] == [{"kind": "rate_limit", "per_second": 5, "path": None}]
+
+
+# -- cached listings ----------------------------------------------------------------------------
+
+
+async def test_sorted_listing_follows_writes_made_through_the_api_and_straight_into_state(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    """A listing is cached per version of the entities: every kind of write must show up."""
+
+    async def family_names() -> list[str]:
+        found = await items(http, "/users", "users", sort="familyName", orderBy="desc")
+        return [u["familyName"] for u in found]
+
+    before = await family_names()
+    assert before == sorted(before, key=str.lower, reverse=True)
+    assert await family_names() == before  # served again from the cache
+
+    users = sim.state.users
+    first = next(iter(users.items))
+    users.items[first] = {**users.items[first], "familyName": "Zzzz"}  # as some tests do
+    assert (await family_names())[0] == "Zzzz"
+
+    created = await http.post(
+        "/users",
+        json={
+            "user": {
+                "sourcedId": "u-new",
+                "enabledUser": True,
+                "givenName": "New",
+                "familyName": "Zzzzz",
+                "roles": [{"roleType": "primary", "role": "student", "org": {"sourcedId": "x"}}],
+                "email": "new@example.test",
+            }
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert (await family_names())[:2] == ["Zzzzz", "Zzzz"]
+    students = await items(http, "/students", "users", sort="familyName", orderBy="desc")
+    assert students[0]["sourcedId"] == "u-new"
+
+    del users.items["u-new"]
+    assert "Zzzzz" not in await family_names()
+
+
+async def test_incremental_filter_sees_each_update_while_listings_are_cached(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    sim.clock.advance(0.01)  # stamps are to the millisecond; keep the seed before the cut
+    cut = sim.clock.utcnow().isoformat().replace("+00:00", "Z")
+    changed = f"dateLastModified>='{cut}'"
+    assert await items(http, "/users", "users", filter=changed, sort="sourcedId") == []
+    sim.clock.advance(60)
+    target = sorted(sim.state.users.items)[3]
+    body = {"user": {"sourcedId": target, "givenName": "Changed"}}
+    assert (await http.put(f"/users/{target}", json=body)).status_code == 200
+    found = await items(http, "/users", "users", filter=changed, sort="sourcedId")
+    assert [u["sourcedId"] for u in found] == [target]
+    assert found[0]["givenName"] == "Changed"
+
+
+async def test_sorted_pages_walk_the_whole_collection_once(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    seen: list[str] = []
+    for offset in range(0, len(sim.state.users), 7):
+        page = await items(http, "/users", "users", sort="sourcedId", limit=7, offset=offset)
+        seen += [u["sourcedId"] for u in page]
+    assert seen == sorted(sim.state.users.items, key=str.lower)

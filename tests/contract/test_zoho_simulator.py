@@ -41,7 +41,7 @@ def a_refresh_token(sim: ZohoSimulator) -> str:
 async def test_serverinfo_lists_the_data_centres(accounts: httpx.AsyncClient) -> None:
     body = (await accounts.get("/oauth/serverinfo")).json()
     assert body["result"] == "success"
-    assert body["locations"]["us"] == "https://accounts.zoho.com"
+    assert body["locations"]["us"] == ACCOUNTS  # the simulator is the US data centre
     assert body["locations"]["eu"] == "https://accounts.zoho.eu"
 
 
@@ -188,3 +188,36 @@ async def test_standalone_over_a_socket_serves_the_accounts_server() -> None:
         async with client:
             check = await ZohoProbe(client, client_id="sandbox-client", secret_set=True).check()
     assert check.ok
+
+
+async def test_standalone_one_socket_serves_projects_and_desk_too() -> None:
+    sim = ZohoSimulator(seed=2, users=2, classes=1)
+    zuid = next(iter(sim.state.users))
+    headers = {"Authorization": f"Zoho-oauthtoken {sim.token_for(zuid)}"}
+    org = sim.state.orgs_of(zuid)[0]
+    with serve_in_thread(sim.app) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as http:
+            portals = await http.get("/restapi/portals/")
+            tickets = await http.get("/api/v1/tickets", headers={"orgId": org.id})
+            missing = await http.get("/restapi/nothing")
+    assert portals.json()["login_id"] == zuid
+    assert len(tickets.json()["data"]) == 4
+    assert missing.json()["error"]["code"] == 6504
+
+
+def test_every_demo_teacher_and_administrator_has_a_portal_and_a_desk_org() -> None:
+    a, b = ZohoSimulator(seed=8, users=10, classes=3), ZohoSimulator(seed=8, users=10, classes=3)
+    assert [p.id for p in a.state.portals.values()] == [p.id for p in b.state.portals.values()]
+    assert list(a.state.tickets) == list(b.state.tickets)
+    for zuid in a.state.users:
+        [portal] = a.state.portals_of(zuid)
+        assert portal.time_zone in ("America/New_York", "Europe/London")
+        projects = a.state.projects_of(portal.id)
+        assert len(projects) == 3
+        assert all(a.state.tasks_of(p.id) for p in projects)
+        [org] = a.state.orgs_of(zuid)
+        assert len(a.state.tickets_of(org.id)) == 4
+    assert {p.time_zone for p in a.state.portals.values()} == {
+        "America/New_York",
+        "Europe/London",
+    }

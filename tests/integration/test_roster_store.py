@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.db.engine import SessionFactory, make_engine, make_session_factory
-from adapters.db.roster_store import SqlRosterStore
+from adapters.db.roster_store import SqlRosterStore, payload_text
 from domain.errors import InvalidInput
 from domain.policy import Scope
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
@@ -205,6 +206,58 @@ async def test_upserting_the_same_batch_twice_changes_nothing_the_second_time(
         assert got is not None
         assert got.payload["givenName"] == "Changed"
         assert got.date_last_modified == BASE + timedelta(days=99)
+
+
+async def test_a_page_read_again_follows_a_changed_row(
+    sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
+) -> None:
+    """Parsed records are reused across reads by payload hash: a change must still show."""
+    users = roster[EntityKind.USERS]
+    page = RosterQuery(kind=EntityKind.USERS, scope=EVERYTHING, sort="sourcedId", limit=5)
+    await load(sessions, {EntityKind.USERS: users})
+    async with sessions() as session:
+        before, _ = await SqlRosterStore(session).query(page)
+    target = before[2]
+    changed = {**target.payload, "givenName": "Renamed", "roles": []}
+    async with sessions() as session:
+        store = SqlRosterStore(session)
+        assert await store.upsert_many(EntityKind.USERS, records(EntityKind.USERS, [changed])) == 1
+        await session.commit()
+    async with sessions() as session:
+        after, total = await SqlRosterStore(session).query(page)
+    assert total == len(users)
+    assert [r.sourced_id for r in after] == [r.sourced_id for r in before]
+    assert after[2].payload["givenName"] == "Renamed"
+    assert after[2].roles == ()
+    assert after[1] == before[1]
+
+
+async def test_json_pages_are_the_record_pages_as_stored_text(
+    sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
+) -> None:
+    """``query_json`` (the HTTP list's path) gives the same page and total as ``query``, whole
+    payloads as the exact text the store wrote, scoped or not, sparse or not, past the end too."""
+    await load(sessions, roster)
+    users = roster[EntityKind.USERS]
+    narrow = Scope(people=frozenset(u["sourcedId"] for u in users[:9]))
+    async with sessions() as session:
+        store = SqlRosterStore(session)
+        for scope, expected_total in ((EVERYTHING, len(users)), (narrow, 9)):
+            for fields in (None, ("sourcedId", "givenName")):
+                for offset in (0, 7, 5000):
+                    q = RosterQuery(kind=EntityKind.USERS, scope=scope, sort="familyName",
+                                    fields=fields, limit=7, offset=offset)  # fmt: skip
+                    records, total = await store.query(q)
+                    texts, json_total = await store.query_json(q)
+                    assert json_total == total == expected_total
+                    assert [json.loads(t) for t in texts] == [r.payload for r in records]
+                    assert len(texts) == (0 if offset == 5000 else min(7, expected_total - offset))
+                    if fields is None:
+                        assert list(texts) == [payload_text(r.payload) for r in records]
+        nobody = RosterQuery(
+            kind=EntityKind.USERS, scope=EVERYTHING, filter=parse_filter("givenName='nobody'")
+        )
+        assert await store.query_json(nobody) == ([], 0)
 
 
 async def test_tobedeleted_removes_the_row_and_its_links_and_feeds_a_delete(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -147,3 +148,54 @@ async def test_incremental_sync_reads_only_changes_and_applies_deletes(world: Wo
     assert renamed.payload["givenName"] == "Renamed"
     assert removed is None
     assert any(c.sourced_id == gone and c.op.value == "delete" for c in changes)
+
+
+class FailsOnUsersWrite(SqlUnitOfWork):
+    """A unit of work whose roster refuses the ``fail_at``-th page of users (a full disk)."""
+
+    def __init__(self, sessions: SessionFactory, counter: list[int], fail_at: int) -> None:
+        super().__init__(sessions)
+        self._counter = counter
+        self._fail_at = fail_at
+
+    async def __aenter__(self) -> FailsOnUsersWrite:
+        await super().__aenter__()
+        original = self.roster.upsert_many
+
+        async def upsert_many(kind: EntityKind, records: Any) -> int:
+            if kind is EntityKind.USERS:
+                self._counter[0] += 1
+                if self._counter[0] == self._fail_at:
+                    raise OSError("disk full")
+            return await original(kind, records)
+
+        setattr(self.roster, "upsert_many", upsert_many)  # noqa: B010 (patching one instance)
+        return self
+
+
+async def test_a_failed_page_write_stops_the_run_at_the_last_written_page(world: World) -> None:
+    """Reading runs a page ahead of writing: a write that fails must still leave the checkpoint
+    on the last page written, and nothing read after it in the cache."""
+    counter = [0]
+    service = RosterSyncService(
+        uow=lambda: FailsOnUsersWrite(world.sessions, counter, fail_at=3),
+        source=world.source,
+        clock=SystemClock(),
+        entities=ENTITIES,
+    )
+    run = await service.start(SyncKind.FULL)
+    with pytest.raises(OSError, match="disk full"):
+        await service.run(run.id)
+    async with world.new_uow() as uow:
+        checkpoint = await uow.roster.checkpoint(EntityKind.USERS)
+        users = await uow.roster.count(EntityKind.USERS)
+        failed = await uow.roster.get_run(run.id)
+    assert checkpoint is not None
+    assert checkpoint.next_offset == 2 * PAGE
+    assert users == 2 * PAGE
+    assert failed is not None
+    assert failed.status is SyncStatus.FAILED
+
+    resumed = await world.service().run(run.id)
+    assert resumed.status is SyncStatus.SUCCEEDED
+    assert await counts(world) == upstream_counts(world.sim)

@@ -25,6 +25,7 @@ from adapters.simulation.credentials import authenticate_client
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
 from adapters.timeback.simulator.gradebook import Gradebook
+from adapters.timeback.simulator.gradebook_lists import ClassGradebook
 from adapters.timeback.simulator.nested import NESTED, Nested
 from adapters.timeback.simulator.query import (
     QueryError,
@@ -33,8 +34,9 @@ from adapters.timeback.simulator.query import (
     project,
     run_query,
 )
+from adapters.timeback.simulator.resources import Resources
 from adapters.timeback.simulator.seed import ROSTERING, build_roster
-from adapters.timeback.simulator.state import JsonObject, RosterState
+from adapters.timeback.simulator.state import JsonObject, Readable, RosterState
 from adapters.timeback.simulator.wire import (
     InvalidPage,
     imsx_response,
@@ -70,6 +72,8 @@ class TimebackSimulator(Simulator[RosterState]):
             routes += self._collection_routes(name)
         routes += self._nested_write_routes()
         routes += Gradebook(self).routes(_page)
+        routes += ClassGradebook(self).routes(_page)
+        routes += Resources(self).routes(_page)
         routes += [self._nested_route(nested) for nested in NESTED]
         return routes
 
@@ -126,7 +130,7 @@ class TimebackSimulator(Simulator[RosterState]):
             if denied := self._denied(request):
                 return denied
             collection = self.state.collections()[name]
-            return _page(request, collection.plural, collection.all(), collection.fields)
+            return _page(request, collection.plural, collection, collection.fields)
 
         async def get_entity(request: Request) -> Response:
             if denied := self._denied(request):
@@ -185,7 +189,9 @@ class TimebackSimulator(Simulator[RosterState]):
         ]
 
 
-def _page(request: Request, key: str, items: list[JsonObject], known: set[str]) -> Response:
+def _page(
+    request: Request, key: str, items: Readable | list[JsonObject], known: set[str]
+) -> Response:
     try:
         page = parse_page(request.query_params)
         query = parse_query(request.query_params, frozenset(known))

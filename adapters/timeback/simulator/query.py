@@ -11,6 +11,11 @@ entities do not have is a 400 ``invalid_filter_field`` (``invalid_sort_field`` f
 Without ``sort`` the order is the collection's insertion order, which writes never change (a
 create appends, an update or soft delete keeps its place): offset paging neither skips nor
 repeats, even while entities are added.
+
+A listing of a stored collection (or a view over one) is computed once per version of its
+entities and query (:meth:`~.state.Collection.derived`): a client paging through 150k users sorted
+by ``sourcedId`` costs one sort, not one per page. Filters compare with literals only, so the same
+query over the same entities always gives the same answer.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from adapters.timeback.simulator.state import JsonObject
+from adapters.timeback.simulator.state import JsonObject, Readable
 from domain.roster.filters import Comparison, Expr, FilterError, Op, parse_filter
 
 Predicate = Callable[[JsonObject], bool]
@@ -59,12 +64,20 @@ class ListQuery:
     sort: str | None = None
     descending: bool = False
     fields: tuple[str, ...] | None = None
+    #: the filter as written: with search, sort and order, what a cached result is keyed by
+    filter_text: str | None = None
+
+    @property
+    def signature(self) -> tuple[str | None, str | None, str | None, bool]:
+        return (self.filter_text, self.search, self.sort, self.descending)
 
 
 def parse_query(params: QueryParams, known: frozenset[str]) -> ListQuery:
     """Read the query parameters against the fields the listed entities have (``known``)."""
     predicate = None
+    filter_text = None
     if (text := params.get("filter")) is not None and text.strip():
+        filter_text = text.strip()
         try:
             expr = parse_filter(text)
         except FilterError as exc:
@@ -85,6 +98,7 @@ def parse_query(params: QueryParams, known: frozenset[str]) -> ListQuery:
         sort=sort,
         descending=order == "desc",
         fields=parse_fields(params, known),
+        filter_text=filter_text,
     )
 
 
@@ -101,8 +115,21 @@ def parse_fields(params: QueryParams, known: frozenset[str]) -> tuple[str, ...] 
     return fields
 
 
-def run_query(items: list[JsonObject], query: ListQuery, key: str) -> list[JsonObject]:
-    """Filter, search and sort (paging comes after, projection last: see :func:`project`)."""
+def run_query(source: Readable | list[JsonObject], query: ListQuery, key: str) -> list[JsonObject]:
+    """Filter, search and sort (paging comes after, projection last: see :func:`project`).
+
+    A collection or view answers from its cache while its entities are unchanged; the list
+    returned is shared then, so callers slice it and never change it."""
+    if isinstance(source, list):
+        return _evaluate(source, query, key)
+    if query.predicate is not None and query.filter_text is None:
+        return _evaluate(source.all(), query, key)  # a hand-built predicate has no cache key
+    return source.derived(
+        ("query", key, query.signature), lambda: _evaluate(source.all(), query, key)
+    )
+
+
+def _evaluate(items: list[JsonObject], query: ListQuery, key: str) -> list[JsonObject]:
     if query.predicate is not None:
         predicate = query.predicate
         items = [e for e in items if predicate(e)]
@@ -111,8 +138,13 @@ def run_query(items: list[JsonObject], query: ListQuery, key: str) -> list[JsonO
         names = SEARCH_FIELDS.get(key, ("sourcedId",))
         items = [e for e in items if any(needle in str(e.get(n) or "").lower() for n in names)]
     if query.sort is not None:
-        path = query.sort.split(".")
-        items = sorted(items, key=lambda e: _sort_key(values_at(e, path)), reverse=query.descending)
+        if query.sort == "sourcedId":  # what every sync asks for: no need to walk a path
+            items = sorted(items, key=_sourced_id_key, reverse=query.descending)
+        else:
+            path = query.sort.split(".")
+            items = sorted(
+                items, key=lambda e: _sort_key(values_at(e, path)), reverse=query.descending
+            )
     return items
 
 
@@ -235,6 +267,10 @@ def _sort_key(values: list[Any]) -> tuple[int, Any]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (0, value)
     return (1, _text(value).lower())
+
+
+def _sourced_id_key(entity: JsonObject) -> tuple[int, Any]:
+    return _sort_key([entity["sourcedId"]] if "sourcedId" in entity else [])
 
 
 def _fields_of(expr: Expr) -> list[str]:

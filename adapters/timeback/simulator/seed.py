@@ -10,6 +10,7 @@ from adapters.simulation.schedule import Course, Enrollment, SchoolClass, Sessio
 from adapters.simulation.seed import SeedGenerator
 from adapters.simulation.simulator import SeedSpec
 from adapters.timeback.simulator.state import Collection, JsonObject, RosterState
+from domain.ports.gradebook import FIELDS, GradebookKind
 
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (the documented sandbox credential)
@@ -40,7 +41,9 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     gen = SeedGenerator(spec.seed, "timeback")
     state = RosterState(clients={SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
     state.gradebook = {
-        path: Collection(path, singular, label) for path, singular, label in GRADEBOOK_COLLECTIONS
+        # TimeBack knows its schema's fields before anything is stored: filters may name them.
+        path: Collection(path, singular, label, fields=set(FIELDS[GradebookKind(path)]))
+        for path, singular, label in GRADEBOOK_COLLECTIONS
     }
     refs = Refs(public_url)
     for org in population.orgs:

@@ -8,13 +8,16 @@ a new filtered endpoint over one (``/schools`` over orgs, ``/students`` over use
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 JsonObject = dict[str, Any]
 BASE_FIELDS = ("sourcedId", "status", "dateLastModified", "metadata")
+#: derived listings kept per collection (each a list of references: ~8 bytes an entity)
+MAX_DERIVED = 16
+_T = TypeVar("_T")
 
 
 class Readable(Protocol):
@@ -36,15 +39,80 @@ class Readable(Protocol):
     @property
     def fields(self) -> set[str]: ...  # the fields its entities have
 
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T: ...
+
+
+class Entities(dict[str, JsonObject]):
+    """Entities by sourcedId that count every write, so listings derived from them (a sorted
+    order, a filter's result) are known to be stale. Writes made straight into ``items`` (tests
+    do) count as well as :meth:`Collection.put`."""
+
+    __slots__ = ("version",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = 0
+
+    def __setitem__(self, key: str, value: JsonObject) -> None:
+        super().__setitem__(key, value)
+        self.version += 1
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.version += 1
+
+    def __ior__(self, other: Any) -> Entities:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self.version += 1
+
+    def setdefault(self, key: str, default: JsonObject) -> JsonObject:
+        self.version += 1
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.version += 1
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, JsonObject]:
+        self.version += 1
+        return super().popitem()
+
+    def clear(self) -> None:
+        super().clear()
+        self.version += 1
+
 
 @dataclass(slots=True)
 class Collection:
     plural: str
     singular: str
     label: str
-    items: dict[str, JsonObject] = field(default_factory=dict)
+    items: Entities = field(default_factory=Entities)
     #: every top-level field an entity here has had (what filter, sort and fields may name)
     fields: set[str] = field(default_factory=lambda: set(BASE_FIELDS))
+    #: listings derived from ``items`` by key, each with the version of ``items`` it was built at
+    _derived: dict[Hashable, tuple[int, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """``build()``, computed again only after the entities changed. Serving a 100k-entity
+        collection sorted, page after page, costs one sort instead of one per page."""
+        version = self.items.version
+        hit = self._derived.get(key)
+        if hit is not None and hit[0] == version:
+            value: _T = hit[1]
+            return value
+        value = build()
+        self._derived.pop(key, None)
+        while len(self._derived) >= MAX_DERIVED:  # oldest first: dicts keep insertion order
+            del self._derived[next(iter(self._derived))]
+        self._derived[key] = (version, value)
+        return value
 
     def put(self, entity: JsonObject) -> None:
         self.items[entity["sourcedId"]] = entity
@@ -80,7 +148,11 @@ class View:
         return entity if entity is not None and self.keep(entity) else None
 
     def all(self) -> list[JsonObject]:
-        return [e for e in self.base.all() if self.keep(e)]
+        return list(self.derived("all", lambda: [e for e in self.base.all() if self.keep(e)]))
+
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        # views are rebuilt on every request (RosterState.collections), so key by the view's label
+        return self.base.derived((self.label, key), build)
 
 
 def has_role(role: str) -> Callable[[JsonObject], bool]:

@@ -161,6 +161,7 @@ def test_chaos_fails_about_its_rate_and_the_same_seed_fails_the_same_requests() 
             else:
                 outcomes.append("ok")
         assert sum(plan.chaos_injected().values()) == sum(o != "ok" for o in outcomes)
+        assert plan.chaos_seen() == len(outcomes)
         return outcomes
 
     first = run(1)

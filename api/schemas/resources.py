@@ -1,0 +1,47 @@
+"""OneRoster 1.2 resources (learning materials), for the resources routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.gradebook import WireIn, WireOut
+
+Importance = Literal["primary", "secondary"]
+
+
+class ResourceIn(WireIn):
+    """A PUT replaces the fields given and keeps the others."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    roles: list[Importance] = Field(default_factory=list)
+    importance: Importance = "primary"
+    vendorResourceId: str | None = Field(default=None, min_length=1, max_length=255)
+    vendorId: str | None = Field(default=None, max_length=255)
+    applicationId: str | None = Field(default=None, max_length=255)
+
+
+class NewResource(ResourceIn):
+    sourcedId: str | None = Field(default=None, min_length=1, max_length=255)
+    title: str = Field(min_length=1, max_length=500)
+    vendorResourceId: str = Field(min_length=1, max_length=255)
+
+
+class Resource(WireOut):
+    title: str | None = None
+    roles: list[Importance] | None = None
+    importance: Importance | None = None
+    vendorResourceId: str | None = None
+    vendorId: str | None = None
+    applicationId: str | None = None
+
+
+class ResourceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource: ResourceIn
+
+
+class NewResourceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource: NewResource
