@@ -92,7 +92,12 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
         "timeback": True,
         "zoho": True,
     }
-    assert {t["name"] for t in tasks} == {"upstream-health", "prune-login-failures", "roster-sync"}
+    assert {t["name"] for t in tasks} == {
+        "upstream-health",
+        "prune-login-failures",
+        "roster-sync",
+        "timesheet-sync",
+    }
     assert task["runs"] >= 1
     assert task["last_outcome"] == "3/3 upstreams reachable"
     assert task["last_error"] is None
