@@ -131,15 +131,18 @@ async def touch_users(base: str, share: float, concurrency: int = 32) -> int:
 
 
 async def sync(settings: object, *, full: bool) -> tuple[float, int]:
+    from adapters.jobs.collector import collector_tuned_for_bulk_work
     from api import composition
     from domain.roster.sync import SyncKind
 
     async with composition.running(settings, run_jobs=False) as container:  # type: ignore[arg-type]
         service = container.roster_sync()
         started = time.perf_counter()
-        run = await service.run(
-            (await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)).id
-        )
+        # the collector settings `bff sync roster` and the job runners use for a sync
+        with collector_tuned_for_bulk_work():
+            run = await service.run(
+                (await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)).id
+            )
         elapsed = time.perf_counter() - started
         if run.status.value != "succeeded":
             raise RuntimeError(f"sync {run.status.value}: {run.error}")

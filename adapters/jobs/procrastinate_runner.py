@@ -31,6 +31,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import make_url
 
+from adapters.jobs.collector import collector_tuned_for_bulk_work
 from adapters.jobs.runner import JobRunner, ReconcilerSlot
 from domain.ports import JobHandler, JobPayload
 
@@ -225,7 +226,8 @@ class ProcrastinateJobRunner(ReconcilerSlot, JobRunner):
             log.warning("job_unknown_dropped", job=job)
             return
         try:
-            await handler(payload)
+            with collector_tuned_for_bulk_work():  # jobs are the bulk work (roster syncs)
+                await handler(payload)
         except Exception:
             log.exception("job_failed", job=job, payload=payload)
             raise  # procrastinate records the job as failed; the reconciler decides what is due

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from adapters.jobs.collector import collector_tuned_for_bulk_work
 from api.composition.lifecycle import running
 from api.composition.sandbox import seed_demo_accounts
 from api.observability import configure_logging
@@ -41,13 +42,14 @@ async def sync_roster(
     async with running(settings, run_jobs=False) as container:
         service = container.roster_sync()
         run = await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)
-        work = asyncio.create_task(service.run(run.id))
-        while not work.done():
-            async with container.uow() as uow:
-                current = await uow.roster.get_run(run.id)
-            if current is not None:
-                on_progress(current)
-            await asyncio.wait({work}, timeout=0.2)
-        finished = await work
+        with collector_tuned_for_bulk_work():
+            work = asyncio.create_task(service.run(run.id))
+            while not work.done():
+                async with container.uow() as uow:
+                    current = await uow.roster.get_run(run.id)
+                if current is not None:
+                    on_progress(current)
+                await asyncio.wait({work}, timeout=0.2)
+            finished = await work
         on_progress(finished)
         return finished

@@ -7,7 +7,7 @@ type, schools are orgs of a type, students and teachers are users by role.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -79,16 +79,26 @@ class RosterRecord:
 
 def parse_datetime(text: str) -> datetime:
     """An ISO 8601 instant (``Z`` or an offset; a bare date is midnight), aware and in UTC."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    # Called once per synced row: Python 3.11's fromisoformat reads TimeBack's usual
+    # "2024-08-10T01:23:25.705Z" as is, so the cleaning below is only paid by odd inputs
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    zone = value.tzinfo
+    if zone is None:
+        return value.replace(tzinfo=UTC)
+    return value if zone is UTC else value.astimezone(UTC)
 
 
 def ref_id(value: Any) -> str | None:
     """The ``sourcedId`` of a OneRoster reference (``{"sourcedId": ...}``), or None."""
-    if isinstance(value, Mapping):
+    # a plain dict (all that decoded JSON holds) is tested first: isinstance against the abstract
+    # Mapping costs several times more, and this runs a few times per synced row
+    if type(value) is dict or isinstance(value, Mapping):
         sourced_id = value.get("sourcedId")
+        if type(sourced_id) is str:
+            return sourced_id or None
         return str(sourced_id) if sourced_id not in (None, "") else None
     return None
 
@@ -107,62 +117,155 @@ def record_from_payload(kind: EntityKind, payload: JsonObject) -> RosterRecord:
         raise InvalidInput(f"A {kind} object without a sourcedId.", field="sourcedId")
     modified = payload.get("dateLastModified")
     try:
-        date_last_modified = parse_datetime(str(modified))
+        date_last_modified = parse_datetime(modified if type(modified) is str else str(modified))
     except ValueError:
         raise InvalidInput(
             f"{kind} {sourced_id!r} has an unreadable dateLastModified {modified!r}.",
             field="dateLastModified",
         ) from None
-    common: dict[str, Any] = {
-        "kind": kind,
-        "sourced_id": sourced_id,
-        "status": str(payload.get("status") or "active"),
-        "date_last_modified": date_last_modified,
-        "payload": payload,
-    }
-    match kind:
-        case EntityKind.USERS:
-            roles: list[UserRole] = []
-            for item in payload.get("roles") or ():
-                org = ref_id(item.get("org")) if isinstance(item, Mapping) else None
-                if org is not None and item.get("role"):
-                    roles.append(
-                        UserRole(str(item["role"]), org, str(item.get("roleType") or "primary"))
-                    )
-            return RosterRecord(
-                **common,
-                roles=tuple(dict.fromkeys(roles)),
-                agent_ids=ref_ids(payload.get("agents")),
-                role=primary_role(payload),
-                org_id=ref_id(payload.get("primaryOrg")),
-            )
-        case EntityKind.CLASSES:
-            return RosterRecord(
-                **common,
-                org_id=ref_id(payload.get("school")),
-                course_id=ref_id(payload.get("course")),
-                term_ids=ref_ids(payload.get("terms")),
-            )
-        case EntityKind.COURSES:
-            return RosterRecord(**common, org_id=ref_id(payload.get("org")))
-        case EntityKind.ACADEMIC_SESSIONS:
-            return RosterRecord(
-                **common,
-                org_id=ref_id(payload.get("org")),
-                parent_id=ref_id(payload.get("parent")),
-            )
-        case EntityKind.ORGS:
-            return RosterRecord(**common, parent_id=ref_id(payload.get("parent")))
-        case EntityKind.ENROLLMENTS:
-            return RosterRecord(
-                **common,
-                user_id=ref_id(payload.get("user")),
-                class_id=ref_id(payload.get("class")),
-                org_id=ref_id(payload.get("school")),
-                role=str(payload["role"]) if payload.get("role") else None,
-            )
-        case EntityKind.DEMOGRAPHICS:
-            return RosterRecord(**common)
+    status = payload.get("status") or "active"
+    # one reader per kind looked up in a dict: this runs for every synced row, and a ``match``
+    # over seven enum members costs more than the rest of a demographics row
+    return _READERS[kind](
+        kind,
+        sourced_id,
+        status if type(status) is str else str(status),
+        date_last_modified,
+        payload,
+    )
+
+
+def _user(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    # the roles are walked once for both the roles and the main role (as primary_role reads it)
+    roles: list[UserRole] = []
+    primary: Any = None
+    first: Any = None
+    for item in payload.get("roles") or ():
+        if type(item) is not dict and not isinstance(item, Mapping):
+            continue
+        role = item.get("role")
+        if not role:
+            continue
+        role_type = item.get("roleType")
+        if first is None:
+            first = role
+        if primary is None and role_type == "primary":
+            primary = role
+        org = ref_id(item.get("org"))
+        if org is not None:
+            roles.append(UserRole(str(role), org, str(role_type or "primary")))
+    main = primary if primary is not None else first
+    if main is None:
+        legacy = payload.get("role")
+        main = legacy or None
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        roles=tuple(roles) if len(roles) < 2 else tuple(dict.fromkeys(roles)),
+        agent_ids=ref_ids(payload.get("agents")),
+        role=None if main is None else str(main),
+        org_id=ref_id(payload.get("primaryOrg")),
+    )
+
+
+def _class(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        org_id=ref_id(payload.get("school")),
+        course_id=ref_id(payload.get("course")),
+        term_ids=ref_ids(payload.get("terms")),
+    )
+
+
+def _course(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        org_id=ref_id(payload.get("org")),
+    )
+
+
+def _session(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        org_id=ref_id(payload.get("org")),
+        parent_id=ref_id(payload.get("parent")),
+    )
+
+
+def _org(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        parent_id=ref_id(payload.get("parent")),
+    )
+
+
+def _enrollment(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    role = payload.get("role")
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+        user_id=ref_id(payload.get("user")),
+        class_id=ref_id(payload.get("class")),
+        org_id=ref_id(payload.get("school")),
+        role=str(role) if role else None,
+    )
+
+
+def _demographics(
+    kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
+) -> RosterRecord:
+    return RosterRecord(
+        kind=kind,
+        sourced_id=sourced_id,
+        status=status,
+        date_last_modified=modified,
+        payload=payload,
+    )
+
+
+_READERS: dict[EntityKind, Callable[[EntityKind, str, str, datetime, JsonObject], RosterRecord]] = {
+    EntityKind.USERS: _user,
+    EntityKind.CLASSES: _class,
+    EntityKind.COURSES: _course,
+    EntityKind.ACADEMIC_SESSIONS: _session,
+    EntityKind.ORGS: _org,
+    EntityKind.ENROLLMENTS: _enrollment,
+    EntityKind.DEMOGRAPHICS: _demographics,
+}
 
 
 def primary_role(user: JsonObject) -> str | None:
