@@ -22,8 +22,11 @@ from tests.support.live_server import LiveServer
 pytestmark = pytest.mark.browser
 
 TITLE = "Learning BFF"
-#: Rendering Swagger UI / ReDoc from a cold cache takes ~1 s here; leave room for a slow CI machine.
+#: Rendering Swagger UI / ReDoc from a cold cache takes ~1 s here, more as the API grows (ReDoc lays
+#: out every operation before the title shows); leave room for a slow CI machine. Assertions wait
+#: as long as page actions: ``expect`` has its own 5 s default otherwise.
 RENDER_TIMEOUT_MS = 20_000
+expect.set_options(timeout=RENDER_TIMEOUT_MS)
 
 
 def _screenshot(page: Page, path: Path) -> None:
