@@ -5,18 +5,24 @@ size, adding 100 ms to every response as a remote API would. In this process, th
 (OneRoster client with concurrent paging, the cache on SQLite or PostgreSQL) copies everything; then
 a plain sequential paginator reads the same collections (no database) as the baseline; then 1% of
 users change upstream and an incremental sync picks them up. Prints wall times, rows/s, peak RSS and
-the ratios.
+the ratios. With ``--tbor``, the `timeback-oneroster` client's ``stream()`` reads the same
+collections too (``bench/tbor_stream.py``, in a Python 3.12 virtual environment of its own, since
+the client does not install under 3.11), with the same page size.
 
     uv run --frozen python -m bench.roster_sync [--users 100000 --classes 2000] [--database URL]
+        [--tbor auto|PYTHON]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import glob
 import importlib
+import json
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,6 +79,54 @@ def simulator(users: int, classes: int, latency: float) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+TBOR_VERSION = "0.4.0"
+
+
+def tbor_python(choice: str) -> str:
+    """The interpreter of a virtual environment holding `timeback-oneroster`: ``choice`` itself,
+    or for ``auto`` one made (once) under ``var/bench/`` from a Python 3.12 found on this machine."""
+    if choice != "auto":
+        return choice
+    venv = ROOT / "var" / "bench" / f"tbor-{TBOR_VERSION}"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        candidates = [
+            *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[23]*/bin/python"))),
+            *filter(None, [shutil.which("python3.12"), shutil.which("python3.13")]),
+        ]
+        found = [c for c in candidates if _is_312_or_newer(c)]
+        if not found:
+            raise RuntimeError("--tbor auto needs a Python 3.12 or newer on this machine")
+        subprocess.run([found[0], "-m", "venv", str(venv)], check=True)  # noqa: S603
+        subprocess.run(  # noqa: S603
+            [str(python), "-m", "pip", "install", "-q", f"timeback-oneroster=={TBOR_VERSION}"],
+            check=True,
+        )
+    return str(python)
+
+
+def _is_312_or_newer(python: str) -> bool:
+    check = "import sys; sys.exit(sys.version_info < (3, 12))"
+    return subprocess.run([python, "-c", check], capture_output=True, check=False).returncode == 0  # noqa: S603
+
+
+def tbor_read(python: str, base: str, page_size: int) -> dict[str, object]:
+    out = subprocess.run(  # noqa: S603 - our own script, with an interpreter we made or were given
+        [
+            python,
+            str(ROOT / "bench" / "tbor_stream.py"),
+            f"--base-url={base}",
+            f"--token-url={base}/oauth2/token",
+            f"--page-size={page_size}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def rss_mb() -> float:
@@ -159,7 +213,13 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database", help="a SQLAlchemy URL; default: a fresh SQLite file")
+    parser.add_argument(
+        "--tbor",
+        metavar="auto|PYTHON",
+        help="also read with timeback-oneroster's stream(), with this interpreter (auto: make one)",
+    )
     args = parser.parse_args()
+    tbor = tbor_python(args.tbor) if args.tbor else None
 
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -188,6 +248,7 @@ def main() -> None:
         seq_started = time.perf_counter()
         seq_rows = asyncio.run(sequential_read(base, args.page_size))
         seq_s = time.perf_counter() - seq_started
+        tbor_result = tbor_read(tbor, base, args.page_size) if tbor else None
         touched = asyncio.run(touch_users(base, 0.01))
         inc_s, inc_rows = asyncio.run(sync(settings, full=False))
 
@@ -205,8 +266,21 @@ def main() -> None:
     print(
         f"sequential read:  {seq_s:7.1f} s  {seq_rows:8d} rows  {seq_rows / seq_s:8.0f} rows/s  (no database)"
     )
+    if tbor_result is not None:
+        tb_s, tb_rows = float(str(tbor_result["seconds"])), int(str(tbor_result["rows"]))
+        print(
+            f"timeback-oneroster stream(): {tb_s:7.1f} s  {tb_rows:8d} rows  "
+            f"{tb_rows / tb_s:8.0f} rows/s  (no database; its default page size is 100)"
+        )
+        for name, error in dict(tbor_result.get("failed") or {}).items():  # type: ignore[call-overload]
+            print(f"  timeback-oneroster could not read {name}: {error}")
     print(f"incremental sync: {inc_s:7.1f} s  {inc_rows:8d} rows after changing {touched} users")
     print(f"full sync vs sequential read: {seq_s / full_s:.2f}x faster")
+    if tbor_result is not None:
+        print(
+            "full sync vs timeback-oneroster stream(), rows/s: "
+            f"{(full_rows / full_s) / (tb_rows / tb_s):.2f}x faster"
+        )
     print(f"incremental / full: {inc_s / full_s:.1%}")
 
 

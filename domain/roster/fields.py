@@ -51,6 +51,8 @@ class FieldSpec:
         raw = self.extract(payload)
         if raw is None or raw == "":
             return None
+        if raw.__class__ is str and self.type is FieldType.STRING:
+            return raw  # most fields of most rows: skip the dispatch below (sync hot path)
         try:
             return _typed(self.type, raw)
         except (TypeError, ValueError):
