@@ -10,6 +10,7 @@ from adapters.clock import SystemClock
 from adapters.db import migrations
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
+from adapters.db.roster_relations import SqlRosterRelations
 from adapters.oidc.provider import OidcIdentityProvider
 from adapters.oidc.simulator import OidcProviderSimulator
 from adapters.security.cipher import FernetCipher
@@ -17,8 +18,13 @@ from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtAccessTokenCodec
 from adapters.simulation.sandbox import SandboxSimulators
-from adapters.timeback.relations import TimebackRosterRelations
-from api.composition.container import Container, job_runner, transport_for, upstream_clients
+from api.composition.container import (
+    ROSTER_SYNC_TASK,
+    Container,
+    job_runner,
+    transport_for,
+    upstream_clients,
+)
 from api.composition.sandbox import (
     connect_demo_tracker,
     refuse_demo_accounts_in_production,
@@ -89,10 +95,11 @@ async def running(
         if oidc.enabled
         else None
     )
+    sessions = make_session_factory(engine)
     container = Container(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         clock=SystemClock(),
         http=http,
         probes=probes,
@@ -109,7 +116,7 @@ async def running(
         ),
         cipher=FernetCipher([k.get_secret_value() for k in auth.encryption_keys]),
         common_passwords=ZxcvbnCommonPasswords(),
-        relations=TimebackRosterRelations(http["timeback"]),
+        relations=SqlRosterRelations(sessions),
         identity_provider=provider,
         database_probe=SqlDatabaseProbe(engine, settings.database.url),
         handlers=handlers,
@@ -131,6 +138,11 @@ async def running(
             await refuse_demo_accounts_in_production(container)
         if run_jobs:
             await scheduler.register()
+            if settings.mode == "sandbox" and seed_sandbox:
+                # The policy reads the roster cache: the demo accounts' first requests need it
+                # filled. Running the periodic task's first run here, before any job starts, claims
+                # it, so it is not repeated at once (and PostgreSQL's API process runs no jobs).
+                await scheduler.run({"task": ROSTER_SYNC_TASK})
             await container.jobs.start()
         yield container
     finally:

@@ -7,8 +7,8 @@ from typing import Protocol
 class RosterRelations(Protocol):
     """The roster facts the access policy needs: who belongs where, teaches what, is whose agent.
 
-    Served by the local roster cache once it exists; by TimeBack live before that; by an in-memory fake
-    in tests. Unknown ids give empty sets, never errors.
+    Served by the local roster cache (decision D24), so a decision is as fresh as the last sync or
+    BFF write; by an in-memory fake in tests. Unknown ids give empty sets, never errors.
     """
 
     async def orgs_of_person(self, person_id: str) -> frozenset[str]:
