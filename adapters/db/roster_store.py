@@ -6,6 +6,7 @@ Works on the unit of work's session (its connection and transaction) and never c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import OrderedDict
@@ -118,6 +119,15 @@ class _ParsedRecords:
 _PARSED = _ParsedRecords(2000)
 
 
+@functools.cache
+def _stored_hashes(table: sa.Table) -> sa.Select[Any]:
+    """Built once per table (an expanding ``IN``): building the clause per 500-row batch was a
+    measurable share of a sync's CPU."""
+    return sa.select(table.c.sourced_id, table.c.payload_hash).where(
+        table.c.sourced_id.in_(sa.bindparam("ids", expanding=True))
+    )
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -155,11 +165,7 @@ class SqlRosterStore(RosterStore):
         that is every row; on a repeated one, almost none."""
         conn = await self._conn()
         table = table_of(kind)
-        found = await conn.execute(
-            sa.select(table.c.sourced_id, table.c.payload_hash).where(
-                table.c.sourced_id.in_([r.sourced_id for r in records])
-            )
-        )
+        found = await conn.execute(_stored_hashes(table), {"ids": [r.sourced_id for r in records]})
         stored: dict[str, str] = dict(found.all())
         rows: list[dict[str, Any]] = []
         touched: list[RosterRecord] = []
@@ -385,12 +391,15 @@ class SqlRosterStore(RosterStore):
                     mine = sa.select(ur.c.org_id).where(ur.c.user_id.in_(people))
                     allowed.append(table.c.sourced_id.in_(mine))
             case EntityKind.COURSES:
+                # a course is seen where it is owned or taught: a district's course taught at one
+                # of these schools is visible to their staff, as are their classes
+                c = t.classes.c
                 if orgs:
                     allowed.append(table.c.org_id.in_(orgs))
+                    taught_here = sa.select(c.course_id).where(c.school_id.in_(orgs))
+                    allowed.append(table.c.sourced_id.in_(taught_here))
                 if classes:
-                    taken = sa.select(t.classes.c.course_id).where(
-                        t.classes.c.sourced_id.in_(classes)
-                    )
+                    taken = sa.select(c.course_id).where(c.sourced_id.in_(classes))
                     allowed.append(table.c.sourced_id.in_(taken))
             case EntityKind.ACADEMIC_SESSIONS:
                 # calendars are not personal: anyone with any scope sees them

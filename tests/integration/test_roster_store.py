@@ -558,6 +558,47 @@ async def test_scope_narrows_every_list(
         assert await ids(EntityKind.USERS, own) == {student}
 
 
+async def test_staff_see_the_district_courses_taught_at_their_schools(
+    sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
+) -> None:
+    data = {kind: list(rows) for kind, rows in roster.items()}
+    stamp = {"status": "active", "dateLastModified": iso(BASE), "metadata": {}}
+    data[EntityKind.COURSES].append(
+        {"sourcedId": "course-district", **stamp, "title": "District Algebra",
+         "courseCode": "DA", "org": ref("district-1", "org"), "grades": ["9"]}
+    )  # fmt: skip
+    data[EntityKind.CLASSES].append(
+        {"sourcedId": "class-district", **stamp, "title": "Algebra at school 1",
+         "classCode": "DA1", "classType": "scheduled", "course": ref("course-district", "course"),
+         "school": ref("school-1", "org"), "terms": [ref("term-0", "academicSession")]}
+    )  # fmt: skip
+    await load(sessions, data)
+    async with sessions() as session:
+        store = SqlRosterStore(session)
+
+        async def courses(scope: Scope) -> set[str]:
+            got, _ = await store.query(
+                RosterQuery(kind=EntityKind.COURSES, scope=scope, limit=3000)
+            )
+            return {r.sourced_id for r in got}
+
+        def staff_of(school: str) -> Scope:
+            return Scope(people=frozenset({"staff"}), orgs=frozenset({school}))
+
+        owned_by_1 = {
+            c["sourcedId"] for c in data[EntityKind.COURSES] if c["org"]["sourcedId"] == "school-1"
+        }
+        taught_at_1 = {
+            c["course"]["sourcedId"]
+            for c in data[EntityKind.CLASSES]
+            if c["school"]["sourcedId"] == "school-1"
+        }
+        assert "course-district" in await courses(staff_of("school-1"))
+        assert await courses(staff_of("school-1")) == owned_by_1 | taught_at_1
+        # another school's staff do not see it: nothing of it is taught there
+        assert "course-district" not in await courses(staff_of("school-2"))
+
+
 async def test_relations_and_nested_lists(
     sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
 ) -> None:
