@@ -91,3 +91,26 @@ def test_rotation_keeps_old_tokens_valid_until_the_old_key_is_retired() -> None:
 def test_active_key_must_be_configured() -> None:
     with pytest.raises(ValueError, match="not among"):
         codec({"k1": "x" * 40}, "k2")
+
+
+def test_a_verified_token_is_remembered_but_still_expires() -> None:
+    c = codec({"k1": "secret-one-" * 4}, "k1")
+    token = c.issue(claims(timedelta(minutes=15)))
+    first = c.verify(token, now=NOW)
+    assert c.verify(token, now=NOW + timedelta(minutes=14)) is first  # no second signature check
+    assert c.verify(token, now=NOW + timedelta(minutes=14, seconds=59)) is first
+    fresh = codec({"k1": "secret-one-" * 4}, "k1")
+    for verifier in (c, fresh):  # from the second of exp on, remembered or not
+        with pytest.raises(Unauthenticated, match="expired"):
+            verifier.verify(token, now=NOW + timedelta(minutes=15))
+
+
+def test_a_refused_token_is_not_remembered() -> None:
+    c = codec({"k1": "secret-one-" * 4}, "k1")
+    good = c.issue(claims())
+    c.verify(good, now=NOW)
+    head, payload, signature = good.split(".")
+    forged = f"{head}.{payload}.{signature[:-2]}AA"
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            c.verify(forged, now=NOW)
