@@ -42,19 +42,30 @@ class WireOut(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class LineItemIn(WireIn):
+class GradedItemIn(WireIn):
+    """What line items and assessment line items take alike: what is graded, and how."""
+
     title: str | None = Field(default=None, max_length=500)
     description: str | None = None
+    scoreScale: Ref | None = None
+    resultValueMin: Number | None = None
+    resultValueMax: Number | None = None
+    learningObjectiveSet: list[dict[str, Any]] | None = None
+
+
+class GradedItemOut(WireOut):
+    title: str | None = None
+    description: str | None = None
+    klass: Ref | None = Field(default=None, alias="class")
+
+
+class LineItemIn(GradedItemIn):
     assignDate: IsoDateTime | None = None
     dueDate: IsoDateTime | None = None
     school: Ref | None = None
     category: Ref | None = None
     gradingPeriod: Ref | None = None
     academicSession: Ref | None = None
-    scoreScale: Ref | None = None
-    resultValueMin: Number | None = None
-    resultValueMax: Number | None = None
-    learningObjectiveSet: list[dict[str, Any]] | None = None
 
 
 class LineItemUpsert(LineItemIn):
@@ -72,12 +83,9 @@ class NewLineItem(LineItemIn):
     category: Ref
 
 
-class LineItem(WireOut):
-    title: str | None = None
-    description: str | None = None
+class LineItem(GradedItemOut):
     assignDate: IsoDateTime | None = None
     dueDate: IsoDateTime | None = None
-    klass: Ref | None = Field(default=None, alias="class")
     school: Ref | None = None
     category: Ref | None = None
     gradingPeriod: Ref | None = None
@@ -86,10 +94,10 @@ class LineItem(WireOut):
     resultValueMax: Number | None = None
 
 
-class ResultIn(WireIn):
-    lineItem: Ref | None = None
+class ScoreIn(WireIn):
+    """What results and assessment results take alike: one student's score."""
+
     student: Ref | None = None
-    klass: Ref | None = Field(default=None, alias="class")
     scoreScale: Ref | None = None
     scoreStatus: ScoreStatus | None = None
     score: Number | None = None
@@ -103,14 +111,22 @@ class ResultIn(WireIn):
     missing: str | None = None
 
 
-class Result(WireOut):
-    lineItem: Ref | None = None
+class ScoreOut(WireOut):
     student: Ref | None = None
-    klass: Ref | None = Field(default=None, alias="class")
     scoreStatus: ScoreStatus | None = None
     score: Number | None = None
-    textScore: str | None = None
     scoreDate: IsoDateTime | None = None
+
+
+class ResultIn(ScoreIn):
+    lineItem: Ref | None = None
+    klass: Ref | None = Field(default=None, alias="class")
+
+
+class Result(ScoreOut):
+    lineItem: Ref | None = None
+    klass: Ref | None = Field(default=None, alias="class")
+    textScore: str | None = None
     comment: str | None = None
 
 
@@ -160,50 +176,25 @@ class ScoreScale(WireOut):
     scoreScaleValue: list[ScoreScaleValue] | None = None
 
 
-class AssessmentLineItemIn(WireIn):
-    title: str | None = Field(default=None, max_length=500)
-    description: str | None = None
+class AssessmentLineItemIn(GradedItemIn):
     klass: Ref | None = Field(default=None, alias="class")
     parentAssessmentLineItem: Ref | None = None
-    scoreScale: Ref | None = None
-    resultValueMin: Number | None = None
-    resultValueMax: Number | None = None
-    component: Ref | None = None
-    componentResource: Ref | None = None
-    learningObjectiveSet: list[dict[str, Any]] | None = None
-
-
-class AssessmentLineItem(WireOut):
-    title: str | None = None
-    description: str | None = None
-    klass: Ref | None = Field(default=None, alias="class")
     component: Ref | None = None
     componentResource: Ref | None = None
 
 
-class AssessmentResultIn(WireIn):
+class AssessmentLineItem(GradedItemOut):
+    component: Ref | None = None
+    componentResource: Ref | None = None
+
+
+class AssessmentResultIn(ScoreIn):
     assessmentLineItem: Ref | None = None
-    student: Ref | None = None
-    score: Number | None = None
-    textScore: str | None = None
-    scoreDate: IsoDateTime | None = None
-    scoreScale: Ref | None = None
     scorePercentile: Number | None = None
-    scoreStatus: ScoreStatus | None = None
-    comment: str | None = Field(default=None, max_length=4000)
-    learningObjectiveSet: list[dict[str, Any]] | None = None
-    inProgress: str | None = None
-    incomplete: str | None = None
-    late: str | None = None
-    missing: str | None = None
 
 
-class AssessmentResult(WireOut):
+class AssessmentResult(ScoreOut):
     assessmentLineItem: Ref | None = None
-    student: Ref | None = None
-    score: Number | None = None
-    scoreStatus: ScoreStatus | None = None
-    scoreDate: IsoDateTime | None = None
 
 
 class Created(BaseModel):
@@ -226,6 +217,4 @@ def write_envelope(name: str, key: str, model: type[BaseModel]) -> type[BaseMode
     return built
 
 
-class NewCategoryBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    category: NewCategory
+NewCategoryBody = write_envelope("NewCategoryBody", "category", NewCategory)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from api.schemas.gradebook import WireIn, WireOut
+from api.schemas.gradebook import WireIn, WireOut, write_envelope
 
 Importance = Literal["primary", "secondary"]
 
@@ -37,11 +37,5 @@ class Resource(WireOut):
     applicationId: str | None = None
 
 
-class ResourceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    resource: ResourceIn
-
-
-class NewResourceBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    resource: NewResource
+ResourceBody = write_envelope("ResourceBody", "resource", ResourceIn)
+NewResourceBody = write_envelope("NewResourceBody", "resource", NewResource)
