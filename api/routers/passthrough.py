@@ -21,13 +21,8 @@ from pydantic import BaseModel
 from api.access import Access, access
 from api.deps import ActorDep
 from api.errors import problem_responses
-from api.routers.oneroster_pages import (
-    declare,
-    page_query_for,
-    page_response,
-    page_responses,
-    query_errors,
-)
+from api.routers.oneroster_pages import page_query_for, page_response, page_responses
+from api.routers.oneroster_query import declare, query_errors
 from api.schemas.gradebook import Created, envelope
 from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, PageQuery, WireObject, WirePage

@@ -10,42 +10,43 @@ Query parameters follow OneRoster: ``filter``, ``sort``, ``orderBy``, ``fields``
 
 from __future__ import annotations
 
-import inspect
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, RosterReadsDep
 from api.errors import problem_responses
 from api.routers import roster_writes as writes
-from api.schemas.common import MAX_OFFSET
+from api.routers.oneroster_query import (
+    PAGE_HEADERS,
+    Limit,
+    Offset,
+    OrderBy,
+    Search,
+    alternatives,
+    declare,
+    kind_parameters,
+    link_header,
+    query_errors,
+    split_fields,
+)
 from api.schemas.roster import RosterCollection, collection
-from domain.errors import InvalidInput
 from domain.models.identity import Actor
 from domain.roster.entities import EntityKind
 from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
 from domain.roster.filters import MAX_PREDICATES
-from domain.roster.query import MAX_LIMIT, Related, Relation, SortOrder
+from domain.roster.query import Related, Relation, SortOrder
 from domain.services.roster_reads import RosterReadService, RosterView
 
 router = APIRouter(prefix="/v1/roster", tags=["roster"])
 
 # What JSONResponse writes (compact, UTF-8), and what the store writes payloads with.
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-#: The query parameters a domain validation error can name (anything else keeps its own location).
-QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
-_PAGING = frozenset({"limit", "offset"})
 
 USERS = collection("users", "user", "users", "user")
 CLASSES = collection("classes", "class", "classes", "class")
@@ -226,12 +227,6 @@ NESTED: list[tuple[str, str, str, Relation, RosterCollection, RosterView]] = [
     ),
 ]
 
-OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
-Search = Annotated[
-    str | None, Query(max_length=200, description="Free text over the kind's searchable fields.")
-]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-
 
 class Consistency(StrEnum):
     CACHED = "cached"
@@ -246,19 +241,6 @@ ConsistencyParam = Annotated[
         "see the whole roster: a narrower scope cannot be expressed upstream."
     ),
 ]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-
-PAGE_HEADERS = {
-    "X-Total-Count": {
-        "description": "How many records match, over all pages.",
-        "schema": {"type": "integer"},
-    },
-    "Link": {
-        "description": "RFC 8288 links to the first, previous, next and last pages.",
-        "schema": {"type": "string"},
-    },
-}
-
 
 # Value shapes per field type, for the documented filter pattern. Explicit ranges, not \d or \s:
 # Python and the JavaScript of OpenAPI tools disagree on those.
@@ -270,10 +252,6 @@ _VALUES = {
     FieldType.NUMBER: ("(=|!=|>|>=|<|<=)", "[0-9]{1,9}"),
     FieldType.BOOLEAN: ("(=|!=)", "(true|false)"),
 }
-
-
-def _alternatives(names: Iterable[str]) -> str:
-    return "(" + "|".join(re.escape(n) for n in sorted(names)) + ")"
 
 
 def filter_pattern(kind: EntityKind) -> str:
@@ -288,63 +266,12 @@ def filter_pattern(kind: EntityKind) -> str:
     comparison = (
         "("
         + "|".join(
-            f"{_alternatives(names)} ?{_VALUES[t][0]} ?{_VALUES[t][1]}"
+            f"{alternatives(names)} ?{_VALUES[t][0]} ?{_VALUES[t][1]}"
             for t, names in sorted(by_type.items())
         )
         + ")"
     )
     return f"^{comparison}( (AND|OR) {comparison}){{0,{MAX_PREDICATES - 1}}}$"
-
-
-def fields_pattern(kind: EntityKind) -> str:
-    names = _alternatives(PROPERTIES[kind])
-    return f"^ *{names}( *, *{names})* *$"
-
-
-def _fields(fields: str | None) -> list[str] | None:
-    if fields is None:
-        return None
-    return [f.strip() for f in fields.split(",") if f.strip()]
-
-
-@contextmanager
-def _query_errors() -> Iterator[None]:
-    """Report the domain's refusal of a query parameter where it is: in the query string.
-
-    The domain names the parameter (``filter``, ``sort``, ``fields``...) but not where it came
-    from; this router knows, so it hands the error to FastAPI's own validation answer with a
-    ``query`` location instead of the generic handler's ``body``.
-    """
-    try:
-        yield
-    except InvalidInput as exc:
-        if exc.field not in QUERY_PARAMETERS:
-            raise
-        raise RequestValidationError(
-            [{"loc": ("query", exc.field), "msg": exc.detail, "type": "value_error"}]
-        ) from exc
-
-
-def _link_header(request: Request, *, limit: int, offset: int, total: int) -> str:
-    # The links Starlette's ``URL.include_query_params`` would give (other parameters in their
-    # order, then limit and offset), with the URL parsed once instead of once per link.
-    url = request.url
-    kept = urlencode(
-        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PAGING]
-    )
-    prefix = f"{url.replace(query='')}?{kept}&" if kept else f"{url.replace(query='')}?"
-
-    def url_at(at: int) -> str:
-        return f"{prefix}limit={limit}&offset={at}"
-
-    last = max(0, (total - 1) // limit * limit)
-    links = [(url_at(0), "first")]
-    if offset > 0:
-        links.append((url_at(max(0, min(offset - limit, last))), "prev"))
-    if offset + limit < total:
-        links.append((url_at(offset + limit), "next"))
-    links.append((url_at(last), "last"))
-    return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
 
 
 def _page(
@@ -364,61 +291,22 @@ def _page(
         media_type="application/json",
         headers={
             "X-Total-Count": str(total),
-            "Link": _link_header(request, limit=limit, offset=offset, total=total),
+            "Link": link_header(request.url, limit=limit, offset=offset, total=total),
         },
     )
 
 
-@dataclass(frozen=True)
-class _Params:
-    """The query parameter types of one kind's routes (documented with that kind's fields)."""
-
-    filter: Any
-    sort: Any
-    fields: Any
-
-
-def _params(kind: EntityKind) -> _Params:
-    return _Params(
-        filter=Annotated[
-            str | None,
-            Query(
-                max_length=4000,
-                description="A OneRoster filter, e.g. `familyName~'smi' AND status='active'`; "
-                "comparisons joined by AND / OR, optionally grouped in parentheses.",
-                json_schema_extra={"pattern": filter_pattern(kind)},
-            ),
-        ],
-        sort=Annotated[
-            str | None,
-            Query(
-                description="The field to sort by.",
-                json_schema_extra={"enum": sorted(FILTERABLE[kind])},
-            ),
-        ],
-        fields=Annotated[
-            str | None,
-            Query(
-                max_length=2000,
-                pattern=fields_pattern(kind),
-                description="Comma-separated properties to return (sparse fields).",
-            ),
-        ],
-    )
-
-
 def _documented(endpoint: Callable[..., Any], kind: EntityKind) -> Callable[..., Any]:
-    """Give ``filter``, ``sort`` and ``fields`` this kind's documented types (see :func:`_params`):
-    the routes are built per collection, so their signature is finished here, not in the source."""
-    types = _params(kind)
-    signature = inspect.signature(endpoint)
-    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[
-            p.replace(annotation=getattr(types, p.name)) if hasattr(types, p.name) else p
-            for p in signature.parameters.values()
-        ]
+    """Type ``filter``, ``sort`` and ``fields`` with this kind's fields (see :func:`declare`)."""
+    return declare(
+        endpoint,
+        **kind_parameters(
+            filter_pattern=filter_pattern(kind),
+            filter_example="familyName~'smi' AND status='active'",
+            sortable=FILTERABLE[kind],
+            properties=PROPERTIES[kind],
+        ),
     )
-    return endpoint
 
 
 async def _list_page(
@@ -438,7 +326,7 @@ async def _list_page(
     consistency: Consistency = Consistency.CACHED,
 ) -> Any:
     """What every list route does once FastAPI has read its parameters."""
-    with _query_errors():
+    with query_errors():
         if consistency is Consistency.LIVE:
             payloads, total = await roster.list_live(
                 actor=actor,
@@ -446,7 +334,7 @@ async def _list_page(
                 filter=filter,
                 sort=sort,
                 order=order,
-                fields=_fields(fields),
+                fields=split_fields(fields),
                 search=search,
                 limit=limit,
                 offset=offset,
@@ -459,7 +347,7 @@ async def _list_page(
             filter=filter,
             sort=sort,
             order=order,
-            fields=_fields(fields),
+            fields=split_fields(fields),
             search=search,
             limit=limit,
             offset=offset,
@@ -524,9 +412,9 @@ def _add_get(c: RosterCollection, view: RosterView) -> None:
         consistency: ConsistencyParam = Consistency.CACHED,
     ) -> Any:
         read = roster.get_live if consistency is Consistency.LIVE else roster.get
-        with _query_errors():
+        with query_errors():
             record = await read(
-                actor=actor, view=view, sourced_id=sourced_id, fields=_fields(fields)
+                actor=actor, view=view, sourced_id=sourced_id, fields=split_fields(fields)
             )
         return JSONResponse({c.singular_key: record.payload})
 

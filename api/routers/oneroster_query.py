@@ -1,0 +1,159 @@
+"""What every OneRoster list route shares, whether it reads the roster cache or passes through to
+TimeBack (gradebook, resources): the list parameters and how they are documented, where a refused
+parameter is reported, and the paging headers.
+
+A list takes ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``, ``limit`` and ``offset``.
+``filter``, ``sort`` and ``fields`` are documented with the fields of the route's kind, so those
+three are typed per route (:func:`kind_parameters`, :func:`declare`); the rest are plain aliases.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from fastapi import Query
+from fastapi.datastructures import URL
+from fastapi.exceptions import RequestValidationError
+
+from api.schemas.common import MAX_OFFSET
+from domain.errors import InvalidInput
+from domain.roster.query import MAX_LIMIT, SortOrder
+
+#: The query parameters a domain validation error can name (anything else keeps its own location).
+QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
+_PAGING = frozenset({"limit", "offset"})
+#: What RFC 3986 lets a path segment hold unquoted (besides letters, digits and ``-._~``).
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
+Search = Annotated[
+    str | None, Query(max_length=200, description="Free text over the kind's searchable fields.")
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many records match, over all pages.",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def alternatives(names: Iterable[str]) -> str:
+    """A regular expression group matching exactly one of ``names``."""
+    return "(" + "|".join(re.escape(n) for n in sorted(names)) + ")"
+
+
+def kind_parameters(
+    *, filter_pattern: str, filter_example: str, sortable: Iterable[str], properties: Iterable[str]
+) -> dict[str, Any]:
+    """The types of ``filter``, ``sort`` and ``fields`` for one kind, for :func:`declare`.
+
+    The patterns are documentation for clients and fuzzers; the domain parses and refuses what
+    they let through, so a value outside them is still answered with a clear 422.
+    """
+    names = alternatives(properties)
+    return {
+        "filter": Annotated[
+            str | None,
+            Query(
+                max_length=4000,
+                description=f"A OneRoster filter, e.g. `{filter_example}`; "
+                "comparisons joined by AND / OR, optionally grouped in parentheses.",
+                json_schema_extra={"pattern": filter_pattern},
+            ),
+        ],
+        "sort": Annotated[
+            str | None,
+            Query(
+                description="The field to sort by.", json_schema_extra={"enum": sorted(sortable)}
+            ),
+        ],
+        "fields": Annotated[
+            str | None,
+            Query(
+                max_length=2000,
+                pattern=f"^ *{names}( *, *{names})* *$",
+                description="Comma-separated properties to return (sparse fields).",
+            ),
+        ],
+    }
+
+
+def declare(
+    endpoint: Callable[..., Any], /, path_ids: Sequence[str] = (), **annotations: Any
+) -> Callable[..., Any]:
+    """Give parameters the types FastAPI should read (a body model, a kind's list parameters) and
+    name the path ids that ``**ids`` stands for: routes are made per kind, so their signature is
+    finished here rather than in the source."""
+    signature = inspect.signature(endpoint)
+    ids = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in path_ids
+    ]
+    rest = [
+        p.replace(annotation=annotations[p.name]) if p.name in annotations else p
+        for p in signature.parameters.values()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    # A function takes any attribute; the ``Callable`` type does not say so.
+    function: Any = endpoint
+    function.__signature__ = signature.replace(parameters=[*ids, *rest])
+    return endpoint
+
+
+def split_fields(fields: str | None) -> tuple[str, ...] | None:
+    """``fields=a, b`` as the names it lists."""
+    if fields is None:
+        return None
+    return tuple(f.strip() for f in fields.split(",") if f.strip())
+
+
+@contextmanager
+def query_errors() -> Iterator[None]:
+    """Report the domain's refusal of a query parameter where it is: in the query string.
+
+    The domain names the parameter (``filter``, ``sort``, ``fields``...) but not where it came
+    from; the router knows, so it hands the error to FastAPI's own validation answer with a
+    ``query`` location instead of the generic handler's ``body``.
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        if exc.field not in QUERY_PARAMETERS:
+            raise
+        raise RequestValidationError(
+            [{"loc": ("query", exc.field), "msg": exc.detail, "type": "value_error"}]
+        ) from exc
+
+
+def link_header(url: URL, *, limit: int, offset: int, total: int) -> str:
+    """RFC 8288 first, prev, next and last links: the request's other parameters in their order,
+    then ``limit`` and ``offset`` (what ``URL.include_query_params`` gives, parsed once)."""
+    # The path arrives decoded; quoted again, because a header must be ASCII and ids may not be.
+    base = url.replace(path=quote(url.path, safe=_PATH_SAFE), query="")
+    kept = urlencode(
+        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PAGING]
+    )
+    prefix = f"{base}?{kept}&" if kept else f"{base}?"
+
+    def url_at(at: int) -> str:
+        return f"{prefix}limit={limit}&offset={at}"
+
+    last = max(0, (total - 1) // limit * limit)
+    links = [(url_at(0), "first")]
+    if offset > 0:
+        links.append((url_at(max(0, min(offset - limit, last))), "prev"))
+    if offset + limit < total:
+        links.append((url_at(offset + limit), "next"))
+    links.append((url_at(last), "last"))
+    return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
