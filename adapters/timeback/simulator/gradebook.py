@@ -3,14 +3,16 @@
 Line items, results, categories, score scales and TimeBack's assessment line items and results:
 list (with the same queries as rostering), get, ``POST`` create (201 ``sourcedIdPairs``), ``PUT``
 upsert (201 ``{"<singular>": {...}}``, creating when absent) and soft ``DELETE`` (204). A class's
-line items, results and score scales are listed under ``/classes/{id}/...``. The demo data has
-no gradebook entries; tests and harnesses write them.
+line items, results and score scales are listed under ``/classes/{id}/...`` (more per-class and
+the per-school lists: :mod:`.gradebook_lists`; the bulk creates under a class, school, line item
+or academic session: :mod:`.gradebook_bulk`). The demo data has no gradebook entries; tests and
+harnesses write them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.timeback.simulator.gradebook_bulk import BulkCreates, created
+from adapters.timeback.simulator.gradebook_lists import SchoolGradebook
 from adapters.timeback.simulator.seed import iso
 from adapters.timeback.simulator.state import Collection, JsonObject
 from adapters.timeback.simulator.wire import imsx_response
@@ -94,6 +98,9 @@ class Gradebook:
     def collection(self, path: str) -> Collection:
         return self.sim.state.gradebook[path]
 
+    def kind(self, path: str) -> Kind:
+        return next(k for k in KINDS if k.path == path)
+
     def routes(
         self, page: Callable[[Request, str, list[JsonObject], set[str]], Response]
     ) -> list[BaseRoute]:
@@ -102,6 +109,8 @@ class Gradebook:
             routes += self._kind_routes(kind, page)
         for child, key in (("lineItems", "class"), ("scoreScales", "class")):
             routes.append(self._per_class(child, key, page))
+        routes += SchoolGradebook(self.sim).routes(page)
+        routes += BulkCreates(self).routes()
         return routes
 
     def _kind_routes(
@@ -125,22 +134,11 @@ class Gradebook:
             if denied := self.sim._denied(request):
                 return denied
             try:
-                body = await wrapped(request, kind.singular)
-                missing = [f for f in kind.required if body.get(f) in (None, "", [])]
-                if missing:
-                    details = [{"path": f, "message": "Required"} for f in missing]
-                    raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
-                supplied = body.get("sourcedId")
-                if not isinstance(supplied, str) or not supplied:
-                    supplied = str(uuid.uuid4())
-                if supplied in self.collection(kind.path).items:
-                    raise WriteError(422, f"{kind.label} {supplied} already exists")
-                entity = self._shape({**body, "sourcedId": supplied}, None)
+                entity = self.new_entity(kind, await wrapped(request, kind.singular))
             except WriteError as exc:
                 return exc.response()
             self.collection(kind.path).put(entity)
-            pairs = {"suppliedSourcedId": supplied, "allocatedSourcedId": supplied}
-            return JSONResponse({"sourcedIdPairs": pairs}, status_code=201)
+            return created([entity])
 
         async def upsert(request: Request) -> Response:
             if denied := self.sim._denied(request):
@@ -197,6 +195,25 @@ class Gradebook:
             return page(request, items.plural, found, items.fields)
 
         return Route(f"{GRADEBOOK}/classes/{{sourced_id}}/{child}", list_children, methods=["GET"])
+
+    def new_entity(self, kind: Kind, body: JsonObject, taken: Set[str] = frozenset()) -> JsonObject:
+        """The entity a create body makes, not yet stored: required fields checked, a sourcedId
+        allocated when none is supplied (one already stored or in ``taken`` is a 422).
+        Raises :class:`WriteError`."""
+        missing = [f for f in kind.required if body.get(f) in (None, "", [])]
+        if missing:
+            details = [{"path": f, "message": "Required"} for f in missing]
+            raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
+        supplied = body.get("sourcedId")
+        if not isinstance(supplied, str) or not supplied:
+            supplied = str(uuid.uuid4())
+        if supplied in self.collection(kind.path).items or supplied in taken:
+            raise WriteError(
+                422,
+                f"{kind.label} {supplied} already exists",
+                [{"path": "sourcedId", "message": "Already exists"}],
+            )
+        return self._shape({**body, "sourcedId": supplied}, None)
 
     def _now(self) -> str:
         return iso(self.sim.clock.utcnow())

@@ -1,4 +1,4 @@
-"""The gradebook's per-class reads that follow references through line items.
+"""The gradebook's per-class and per-school reads that follow references.
 
 * ``/classes/{id}/results``: results whose line item (or own ``class``) is the class's;
 * ``/classes/{id}/categories``: the categories the class's line items use;
@@ -8,7 +8,11 @@
   not the class's, as ``Line item not found``).
 
 (``/classes/{id}/lineItems`` and ``/scoreScales`` read a field of their own; see
-:mod:`.gradebook`.)
+:mod:`.gradebook`.) A school's (404 ``School not found`` for an unknown one):
+
+* ``/schools/{id}/lineItems``: line items whose ``school`` is the school;
+* ``/schools/{id}/scoreScales``: score scales of the school's classes or courses (a ScoreScale
+  names its ``class`` and maybe its ``course``, never a school).
 """
 
 from __future__ import annotations
@@ -93,3 +97,52 @@ class ClassGradebook:
             return page(request, "categories", found, categories.fields)
 
         return list_categories
+
+
+class SchoolGradebook:
+    def __init__(self, sim: TimebackSimulator) -> None:
+        self.sim = sim
+
+    def routes(self, page: Page) -> list[BaseRoute]:
+        base = f"{GRADEBOOK}/schools/{{sourced_id}}"
+        return [
+            Route(
+                f"{base}/lineItems",
+                self._list(page, "lineItems", self._line_items),
+                methods=["GET"],
+            ),
+            Route(
+                f"{base}/scoreScales",
+                self._list(page, "scoreScales", self._score_scales),
+                methods=["GET"],
+            ),
+        ]
+
+    def _list(
+        self, page: Page, path: str, keep: Callable[[str], Callable[[JsonObject], bool]]
+    ) -> Callable[[Request], object]:
+        """``keep(school_id)`` picks the entities of ``path`` that are the school's."""
+
+        async def list_of_school(request: Request) -> Response:
+            if denied := self.sim._denied(request):
+                return denied
+            school_id = request.path_params["sourced_id"]
+            if self.sim.state.collections()["schools"].get(school_id) is None:
+                return imsx_response(404, "School not found")
+            items = self.sim.state.gradebook[path]
+            mine = keep(school_id)
+            return page(request, items.plural, [e for e in items.all() if mine(e)], items.fields)
+
+        return list_of_school
+
+    def _line_items(self, school_id: str) -> Callable[[JsonObject], bool]:
+        return lambda line_item: school_id in ids_at(line_item, "school")
+
+    def _score_scales(self, school_id: str) -> Callable[[JsonObject], bool]:
+        state = self.sim.state
+        classes = {c["sourcedId"] for c in state.classes.all() if school_id in ids_at(c, "school")}
+        courses = {c["sourcedId"] for c in state.courses.all() if school_id in ids_at(c, "org")}
+        return lambda scale: bool(
+            classes.intersection(ids_at(scale, "class"))
+            or courses.intersection(ids_at(scale, "course"))
+        )
