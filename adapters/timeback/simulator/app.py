@@ -6,7 +6,9 @@ everything else with imsx_StatusInfo bodies. Rostering reads are generated from 
 collections (``/{path}``, ``/{path}/{id}``) and from :data:`~.nested.NESTED`
 (``/{parent}/{id}/{child}``); all lists take ``filter``/``search``/``sort``/``orderBy``/``fields``
 (:mod:`.query`) and page alike, and collection paths answer with or without the spec's trailing
-``/``. Writes (create, update, soft delete, enroll, agent links) live in :mod:`.writes`.
+``/``. Writes (create, update, soft delete, enroll, agent links, grading periods under a term) live
+in :mod:`.writes`; the per-school class lists and ``/users/{id}/demographics`` in
+:mod:`.nested_reads`; third-party credentials in :mod:`.credentials`.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from starlette.routing import BaseRoute, Route
 from adapters.simulation.credentials import authenticate_client
 from adapters.simulation.simulator import SeedSpec, Simulator
 from adapters.simulation.tokens import TokenStatus
+from adapters.timeback.simulator.credentials import Credentials
 from adapters.timeback.simulator.gradebook import Gradebook
 from adapters.timeback.simulator.gradebook_lists import ClassGradebook
 from adapters.timeback.simulator.nested import NESTED, Nested
+from adapters.timeback.simulator.nested_reads import NestedReads
 from adapters.timeback.simulator.query import (
     QueryError,
     parse_fields,
@@ -68,9 +72,12 @@ class TimebackSimulator(Simulator[RosterState]):
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [Route(TOKEN_PATH, self._token, methods=["POST"])]
-        for name in self.state.collections():
+        # Starlette tries routes in order: ``/courses/components`` before ``/courses/{id}``
+        for name in sorted(self.state.collections(), key=lambda n: "/" not in n):
             routes += self._collection_routes(name)
         routes += self._nested_write_routes()
+        routes += Credentials(self).routes()
+        routes += NestedReads(self).routes(_page)
         routes += Gradebook(self).routes(_page)
         routes += ClassGradebook(self).routes(_page)
         routes += Resources(self).routes(_page)
@@ -182,6 +189,11 @@ class TimebackSimulator(Simulator[RosterState]):
             Route(f"{ROSTERING}/classes/{{sourced_id}}/teachers", writes.enroll, methods=["POST"]),
             Route(f"{ROSTERING}/users/{{sourced_id}}/agents", writes.add_agent, methods=["POST"]),
             Route(
+                f"{ROSTERING}/terms/{{sourced_id}}/gradingPeriods",
+                Writes(self, "gradingPeriods").create_for_term,
+                methods=["POST"],
+            ),
+            Route(
                 f"{ROSTERING}/users/{{sourced_id}}/agents/{{agent_id}}",
                 writes.remove_agent,
                 methods=["DELETE"],
@@ -204,9 +216,7 @@ def _page(
 
 
 def _query_error(exc: QueryError) -> Response:
-    return imsx_response(
-        400, exc.description, minor=exc.minor, details=[{"path": exc.field, "message": str(exc)}]
-    )
+    return exc.response()
 
 
 def _b64(text: str) -> str:

@@ -99,6 +99,9 @@ NESTED: tuple[Nested, ...] = (
     Nested("schools", "students", "users", referring("students", "roles.org")),
     Nested("schools", "teachers", "users", referring("teachers", "roles.org")),
     Nested("schools", "enrollments", "enrollments", referring("enrollments", "school")),
+    # the sessions and courses the school owns (the demo data's belong to the district)
+    Nested("schools", "terms", "terms", referring("terms", "org")),
+    Nested("schools", "courses", "courses", referring("courses", "org")),
     # the spec names these two lists `students` / `teachers`; both clients parse `users`
     Nested("classes", "students", "users", enrolled("students", parent_is="class", role="student")),
     Nested("classes", "teachers", "users", enrolled("teachers", parent_is="class", role="teacher")),
@@ -110,4 +113,8 @@ NESTED: tuple[Nested, ...] = (
     Nested("users", "agentFor", "users", referring("users", "agents", keep=not_an_agent)),
     Nested("courses", "classes", "classes", referring("classes", "course")),
     Nested("terms", "classes", "classes", referring("classes", "terms")),
+    Nested("terms", "gradingPeriods", "gradingPeriods", referring("gradingPeriods", "parent")),
 )
+#: the class lists TimeBack also serves scoped to the class's school
+#: (``/schools/{id}/classes/{classId}/...``; see :mod:`.nested_reads`)
+IN_SCHOOL = tuple(n for n in NESTED if n.parent == "classes")

@@ -26,8 +26,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import QueryParams
+from starlette.responses import JSONResponse
 
 from adapters.timeback.simulator.state import JsonObject, Readable
+from adapters.timeback.simulator.wire import imsx_response
 from domain.roster.filters import Comparison, Expr, FilterError, Op, parse_filter
 
 Predicate = Callable[[JsonObject], bool]
@@ -43,6 +45,8 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "gradingPeriods": ("title",),
     "enrollments": ("role",),
     "demographics": ("sourcedId",),
+    "courseComponents": ("title",),
+    "componentResources": ("title",),
 }
 ORDERS = ("asc", "desc")
 
@@ -55,6 +59,10 @@ class QueryError(ValueError):
         self.description = description
         self.minor = minor
         self.field = field
+
+    def response(self) -> JSONResponse:
+        details = [{"path": self.field, "message": str(self)}]
+        return imsx_response(400, self.description, minor=self.minor, details=details)
 
 
 @dataclass(frozen=True, slots=True)

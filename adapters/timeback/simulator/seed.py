@@ -1,5 +1,8 @@
 """TimeBack demo data: the shared population as OneRoster orgs, users, academic sessions,
-courses, classes and enrollments, in TimeBack's wire shapes (§4.1 of the reference)."""
+courses, classes and enrollments, in TimeBack's wire shapes (§4.1 of the reference), plus the
+students' demographics and every course's units and lessons (course components and component
+resources). No grading periods: they would be academic sessions, and the academic sessions are
+the shared population's (syncs and tests compare them one to one); tests create them."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from adapters.simulation.population import Org, Person, Population, build_popula
 from adapters.simulation.schedule import Course, Enrollment, SchoolClass, Session
 from adapters.simulation.seed import SeedGenerator
 from adapters.simulation.simulator import SeedSpec
+from adapters.timeback.simulator.checks import LESSON_TYPES
 from adapters.timeback.simulator.state import Collection, JsonObject, RosterState
 from domain.ports.gradebook import FIELDS, GradebookKind
 
@@ -33,7 +37,13 @@ REF_PATHS = {
     "course": "courses",
     "class": "classes",
     "enrollment": "enrollments",
+    "courseComponent": "courses/components",
+    "componentResource": "courses/component-resources",
 }
+RESOURCES = "/ims/oneroster/resources/v1p2"
+#: per course, its units; per unit, its lessons (each a resource placed in the unit)
+UNITS_PER_COURSE = 2
+LESSONS_PER_UNIT = 2
 
 
 def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
@@ -62,7 +72,50 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     demo_gen = SeedGenerator(spec.seed, "timeback-demographics")
     for person in population.with_role("student"):
         state.demographics.put(demographics_entity(person, demo_gen))
+    # Their own stream too: course structure is new, and changes nothing seeded before it.
+    seed_course_structure(state, population, SeedGenerator(spec.seed, "timeback-components"), refs)
     return state
+
+
+def seed_course_structure(
+    state: RosterState, population: Population, gen: SeedGenerator, refs: Refs
+) -> None:
+    """Every course's units (course components) and, in each, its lessons (component resources
+    pointing at resources by sourcedId; the resources API's demo data has none, so the lesson's
+    resource is a reference only)."""
+    for course in population.courses:
+        for unit_number in range(1, UNITS_PER_COURSE + 1):
+            unit_id = gen.uuid()
+            unlock = course.created_at + timedelta(days=30 * (unit_number - 1))
+            state.course_components.put(
+                {
+                    **base(unit_id, course.created_at),
+                    "course": refs("course", course.key),
+                    "courseComponent": None,
+                    "parent": None,
+                    "title": f"Unit {unit_number}: {course.title}",
+                    "sortOrder": unit_number,
+                    "prerequisites": [],
+                    "prerequisiteCriteria": None,
+                    "unlockDate": iso(unlock),
+                }
+            )
+            for lesson_number in range(1, LESSONS_PER_UNIT + 1):
+                resource_id = gen.uuid()
+                state.component_resources.put(
+                    {
+                        **base(gen.uuid(), course.created_at),
+                        "courseComponent": refs("courseComponent", unit_id),
+                        "resource": {
+                            "href": f"{refs.public_url}{RESOURCES}/resources/{resource_id}",
+                            "sourcedId": resource_id,
+                            "type": "resource",
+                        },
+                        "title": f"Lesson {unit_number}.{lesson_number}",
+                        "sortOrder": lesson_number,
+                        "lessonType": gen.choice(LESSON_TYPES),
+                    }
+                )
 
 
 RACE_FIELDS = (

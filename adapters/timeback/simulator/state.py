@@ -182,6 +182,20 @@ class RosterState:
     demographics: Collection = field(
         default_factory=partial(Collection, "demographics", "demographics", "Demographics")
     )
+    #: a course's units (``/courses/components``) and the resources placed in them (lessons)
+    course_components: Collection = field(
+        default_factory=partial(
+            Collection, "courseComponents", "courseComponent", "Course component"
+        )
+    )
+    component_resources: Collection = field(
+        default_factory=partial(
+            Collection, "componentResources", "componentResource", "Component resource"
+        )
+    )
+    #: registered third-party credentials by credentialId (see :mod:`.credentials`); the
+    #: passwords live only here, never in an entity
+    credentials: dict[str, JsonObject] = field(default_factory=dict)
     #: the gradebook's collections by path segment (``lineItems``, ``results``, ...); see
     #: :mod:`.gradebook`. Not part of :meth:`stored`, which is the roster.
     gradebook: dict[str, Collection] = field(default_factory=dict)
@@ -196,11 +210,13 @@ class RosterState:
             "classes": self.classes,
             "enrollments": self.enrollments,
             "demographics": self.demographics,
+            "courses/components": self.course_components,
+            "courses/component-resources": self.component_resources,
         }
 
     def fields_for(self, key: str) -> set[str]:
-        """The fields of the entities a list envelope key holds."""
-        by_key = {c.plural: c for c in self.stored().values()}
+        """The fields of the entities a list envelope key holds (views' keys too: ``terms``)."""
+        by_key = {c.plural: c for c in self.collections().values()}
         found = by_key.get(key) or (self.users if key == "agents" else None)
         return found.fields if found is not None else set(BASE_FIELDS)
 
@@ -212,5 +228,14 @@ class RosterState:
             "students": View(self.users, "users", "user", "Student", has_role("student")),
             "teachers": View(self.users, "users", "user", "Teacher", has_role("teacher")),
             "terms": View(self.academic_sessions, "terms", "term", "Term", of_type("term")),
+            # the same entities as the gradingPeriod-typed academic sessions: a write through
+            # either path shows through the other
+            "gradingPeriods": View(
+                self.academic_sessions,
+                "gradingPeriods",
+                "gradingPeriod",
+                "Grading period",
+                of_type("gradingPeriod"),
+            ),
         }
         return {**self.stored(), **views}

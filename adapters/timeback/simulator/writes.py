@@ -3,8 +3,11 @@
 * ``POST /{path}`` with ``{"<singular>": {...}}`` -> 201 ``{"sourcedIdPairs": {...}}``; a missing
   ``sourcedId`` is allocated (a UUID).
 * ``PUT /{path}/{id}`` -> the fields given replace those stored; 200 ``{"<singular>": {...}}``
-  (201 for orgs and enrollments; the bare entity for schools, classes and academic sessions; all
-  as TimeBack's spec documents).
+  (201 for orgs, enrollments and grading periods; the bare entity for schools, classes, academic
+  sessions and demographics; all as TimeBack's spec documents).
+* Grading periods are academic sessions of type ``gradingPeriod``, read as ``gradingPeriod(s)``
+  but written wrapped as ``academicSession`` (:data:`WRITE_KEYS`); ``POST /terms/{id}/
+  gradingPeriods`` creates one under a term (:meth:`Writes.create_for_term`).
 * ``DELETE /{path}/{id}`` -> 204, a soft delete: ``status`` becomes ``tobedeleted`` and the entity
   stays listed.
 * ``POST /classes/{id}/students|teachers`` enrolls (``{"enrollment": {"user": {"sourcedId"}}}``, or
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from adapters.timeback.simulator.checks import CHECKS, DEMOGRAPHIC_FIELDS
 from adapters.timeback.simulator.seed import iso, ref
 from adapters.timeback.simulator.state import Collection, JsonObject
 from adapters.timeback.simulator.wire import imsx_response
@@ -41,7 +45,20 @@ WRITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
     "orgs": ("orgs", ("name",)),
     "schools": ("orgs", ("name",)),
     "academicSessions": ("academic_sessions", ("title", "type")),
+    # what the read schema requires besides type (a grading period's only type, set when absent)
+    "gradingPeriods": (
+        "academic_sessions",
+        ("title", "startDate", "endDate", "schoolYear", "org"),
+    ),
+    "demographics": ("demographics", ("sourcedId",)),  # the user's sourcedId
+    "courses/components": ("course_components", ("status", "course", "title")),
+    "courses/component-resources": (
+        "component_resources",
+        ("status", "courseComponent", "resource", "title"),
+    ),
 }
+#: the body's wrapper key where it is not the path's read key
+WRITE_KEYS = {"gradingPeriods": "academicSession"}
 #: what a created entity gets for the fields TimeBack always returns, when the body has none
 DEFAULTS: dict[str, JsonObject] = {
     "users": {"agents": [], "userProfiles": [], "roles": [], "userIds": [], "grades": []},
@@ -60,6 +77,16 @@ DEFAULTS: dict[str, JsonObject] = {
     "schools": {"identifier": "", "children": [], "parent": None},
     "courses": {"grades": [], "subjects": [], "subjectCodes": [], "resources": []},
     "academicSessions": {"children": [], "parent": None},
+    "gradingPeriods": {"children": [], "parent": None, "type": "gradingPeriod"},
+    "demographics": dict.fromkeys(DEMOGRAPHIC_FIELDS),
+    "courses/components": {
+        "courseComponent": None,
+        "parent": None,
+        "sortOrder": 0,
+        "prerequisites": [],
+        "prerequisiteCriteria": None,
+    },
+    "courses/component-resources": {"sortOrder": 0, "lessonType": None},
 }
 #: fields holding references (or lists of them), and the type they refer to; ``None``: the
 #: entity's own type (an org's parent is an org, a session's parent a session)
@@ -72,15 +99,26 @@ REF_FIELDS: dict[str, str | None] = {
     "user": "user",
     "agents": "user",
     "terms": "academicSession",
+    "courseComponent": "courseComponent",
     "parent": None,
     "children": None,
 }
-OWN_KIND = {"orgs": "org", "schools": "org", "academicSessions": "academicSession"}
+OWN_KIND = {
+    "orgs": "org",
+    "schools": "org",
+    "academicSessions": "academicSession",
+    "gradingPeriods": "academicSession",
+    "courses/components": "courseComponent",
+}
 #: PUT answers 201 on these (TimeBack's documentation), 200 elsewhere
-PUT_CREATED = frozenset({"orgs", "enrollments"})
+PUT_CREATED = frozenset({"orgs", "enrollments", "gradingPeriods"})
 #: PUT answers with the bare entity on these, as TimeBack's spec documents (``{"<singular>": ...}``
 #: elsewhere, which is what the spec says for users and allows for the rest)
-PUT_BARE = frozenset({"schools", "classes", "academicSessions"})
+PUT_BARE = frozenset({"schools", "classes", "academicSessions", "demographics"})
+#: PUT bodies that must name the entity (TimeBack checks it against the path)
+PUT_NAMES_ID = frozenset({"demographics"})
+#: written as session years are: a string in the write schema, a number on reads
+SESSION_PATHS = frozenset({"academicSessions", "gradingPeriods"})
 STATUSES = ("active", "tobedeleted")
 
 
@@ -111,34 +149,62 @@ class Writes:
 
     @property
     def singular(self) -> str:
-        return self.sim.state.collections()[self.path].singular
+        """The body's wrapper key (also the PUT answer's)."""
+        return WRITE_KEYS.get(self.path) or self.sim.state.collections()[self.path].singular
 
     async def create(self, request: Request) -> Response:
         if denied := self.sim._denied(request):
             return denied
         try:
-            body = await wrapped(request, self.singular)
-            missing = [f for f in self.required if _blank(body.get(f))]
-            if self.path == "classes" and "org" in missing and not _blank(body.get("school")):
-                missing.remove("org")
-            if missing:
-                details = [{"path": f, "message": "Required"} for f in missing]
-                raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
-            entity = self._shape(body)
-            supplied = body.get("sourcedId")
-            if not isinstance(supplied, str) or not supplied:
-                supplied = str(uuid.uuid4())
-            if supplied in self.collection.items:
-                raise WriteError(
-                    422,
-                    f"{self.singular} {supplied} already exists",
-                    [{"path": "sourcedId", "message": "Already exists"}],
-                )
+            entity = self._new(await wrapped(request, self.singular))
         except WriteError as exc:
             return exc.response()
-        self.collection.put({**entity, "sourcedId": supplied})
+        self.collection.put(entity)
+        supplied = entity["sourcedId"]
         pairs = {"suppliedSourcedId": supplied, "allocatedSourcedId": supplied}
         return JSONResponse({"sourcedIdPairs": pairs}, status_code=201)
+
+    async def create_for_term(self, request: Request) -> Response:
+        """``POST /terms/{id}/gradingPeriods``: a grading period whose parent is the term; its
+        org and school year default to the term's. Answers 201 with the created session, as
+        TimeBack's spec documents (unlike the other creates' ``sourcedIdPairs``)."""
+        if denied := self.sim._denied(request):
+            return denied
+        term = self.sim.state.collections()["terms"].get(request.path_params["sourced_id"])
+        if term is None:
+            return imsx_response(404, "Term not found")
+        try:
+            body = await wrapped(request, self.singular)
+            # multi-tenant bookkeeping of TimeBack's own, not part of the session it serves
+            body = {k: v for k, v in body.items() if k not in ("tenantId", "clientAppId")}
+            inherited = {"org": term.get("org"), "schoolYear": term.get("schoolYear")}
+            defaults = {k: v for k, v in inherited.items() if _blank(body.get(k))}
+            parent = {"sourcedId": term["sourcedId"]}
+            entity = self._new({**body, **defaults, "parent": parent})
+        except WriteError as exc:
+            return exc.response()
+        self.collection.put(entity)
+        return JSONResponse({self.singular: entity}, status_code=201)
+
+    def _new(self, body: JsonObject) -> JsonObject:
+        """The entity a create body makes, ``sourcedId`` allocated when absent."""
+        missing = [f for f in self.required if _blank(body.get(f))]
+        if self.path == "classes" and "org" in missing and not _blank(body.get("school")):
+            missing.remove("org")
+        if missing:
+            details = [{"path": f, "message": "Required"} for f in missing]
+            raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
+        entity = self._shape(body)
+        supplied = body.get("sourcedId")
+        if not isinstance(supplied, str) or not supplied:
+            supplied = str(uuid.uuid4())
+        if supplied in self.collection.items:
+            raise WriteError(
+                422,
+                f"{self.singular} {supplied} already exists",
+                [{"path": "sourcedId", "message": "Already exists"}],
+            )
+        return {**entity, "sourcedId": supplied}
 
     async def update(self, request: Request) -> Response:
         if denied := self.sim._denied(request):
@@ -150,6 +216,8 @@ class Writes:
             return imsx_response(404, f"{readable.label} not found")
         try:
             body = await wrapped(request, self.singular)
+            if self.path in PUT_NAMES_ID and _blank(body.get("sourcedId")):
+                raise WriteError(422, "sourcedId is required", [_required("sourcedId")])
             if body.get("sourcedId", sourced_id) != sourced_id:
                 raise WriteError(
                     400,
@@ -188,7 +256,7 @@ class Writes:
             )
         entity = {**DEFAULTS.get(self.path, {}), **body} if creating else dict(body)
         self._complete_refs(entity)
-        if self.path == "academicSessions" and "schoolYear" in entity:
+        if self.path in SESSION_PATHS and "schoolYear" in entity:
             # the write schema has a string, reads a number (TimeBack sends 2025)
             try:
                 entity["schoolYear"] = int(str(entity["schoolYear"]))
@@ -196,8 +264,14 @@ class Writes:
                 raise WriteError(
                     422, "schoolYear must be a year", [{"path": "schoolYear", "message": "Invalid"}]
                 ) from None
+        check = CHECKS.get(self.path)
+        if check is not None and (problems := check(entity)):
+            fields = ", ".join(p["path"] for p in problems)
+            raise WriteError(422, f"Invalid fields: {fields}", problems)
         if creating:
             entity.setdefault("metadata", {})
+            if self.path == "courses/components":  # unlocked from the start unless told
+                entity.setdefault("unlockDate", self._stamp()["dateLastModified"])
             if self.path == "schools":
                 entity.setdefault("type", "school")
             if self.path == "classes" and "school" not in entity:
