@@ -2,10 +2,10 @@
 
 The simulator serves every rostering, gradebook and resources operation of ``oneroster-api.yaml``
 (found by matching the spec's paths, literal segment for literal segment, against the simulator's
-own routes; the first test fails if one is missing), and each gets a few seeded, generated requests (positive cases: the simulator validates
-wrappers, required fields and ids, not every type, as a schema validator would); each response
-must use a documented status code and content type and match the documented schema. The test
-prints how many of the spec's rostering (and gradebook) operations that covers.
+own routes; the first test fails if one is missing and prints the counts). Each operation gets a
+few seeded, generated requests (positive cases: the simulator validates wrappers, required fields
+and ids, not every type, as a schema validator would); each response must use a documented status
+code and content type and match the documented schema.
 
 Spec defects worked around (each with its reason), applied to a copy of the spec before loading:
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,10 +45,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from adapters.timeback.simulator import TimebackSimulator  # noqa: E402
+from tests.support.timeback_sim import SPEC, simulator_with_token  # noqa: E402
 
-SPEC = Path(__file__).resolve().parents[3] / "shared/fixtures/timeback-openapi/oneroster-api.yaml"
-if not SPEC.exists():  # the worktree may sit elsewhere; fall back to the shared checkout
-    SPEC = Path("/work/shared/fixtures/timeback-openapi/oneroster-api.yaml")
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
 RESOURCES = "/ims/oneroster/resources/v1p2"
@@ -103,9 +100,7 @@ def patched_spec() -> dict[str, Any]:
 
 
 def _sim() -> TimebackSimulator:
-    sim = TimebackSimulator(seed=11, users=30, classes=6)
-    sim.tokens.issue("sandbox-client", value=TOKEN, ttl=10**9)
-    return sim
+    return simulator_with_token(TOKEN, seed=11, users=30, classes=6, ttl=10**9)
 
 
 def _shape(path: str) -> str:

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.simulator import TimebackSimulator
+from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 GRADEBOOK = "http://timeback.sim/ims/oneroster/gradebook/v1p2"
 TOKEN = "gradebook-token"
@@ -16,18 +16,12 @@ TOKEN = "gradebook-token"
 
 @pytest.fixture
 def sim() -> TimebackSimulator:
-    sim = TimebackSimulator(seed=5, users=10, classes=3)
-    sim.tokens.issue("sandbox-client", value=TOKEN)
-    return sim
+    return simulator_with_token(TOKEN, seed=5, users=10, classes=3)
 
 
 @pytest.fixture
 async def http(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=SimulatorTransport(sim.app),
-        base_url=GRADEBOOK,
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as client:
+    async with bearer_client(sim, TOKEN, GRADEBOOK) as client:
         yield client
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.simulator import TimebackSimulator
+from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"
@@ -23,17 +24,12 @@ TOKEN = "test-token"
 
 @pytest.fixture
 def sim() -> TimebackSimulator:
-    sim = TimebackSimulator(seed=3, users=40, classes=6)
-    sim.tokens.issue("sandbox-client", value=TOKEN)
-    return sim
+    return simulator_with_token(TOKEN, seed=3, users=40, classes=6)
 
 
 @pytest.fixture
 async def http(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(
-        transport=SimulatorTransport(sim.app), base_url=f"{BASE}{ROSTERING}", headers=headers
-    ) as client:
+    async with bearer_client(sim, TOKEN, f"{BASE}{ROSTERING}") as client:
         yield client
 
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
@@ -18,24 +17,19 @@ from adapters.timeback.simulator import TimebackSimulator
 from domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from domain.ports.gradebook import GradebookKind, Listing, PageQuery, Parent
 from tests.api.test_gradebook import held
+from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 TOKEN = "resources-token"
 
 
 @pytest.fixture
 def sim() -> TimebackSimulator:
-    sim = TimebackSimulator(seed=5, users=12, classes=3)
-    sim.tokens.issue("sandbox-client", value=TOKEN)
-    return sim
+    return simulator_with_token(TOKEN, seed=5, users=12, classes=3)
 
 
 @pytest.fixture
 async def http(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=SimulatorTransport(sim.app),
-        base_url="http://timeback.sim",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as client:
+    async with bearer_client(sim, TOKEN, "http://timeback.sim") as client:
         yield client
 
 

@@ -10,7 +10,6 @@ TimeBack's OpenAPI file (the conformance run mostly reaches these paths with unk
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,32 +17,23 @@ import pytest
 import yaml
 
 from adapters.simulation.population import build_population
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.simulator import TimebackSimulator
+from tests.support.timeback_sim import SPEC, bearer_client, simulator_with_token
 
 BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 TOKEN = "more-token"
 SEED, USERS, CLASSES = 4, 30, 6
-SPEC = Path(__file__).resolve().parents[3] / "shared/fixtures/timeback-openapi/oneroster-api.yaml"
-if not SPEC.exists():  # the worktree may sit elsewhere; fall back to the shared checkout
-    SPEC = Path("/work/shared/fixtures/timeback-openapi/oneroster-api.yaml")
 
 
 @pytest.fixture
 def sim() -> TimebackSimulator:
-    sim = TimebackSimulator(seed=SEED, users=USERS, classes=CLASSES)
-    sim.tokens.issue("sandbox-client", value=TOKEN)
-    return sim
+    return simulator_with_token(TOKEN, seed=SEED, users=USERS, classes=CLASSES)
 
 
 @pytest.fixture
 async def http(sim: TimebackSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=SimulatorTransport(sim.app),
-        base_url=f"{BASE}{ROSTERING}",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as client:
+    async with bearer_client(sim, TOKEN, f"{BASE}{ROSTERING}") as client:
         yield client
 
 
