@@ -19,7 +19,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from joserfc import jws, jwt
-from joserfc.errors import JoseError
+from joserfc.errors import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
 
@@ -46,14 +52,15 @@ class JwtAccessTokenCodec(AccessTokenCodec):
         self._audience = audience
         self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
 
-    def issue(self, claims: AccessClaims) -> str:
+    def issue(self, claims: AccessClaims, *, now: datetime) -> str:
         payload = {
             "iss": self._issuer,
             "aud": self._audience,
             "sub": claims.account_id,
             "role": claims.role.value,
             "person": claims.person_sourced_id,
-            "iat": int(datetime.now(UTC).timestamp()),
+            # the caller's clock, the one ``verify`` is given: a token is never issued "in the future"
+            "iat": int(now.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
         }
         header = {"alg": ALGORITHM, "kid": self._active}
@@ -100,9 +107,10 @@ class JwtAccessTokenCodec(AccessTokenCodec):
 
 
 def _reason(exc: Exception) -> str:
-    name = type(exc).__name__
-    return {
-        "ExpiredTokenError": "it has expired",
-        "BadSignatureError": "bad signature",
-        "InvalidClaimError": "wrong issuer or audience",
-    }.get(name, "unreadable claims")
+    if isinstance(exc, ExpiredTokenError):
+        return "it has expired"
+    if isinstance(exc, BadSignatureError):
+        return "bad signature"
+    if isinstance(exc, InvalidClaimError | MissingClaimError):
+        return str(exc.description)  # names the claim: "Invalid claim: 'iss'", "Missing ..."
+    return "unreadable claims"

@@ -104,7 +104,9 @@ class PasswordHasher(Protocol):
 class AccessTokenCodec(Protocol):
     """Signs and verifies short-lived access tokens (JWTs); keys carry ids so they can rotate."""
 
-    def issue(self, claims: AccessClaims) -> str: ...
+    def issue(self, claims: AccessClaims, *, now: datetime) -> str:
+        """A signed token for ``claims``, issued at ``now`` (the clock ``verify`` is given)."""
+        ...
 
     def verify(self, token: str, *, now: datetime) -> AccessClaims:
         """Raises ``Unauthenticated`` for a bad signature, unknown key id, wrong issuer or expiry."""

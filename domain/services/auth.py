@@ -240,7 +240,8 @@ class AuthService:
                 role=account.role,
                 person_sourced_id=account.person_sourced_id,
                 expires_at=now + self._config.access_ttl,
-            )
+            ),
+            now=now,
         )
         return IssuedTokens(
             access_token=access,

@@ -27,7 +27,7 @@ def claims(expires_in: timedelta = timedelta(minutes=15)) -> AccessClaims:
 
 def test_round_trip_keeps_the_claims() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
-    verified = c.verify(c.issue(claims()), now=NOW)
+    verified = c.verify(c.issue(claims(), now=NOW), now=NOW)
     assert (verified.account_id, verified.role, verified.person_sourced_id) == (
         "a1",
         Role.TEACHER,
@@ -37,7 +37,7 @@ def test_round_trip_keeps_the_claims() -> None:
 
 def test_expired_token_is_refused() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
-    token = c.issue(claims(timedelta(minutes=15)))
+    token = c.issue(claims(timedelta(minutes=15)), now=NOW)
     with pytest.raises(Unauthenticated, match="expired"):
         c.verify(token, now=NOW + timedelta(minutes=16))
 
@@ -46,19 +46,19 @@ def test_wrong_signature_is_refused() -> None:
     signer = codec({"k1": "secret-one-" * 4}, "k1")
     verifier = codec({"k1": "another-secret" * 4}, "k1")
     with pytest.raises(Unauthenticated, match="bad signature"):
-        verifier.verify(signer.issue(claims()), now=NOW)
+        verifier.verify(signer.issue(claims(), now=NOW), now=NOW)
 
 
 def test_unknown_key_id_is_refused() -> None:
     signer = codec({"k9": "secret-nine-" * 4}, "k9")
     verifier = codec({"k1": "secret-one-" * 4}, "k1")
     with pytest.raises(Unauthenticated, match="unknown key"):
-        verifier.verify(signer.issue(claims()), now=NOW)
+        verifier.verify(signer.issue(claims(), now=NOW), now=NOW)
 
 
 def test_tampered_payload_is_refused() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
-    header, payload, signature = c.issue(claims()).split(".")
+    header, payload, signature = c.issue(claims(), now=NOW).split(".")
     with pytest.raises(Unauthenticated):
         c.verify(f"{header}.{payload[:-2]}AA.{signature}", now=NOW)
 
@@ -67,7 +67,7 @@ def test_wrong_audience_or_issuer_is_refused() -> None:
     keys = {"k1": "secret-one-" * 4}
     other = codec(keys, "k1", audience="someone-else")
     with pytest.raises(Unauthenticated):
-        codec(keys, "k1").verify(other.issue(claims()), now=NOW)
+        codec(keys, "k1").verify(other.issue(claims(), now=NOW), now=NOW)
 
 
 def test_garbage_is_refused() -> None:
@@ -77,10 +77,10 @@ def test_garbage_is_refused() -> None:
 
 def test_rotation_keeps_old_tokens_valid_until_the_old_key_is_retired() -> None:
     old_key, new_key = "secret-old-" * 4, "secret-new-" * 4
-    before = codec({"k1": old_key}, "k1").issue(claims())
+    before = codec({"k1": old_key}, "k1").issue(claims(), now=NOW)
     rotated = codec({"k1": old_key, "k2": new_key}, "k2")
     assert rotated.verify(before, now=NOW).account_id == "a1"
-    after = rotated.issue(claims())
+    after = rotated.issue(claims(), now=NOW)
     assert after.split(".")[0] != before.split(".")[0]  # new kid in the header
     retired = codec({"k2": new_key}, "k2")
     assert retired.verify(after, now=NOW).account_id == "a1"
@@ -95,7 +95,7 @@ def test_active_key_must_be_configured() -> None:
 
 def test_a_verified_token_is_remembered_but_still_expires() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
-    token = c.issue(claims(timedelta(minutes=15)))
+    token = c.issue(claims(timedelta(minutes=15)), now=NOW)
     first = c.verify(token, now=NOW)
     assert c.verify(token, now=NOW + timedelta(minutes=14)) is first  # no second signature check
     assert c.verify(token, now=NOW + timedelta(minutes=14, seconds=59)) is first
@@ -107,10 +107,27 @@ def test_a_verified_token_is_remembered_but_still_expires() -> None:
 
 def test_a_refused_token_is_not_remembered() -> None:
     c = codec({"k1": "secret-one-" * 4}, "k1")
-    good = c.issue(claims())
+    good = c.issue(claims(), now=NOW)
     c.verify(good, now=NOW)
     head, payload, signature = good.split(".")
     forged = f"{head}.{payload}.{signature[:-2]}AA"
     for _ in range(2):
         with pytest.raises(Unauthenticated):
             c.verify(forged, now=NOW)
+
+
+def test_the_issue_time_is_the_callers_clock_not_the_wall_clock() -> None:
+    # A token issued and checked at a moment other than now (a test clock, a skewed host) is
+    # valid: "iat" comes from the same clock as the check, so it is never "in the future".
+    later = NOW + timedelta(days=400)
+    c = codec({"k1": "secret-one-" * 4}, "k1")
+    token = c.issue(claims(timedelta(days=401)), now=later)
+    assert c.verify(token, now=later).account_id == "a1"
+    with pytest.raises(Unauthenticated, match="issued in the future"):
+        codec({"k1": "secret-one-" * 4}, "k1").verify(token, now=NOW)
+
+
+def test_a_wrong_issuer_is_named() -> None:
+    token = codec({"k1": "secret-one-" * 4}, "k1", issuer="someone-else").issue(claims(), now=NOW)
+    with pytest.raises(Unauthenticated, match="Invalid claim: 'iss'"):
+        codec({"k1": "secret-one-" * 4}, "k1").verify(token, now=NOW)

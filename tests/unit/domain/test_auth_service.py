@@ -47,7 +47,7 @@ class CountingHasher:
 
 
 class Codec:
-    def issue(self, claims: AccessClaims) -> str:
+    def issue(self, claims: AccessClaims, *, now: datetime) -> str:
         return f"jwt:{claims.account_id}"
 
     def verify(self, token: str, *, now: datetime) -> AccessClaims:
