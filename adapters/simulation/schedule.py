@@ -27,7 +27,7 @@ from adapters.simulation.seed import SeedGenerator
 if TYPE_CHECKING:
     from adapters.simulation.population import Org, Person
 
-SessionKind = Literal["schoolYear", "term"]
+SessionKind = Literal["schoolYear", "term", "gradingPeriod"]
 EnrollmentRole = Literal["student", "teacher"]
 
 SUBJECTS = (
@@ -43,6 +43,17 @@ TERM_DATES = (
     ("Fall 2024", date(2024, 8, 19), date(2024, 12, 20)),
     ("Spring 2025", date(2025, 1, 6), date(2025, 6, 13)),
 )
+#: each term's grading periods (quarters), by the term's title
+GRADING_PERIOD_DATES = {
+    "Fall 2024": (
+        ("Q1 2024-2025", date(2024, 8, 19), date(2024, 10, 18)),
+        ("Q2 2024-2025", date(2024, 10, 21), date(2024, 12, 20)),
+    ),
+    "Spring 2025": (
+        ("Q3 2024-2025", date(2025, 1, 6), date(2025, 3, 21)),
+        ("Q4 2024-2025", date(2025, 3, 24), date(2025, 6, 13)),
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +124,11 @@ def build_schedule(
     people: list[Person],
     bands: tuple[tuple[str, ...], ...],
 ) -> Schedule:
-    sessions = _sessions(gen, district)
-    year, terms = sessions[0], sessions[1:]
+    year, *term_list = _sessions(gen, district)
+    terms = tuple(term_list)
+    # their own stream: every id and date seeded before grading periods existed stays the same
+    periods = _grading_periods(gen.stream("grading-periods"), district, terms)
+    sessions = (year, *terms, *periods)
     courses = {
         (band, code): Course(
             key=gen.uuid(),
@@ -177,6 +191,26 @@ def _sessions(gen: SeedGenerator, district: Org) -> tuple[Session, ...]:
     year = session("2024-2025", "schoolYear", YEAR_DATES, None)
     terms = (session(title, "term", (start, end), year.key) for title, start, end in TERM_DATES)
     return (year, *terms)
+
+
+def _grading_periods(
+    gen: SeedGenerator, district: Org, terms: tuple[Session, ...]
+) -> tuple[Session, ...]:
+    return tuple(
+        Session(
+            key=gen.uuid(),
+            title=title,
+            kind="gradingPeriod",
+            start=start,
+            end=end,
+            parent=term.key,
+            school_year=SCHOOL_YEAR,
+            org=district.key,
+            created_at=gen.moment(within_days=14),
+        )
+        for term in terms
+        for title, start, end in GRADING_PERIOD_DATES[term.title]
+    )
 
 
 def _enrollments(

@@ -46,7 +46,7 @@ async def roster() -> AsyncIterator[Roster]:
 
 #: path -> (list key, single key, how many the roster has)
 COLLECTIONS = {
-    "academicSessions": ("academicSessions", "academicSession", 3),
+    "academicSessions": ("academicSessions", "academicSession", 7),
     "terms": ("terms", "term", 2),
     "courses": ("courses", "course", 8),
     "classes": ("classes", "class", 4),

@@ -260,7 +260,12 @@ def grading_period(org: str, **extra: Any) -> dict[str, Any]:
 async def test_grading_periods_are_the_grading_period_sessions(
     sim: TimebackSimulator, http: httpx.AsyncClient, spec: Any
 ) -> None:
-    assert await items(http, "/gradingPeriods", "gradingPeriods") == []  # none in the demo data
+    seeded = await items(http, "/gradingPeriods", "gradingPeriods", sort="startDate")
+    terms = {t["sourcedId"] for t in await items(http, "/terms", "terms")}
+    # the demo year's four quarters, two in each term
+    assert [p["title"][:2] for p in seeded] == ["Q1", "Q2", "Q3", "Q4"]
+    assert {p["type"] for p in seeded} == {"gradingPeriod"}
+    assert {p["parent"]["sourcedId"] for p in seeded} == terms
     term = (await items(http, "/terms", "terms"))[0]
     assert (await http.get(f"/gradingPeriods/{term['sourcedId']}")).status_code == 404
     org = term["org"]["sourcedId"]
@@ -282,10 +287,10 @@ async def test_grading_periods_are_the_grading_period_sessions(
     await http.post(
         "/academicSessions", json={"academicSession": grading_period(org, sourcedId="gp-2")}
     )
-    listed = await http.get("/gradingPeriods", params={"sort": "sourcedId"})
+    listed = await http.get("/gradingPeriods", params={"filter": "sourcedId~'gp-'"})
     conforms(spec, "GET", "/gradingPeriods/", listed)
     assert [p["sourcedId"] for p in listed.json()["gradingPeriods"]] == ["gp-1", "gp-2"]
-    assert await items(http, "/gradingPeriods", "gradingPeriods", filter="title='Q2'") == []
+    assert await items(http, "/gradingPeriods", "gradingPeriods", filter="title='Q9'") == []
 
     updated = await http.put(
         "/gradingPeriods/gp-1",
@@ -323,9 +328,9 @@ async def test_a_terms_grading_periods(
     sim: TimebackSimulator, http: httpx.AsyncClient, spec: Any
 ) -> None:
     fall, spring = await items(http, "/terms", "terms", sort="startDate")
-    empty = await http.get(f"/terms/{fall['sourcedId']}/gradingPeriods")
-    conforms(spec, "GET", "/terms/{termSourcedId}/gradingPeriods", empty)
-    assert empty.json()["gradingPeriods"] == []
+    seeded = await http.get(f"/terms/{fall['sourcedId']}/gradingPeriods", params={"sort": "title"})
+    conforms(spec, "GET", "/terms/{termSourcedId}/gradingPeriods", seeded)
+    assert [p["title"] for p in seeded.json()["gradingPeriods"]] == ["Q1 2024-2025", "Q2 2024-2025"]
 
     body = {
         "title": "Fall Q1",
@@ -362,7 +367,12 @@ async def test_a_terms_grading_periods(
     )
     listed = await http.get(f"/terms/{fall['sourcedId']}/gradingPeriods", params={"sort": "title"})
     conforms(spec, "GET", "/terms/{termSourcedId}/gradingPeriods", listed)
-    assert [p["title"] for p in listed.json()["gradingPeriods"]] == ["Fall Q1", "Fall Q2"]
+    assert [p["title"] for p in listed.json()["gradingPeriods"]] == [
+        "Fall Q1",
+        "Fall Q2",
+        "Q1 2024-2025",
+        "Q2 2024-2025",
+    ]
     assert [
         p["title"] for p in await items(http, "/gradingPeriods", "gradingPeriods", search="spring")
     ] == ["Spring Q1"]

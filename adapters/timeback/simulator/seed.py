@@ -1,8 +1,8 @@
 """TimeBack demo data: the shared population as OneRoster orgs, users, academic sessions,
 courses, classes and enrollments, in TimeBack's wire shapes (§4.1 of the reference), plus the
 students' demographics and every course's units and lessons (course components and component
-resources). No grading periods: they would be academic sessions, and the academic sessions are
-the shared population's (syncs and tests compare them one to one); tests create them."""
+resources). Academic sessions are the population's: the school year, its two terms and each
+term's two grading periods (quarters)."""
 
 from __future__ import annotations
 

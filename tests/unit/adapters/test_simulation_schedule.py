@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from adapters.simulation import schedule
 from adapters.simulation.population import Population, build_population
 
 SIZES = [(1, 1), (2, 1), (3, 2), (5, 2), (12, 4), (24, 5), (60, 6), (40, 10), (0, 3), (4, 0)]
@@ -19,16 +20,42 @@ def populations() -> list[Population]:
     ]
 
 
-def test_one_school_year_with_two_terms_owned_by_the_district() -> None:
+def test_one_school_year_with_two_terms_of_two_quarters_owned_by_the_district() -> None:
     population = build_population(4, users=10, classes=4)
-    year, *terms = population.sessions
+    year, *rest = population.sessions
+    terms = [s for s in rest if s.kind == "term"]
+    periods = [s for s in rest if s.kind == "gradingPeriod"]
     assert year.kind == "schoolYear"
+    assert len(rest) == len(terms) + len(periods)
     assert [t.kind for t in terms] == ["term", "term"] == [t.kind for t in population.terms]
     assert all(t.parent == year.key for t in terms)
     assert all(s.org == population.district.key for s in population.sessions)
     assert year.start == terms[0].start
     assert year.end == terms[-1].end
     assert terms[0].end < terms[1].start
+    for term in terms:
+        quarters = [p for p in periods if p.parent == term.key]
+        assert len(quarters) == 2
+        assert quarters[0].start == term.start
+        assert quarters[0].end < quarters[1].start
+        assert quarters[1].end == term.end
+
+
+def test_grading_periods_leave_every_other_seeded_id_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # they draw from a stream of their own: without them, everything else is seeded as before
+    population = build_population(4, users=10, classes=4)
+    monkeypatch.setattr(schedule, "_grading_periods", lambda *_: ())
+    without = build_population(4, users=10, classes=4)
+    kept = [s for s in population.sessions if s.kind != "gradingPeriod"]
+    assert kept == list(without.sessions)
+    assert (population.people, population.courses, population.classes) == (
+        without.people,
+        without.courses,
+        without.classes,
+    )
+    assert population.enrollments == without.enrollments
 
 
 def test_classes_follow_teachers_schools_courses_and_terms() -> None:
