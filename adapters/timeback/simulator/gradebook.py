@@ -11,7 +11,6 @@ harnesses write them.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,13 @@ from adapters.timeback.simulator.gradebook_lists import SchoolGradebook
 from adapters.timeback.simulator.seed import iso
 from adapters.timeback.simulator.state import Collection, JsonObject
 from adapters.timeback.simulator.wire import imsx_response
-from adapters.timeback.simulator.writes import STATUSES, WriteError, wrapped
+from adapters.timeback.simulator.writes import (
+    STATUSES,
+    WriteError,
+    check_required,
+    new_sourced_id,
+    wrapped,
+)
 
 if TYPE_CHECKING:
     from adapters.timeback.simulator.app import TimebackSimulator
@@ -200,19 +205,8 @@ class Gradebook:
         """The entity a create body makes, not yet stored: required fields checked, a sourcedId
         allocated when none is supplied (one already stored or in ``taken`` is a 422).
         Raises :class:`WriteError`."""
-        missing = [f for f in kind.required if body.get(f) in (None, "", [])]
-        if missing:
-            details = [{"path": f, "message": "Required"} for f in missing]
-            raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
-        supplied = body.get("sourcedId")
-        if not isinstance(supplied, str) or not supplied:
-            supplied = str(uuid.uuid4())
-        if supplied in self.collection(kind.path).items or supplied in taken:
-            raise WriteError(
-                422,
-                f"{kind.label} {supplied} already exists",
-                [{"path": "sourcedId", "message": "Already exists"}],
-            )
+        check_required(body, kind.required)
+        supplied = new_sourced_id(body, kind.label, self.collection(kind.path).items, taken)
         return self._shape({**body, "sourcedId": supplied}, None)
 
     def _now(self) -> str:

@@ -17,7 +17,6 @@ The demo data has no resources; tests write them and point classes or courses at
 from __future__ import annotations
 
 import io
-import uuid
 import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,7 +30,13 @@ from adapters.timeback.simulator.nested import ids_at
 from adapters.timeback.simulator.seed import iso
 from adapters.timeback.simulator.state import Collection, JsonObject
 from adapters.timeback.simulator.wire import imsx_response
-from adapters.timeback.simulator.writes import STATUSES, WriteError, wrapped
+from adapters.timeback.simulator.writes import (
+    STATUSES,
+    WriteError,
+    check_required,
+    new_sourced_id,
+    wrapped,
+)
 from domain.ports.gradebook import FIELDS, GradebookKind
 
 if TYPE_CHECKING:
@@ -111,15 +116,8 @@ class Resources:
             return denied
         try:
             body = await wrapped(request, "resource")
-            missing = [f for f in REQUIRED if body.get(f) in (None, "")]
-            if missing:
-                details = [{"path": f, "message": "Required"} for f in missing]
-                raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
-            supplied = body.get("sourcedId")
-            if not isinstance(supplied, str) or not supplied:
-                supplied = str(uuid.uuid4())
-            if supplied in self.collection.items:
-                raise WriteError(422, f"Resource {supplied} already exists")
+            check_required(body, REQUIRED, blank=lambda v: v in (None, ""))
+            supplied = new_sourced_id(body, "Resource", self.collection.items)
             entity = self._shape({**DEFAULTS, "status": "active", **body, "sourcedId": supplied})
         except WriteError as exc:
             return exc.response()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Container, Iterable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -133,6 +134,31 @@ class WriteError(Exception):
         return imsx_response(self.status, self.description, details=self.details)
 
 
+def check_required(
+    body: JsonObject, required: Iterable[str], *, blank: Callable[[object], bool] | None = None
+) -> None:
+    """A create's 422 naming every required field the body leaves blank."""
+    is_blank = blank or _blank
+    missing = [f for f in required if is_blank(body.get(f))]
+    if missing:
+        details = [{"path": f, "message": "Required"} for f in missing]
+        raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
+
+
+def new_sourced_id(body: JsonObject, label: str, *taken: Container[str]) -> str:
+    """The sourcedId a create body supplies, or a new UUID; a 422 when one is already taken."""
+    supplied = body.get("sourcedId")
+    if not isinstance(supplied, str) or not supplied:
+        return str(uuid.uuid4())
+    if any(supplied in ids for ids in taken):
+        raise WriteError(
+            422,
+            f"{label} {supplied} already exists",
+            [{"path": "sourcedId", "message": "Already exists"}],
+        )
+    return supplied
+
+
 class Writes:
     """Create, update and soft-delete on one rostering path."""
 
@@ -188,23 +214,12 @@ class Writes:
 
     def _new(self, body: JsonObject) -> JsonObject:
         """The entity a create body makes, ``sourcedId`` allocated when absent."""
-        missing = [f for f in self.required if _blank(body.get(f))]
-        if self.path == "classes" and "org" in missing and not _blank(body.get("school")):
-            missing.remove("org")
-        if missing:
-            details = [{"path": f, "message": "Required"} for f in missing]
-            raise WriteError(422, f"Missing required fields: {', '.join(missing)}", details)
+        required = self.required
+        if self.path == "classes" and not _blank(body.get("school")):
+            required = tuple(f for f in required if f != "org")  # the school stands for it
+        check_required(body, required)
         entity = self._shape(body)
-        supplied = body.get("sourcedId")
-        if not isinstance(supplied, str) or not supplied:
-            supplied = str(uuid.uuid4())
-        if supplied in self.collection.items:
-            raise WriteError(
-                422,
-                f"{self.singular} {supplied} already exists",
-                [{"path": "sourcedId", "message": "Already exists"}],
-            )
-        return {**entity, "sourcedId": supplied}
+        return {**entity, "sourcedId": new_sourced_id(body, self.singular, self.collection.items)}
 
     async def update(self, request: Request) -> Response:
         if denied := self.sim._denied(request):
