@@ -149,7 +149,7 @@ class TimebackSimulator(Simulator[RosterState]):
             try:
                 fields = parse_fields(request.query_params, frozenset(collection.fields))
             except QueryError as exc:
-                return _query_error(exc)
+                return exc.response()
             return JSONResponse({collection.singular: project([entity], fields)[0]})
 
         path = f"{ROSTERING}/{name}"
@@ -210,13 +210,9 @@ def _page(
     except InvalidPage as exc:
         return imsx_response(400, str(exc))
     except QueryError as exc:
-        return _query_error(exc)
+        return exc.response()
     found = run_query(items, query, key)
     return page_response(request.url, key, found, page, lambda w: project(w, query.fields))
-
-
-def _query_error(exc: QueryError) -> Response:
-    return exc.response()
 
 
 def _b64(text: str) -> str:
