@@ -78,6 +78,8 @@ class HarnessConfig:
 class HarnessReport:
     logs_created: int = 0
     replayed_creates: int = 0
+    #: creates sent again after a dropped connection (same Idempotency-Key)
+    resent_creates: int = 0
     complete_logs: int = 0
     upstream_requests: int = 0
     upstream_failed: dict[str, int] = field(default_factory=dict)
@@ -96,7 +98,8 @@ class HarnessReport:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.upstream_failed.items()))
         return [
             f"logs created through the API      {self.logs_created}"
-            f" (+{self.replayed_creates} replayed creates)",
+            f" (+{self.replayed_creates} replayed creates,"
+            f" {self.resent_creates} resent after a dropped connection)",
             f"complete logs (must be upstream)  {self.complete_logs}",
             f"Projects requests                 {self.upstream_requests}",
             f"  failed by the simulator         {failed} ({kinds})",
@@ -263,13 +266,16 @@ async def run(config: HarnessConfig) -> HarnessReport:
         api_port = free_port()
         env = bff_env(config, db_url=db_url, zoho_url=server.url, api_port=api_port)
         api_process = start_api(env, api_port)
-        worker: subprocess.Popen[bytes] | None = None
+        # every worker started, so that a failed run stops the one that replaced a killed one too
+        workers: list[subprocess.Popen[bytes]] = []
         try:
-            limits = httpx.Limits(max_connections=config.clients * 2)
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them: reusing
+            # one the server is closing at that moment fails with a ReadError and no reply.
+            limits = httpx.Limits(max_connections=config.clients * 2, keepalive_expiry=2.0)
             base_url = f"http://127.0.0.1:{api_port}"
             async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as api:
                 await wait_ready(api, api_process)
-                worker = start_worker(env)  # as deployed: the worker joins a running API
+                workers.append(start_worker(env))  # as deployed: the worker joins a running API
                 await log_in(api, settings)
                 integration_id = await connect_projects(api)
                 found = await api.get("/v1/timesheets/projects", params={"limit": 50})
@@ -277,9 +283,7 @@ async def run(config: HarnessConfig) -> HarnessReport:
                 projects = [p["project_id"] for p in found.json()["projects"]]
                 sim.faults.set_chaos(config.fault_rate, seed=config.seed, path=PROJECTS_PATH)
                 created_at = time.monotonic()
-                worker = await create_logs(
-                    api, config, report, integration_id, projects, worker, env
-                )
+                await create_logs(api, config, report, integration_id, projects, workers, env)
                 report.create_seconds = time.monotonic() - created_at
             synced_from = time.monotonic()
             await wait_synced(db_url, config, report)
@@ -288,7 +292,7 @@ async def run(config: HarnessConfig) -> HarnessReport:
             report.upstream_requests = sim.faults.chaos_seen()
         finally:
             sim.faults.set_chaos(None)
-            if worker is not None:
+            for worker in workers:
                 stop(worker)
             stop(api_process)
         compare(db_url, sim, report)
@@ -302,20 +306,20 @@ async def create_logs(
     report: HarnessReport,
     integration_id: str,
     projects: list[str],
-    worker: subprocess.Popen[bytes],
+    workers: list[subprocess.Popen[bytes]],
     env: dict[str, str],
-) -> subprocess.Popen[bytes]:
+) -> None:
+    """Create the logs through the API, SIGKILLing the running worker (the last of ``workers``)
+    part way and starting a new one, which is appended."""
     base = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     gate = asyncio.Semaphore(config.clients)
     kill_after = int(config.logs * config.kill_at)
-    current = worker
 
     async def create(i: int) -> None:
-        nonlocal current
         body = log_body(i, integration_id, projects, base)
         headers = {"Idempotency-Key": str(uuid.UUID(int=i + 1))}
         async with gate:
-            reply = await api.post("/v1/timesheets/logs", json=body, headers=headers)
+            reply = await post_create(api, body, headers, report)
             if reply.status_code != 201:
                 raise RuntimeError(f"create {i} answered {reply.status_code}: {reply.text}")
             if config.replay_every and i % config.replay_every == 0:
@@ -325,15 +329,28 @@ async def create_logs(
                 report.replayed_creates += 1
         report.logs_created += 1
         if report.logs_created == kill_after:
+            current = workers[-1]
             if current.poll() is not None:
                 raise RuntimeError(f"the worker had already exited ({current.returncode})")
             current.send_signal(signal.SIGKILL)  # no graceful shutdown: jobs die mid-flight
             current.wait()
             report.worker_kills += 1
-            current = start_worker(env)
+            workers.append(start_worker(env))
 
     await asyncio.gather(*(create(i) for i in range(config.logs)))
-    return current
+
+
+async def post_create(
+    api: httpx.AsyncClient, body: dict[str, object], headers: dict[str, str], report: HarnessReport
+) -> httpx.Response:
+    """A create as a careful client sends it: when the connection drops before a reply, the same
+    request again with the same ``Idempotency-Key``, which the BFF answers with the first log."""
+    for _ in range(2):
+        try:
+            return await api.post("/v1/timesheets/logs", json=body, headers=headers)
+        except httpx.TransportError:
+            report.resent_creates += 1
+    return await api.post("/v1/timesheets/logs", json=body, headers=headers)
 
 
 def _sync_counts(db_url: str) -> Counter[str]:
