@@ -29,6 +29,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY api ./api
 COPY domain ./domain
 COPY adapters ./adapters
+COPY simulators ./simulators
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev
 
@@ -50,6 +51,7 @@ COPY --from=builder /app/.venv /app/.venv
 COPY api ./api
 COPY domain ./domain
 COPY adapters ./adapters
+COPY simulators ./simulators
 COPY alembic ./alembic
 COPY alembic.ini pyproject.toml ./
 

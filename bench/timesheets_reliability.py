@@ -43,13 +43,13 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from adapters.db import migrations
-from adapters.simulation.server import serve_in_thread
 from adapters.zoho.mapping import strip_tag, tag_of
-from adapters.zoho.simulator import ZohoSimulator
-from adapters.zoho.simulator.state import TimeLog as UpstreamLog
 from api.composition.sandbox import DEMO_PASSWORD, demo_accounts
 from api.settings import Settings
 from domain.models.identity import Role
+from simulators.kit.server import serve_in_thread
+from simulators.zoho import ZohoSimulator
+from simulators.zoho.state import TimeLog as UpstreamLog
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

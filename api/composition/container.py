@@ -16,7 +16,6 @@ from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
 from adapters.oidc.provider import OidcIdentityProvider
-from adapters.simulation.sandbox import SandboxSimulators
 from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.directory import TimebackRosterDirectory
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
@@ -51,6 +50,7 @@ from domain.services.system import SystemService
 from domain.services.time_log_entries import Rounding, RoundingMode
 from domain.services.time_log_sync import SyncConfig, TimeLogSyncService
 from domain.services.time_logs import TimeLogRules, TimeLogService
+from simulators.sandbox import SandboxSimulators
 
 UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"

@@ -12,12 +12,10 @@ from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
 from adapters.db.roster_relations import SqlRosterRelations
 from adapters.oidc.provider import OidcIdentityProvider
-from adapters.oidc.simulator import OidcProviderSimulator
 from adapters.security.cipher import FernetCipher
 from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtAccessTokenCodec
-from adapters.simulation.sandbox import SandboxSimulators
 from api.composition.container import (
     ROSTER_SYNC_TASK,
     Container,
@@ -36,6 +34,8 @@ from domain.ports import JobHandler
 from domain.services.scheduling import PERIODIC_JOB
 from domain.services.sync_admin import ROSTER_SYNC_JOB
 from domain.services.time_logs import PUSH_JOB
+from simulators.oidc import OidcProviderSimulator
+from simulators.sandbox import SandboxSimulators
 
 
 async def migrate(settings: Settings) -> None:

@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import structlog
 
-from adapters.simulation.population import build_population
-from adapters.simulation.sandbox import SANDBOX_SYSTEMS, serve_standalone
 from api.composition.container import Container
 from api.settings import Settings
 from domain.errors import DomainError
 from domain.models.identity import Actor, NewAccount, Role
+from simulators.kit.population import build_population
+from simulators.sandbox import SANDBOX_SYSTEMS, serve_standalone
 
 log = structlog.get_logger(__name__)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit
 
-from adapters.simulation.sandbox import SandboxSimulators
 from adapters.zoho.data_centres import DataCentres
 from adapters.zoho.plugins import ZohoConfig, zoho_plugins
 from api.composition.container import transport_for
 from api.settings import Settings, is_simulated
 from domain.ports.time_tracker import TrackerPlugin
+from simulators.sandbox import SandboxSimulators
 
 Close = Callable[[], Awaitable[None]]
 TrackerFactory = Callable[

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from adapters.simulation.population import Population, build_population
 from api.settings import Settings
+from simulators.kit.population import Population, build_population
 
 #: the envelope key of a write to each collection
 KEYS = {

@@ -23,10 +23,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.routing import Mount, Route
 
-from adapters.simulation.population import Population, build_population
 from api.access import Access
 from api.app import create_app
 from api.settings import Settings
+from simulators.kit.population import Population, build_population
 from tests.api.roster_write_matrix import RosterWrites
 from tests.api.test_gradebook import (
     GRADEBOOK_BODIES,

@@ -454,6 +454,7 @@ def test_dockerfile_copies_only_existing_unignored_paths() -> None:
         "api",
         "domain",
         "adapters",
+        "simulators",
         "alembic",
         "alembic.ini",
         "pyproject.toml",

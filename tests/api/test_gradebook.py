@@ -19,12 +19,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from adapters.simulation.population import Population, build_population
-from adapters.timeback.simulator import TimebackSimulator
-from adapters.timeback.simulator.state import Collection
 from api.app import create_app
 from api.composition import Container
 from api.settings import Settings
+from simulators.kit.population import Population, build_population
+from simulators.timeback import TimebackSimulator
+from simulators.timeback.state import Collection
 from tests.conftest import login
 
 Headers = dict[str, str]

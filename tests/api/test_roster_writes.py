@@ -13,11 +13,11 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from adapters.simulation.population import Population
-from adapters.timeback.simulator import TimebackSimulator
 from api.app import create_app
 from api.composition import Container
 from api.settings import Settings
+from simulators.kit.population import Population
+from simulators.timeback import TimebackSimulator
 from tests.api.test_authorization_matrix import ROLES, population_of
 from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from adapters.simulation.population import build_population
 from api.settings import Settings
+from simulators.kit.population import build_population
 from tests.conftest import login
 
 

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from adapters.simulation.population import build_population
 from api.app import create_app
 from api.composition import Container
 from api.settings import Settings
+from simulators.kit.population import build_population
 
 
 @dataclass

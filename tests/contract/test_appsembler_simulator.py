@@ -9,10 +9,10 @@ import pytest
 
 from adapters.appsembler.client import AppsemblerProbe, make_appsembler_client
 from adapters.appsembler.errors import AppsemblerUnavailable, as_appsembler_error
-from adapters.appsembler.simulator import AppsemblerSimulator
-from adapters.appsembler.simulator.state import Account, OAuthApp
-from adapters.simulation.server import serve_in_thread
-from adapters.simulation.transport import SimulatorTransport
+from simulators.appsembler import AppsemblerSimulator
+from simulators.appsembler.state import Account, OAuthApp
+from simulators.kit.server import serve_in_thread
+from simulators.kit.transport import SimulatorTransport
 
 BASE = "http://appsembler.sim"
 BATCH = "/appsembler_api/v0/analytics/accounts/batch"

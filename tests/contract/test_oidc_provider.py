@@ -16,11 +16,11 @@ from authlib.common.security import generate_token  # type: ignore[import-untype
 from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 
 from adapters.oidc.provider import OidcIdentityProvider
-from adapters.oidc.simulator import OidcProviderSimulator
-from adapters.oidc.simulator.state import DEFAULT_CLIENT_SECRET, TAMPER_KINDS
-from adapters.simulation.transport import HostRouter, SimulatorTransport
 from domain.errors import Unauthenticated, UpstreamRateLimited, UpstreamUnavailable
 from domain.ports.sso import AuthorizationRequest
+from simulators.kit.transport import HostRouter, SimulatorTransport
+from simulators.oidc import OidcProviderSimulator
+from simulators.oidc.state import DEFAULT_CLIENT_SECRET, TAMPER_KINDS
 
 ISSUER = "http://idp.sim"
 REDIRECT = "http://bff.test/v1/auth/sso/callback"

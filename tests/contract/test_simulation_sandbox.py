@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.simulation.sandbox import (
+from simulators.kit.simulator import SeedSpec, Simulator
+from simulators.kit.transport import SimulatorTransport
+from simulators.sandbox import (
     SANDBOX_SYSTEMS,
     SandboxSimulators,
     build_simulator,
 )
-from adapters.simulation.simulator import SeedSpec, Simulator
-from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.simulator import TimebackSimulator
+from simulators.timeback import TimebackSimulator
 
 ORGS = "/ims/oneroster/rostering/v1p2/orgs"
 

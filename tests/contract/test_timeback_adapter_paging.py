@@ -10,11 +10,12 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.oneroster import ROSTERING, OneRosterClient, nested, write_key
 from adapters.timeback.paging import Page, has_next_link, read_page
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 from domain.roster.filters import FilterError
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 PAGE = 37
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.client import make_timeback_client
 from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.presets import (
@@ -16,8 +15,9 @@ from adapters.timeback.presets import (
     UnknownPreset,
     timeback_preset,
 )
-from adapters.timeback.simulator import TimebackSimulator
-from adapters.timeback.simulator.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from simulators.timeback.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
 
 def test_the_default_is_beyond_ai_staging() -> None:

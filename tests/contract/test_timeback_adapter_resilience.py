@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.transport import HostRouter, SimulatorTransport
 from adapters.timeback.client import TimebackTokens, make_timeback_client
 from adapters.timeback.errors import (
     TimebackAuthError,
@@ -26,9 +25,11 @@ from adapters.timeback.errors import (
 )
 from adapters.timeback.oneroster import GRADEBOOK, ROSTERING, OneRosterClient
 from adapters.timeback.retrying import RetryPolicy
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
-from adapters.timeback.simulator.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from domain.errors import NotFound, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable
+from simulators.kit.transport import HostRouter, SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from simulators.timeback.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from tests.support.timeback_client import sandbox_client
 
 TOKEN = "/oauth2/token"
 

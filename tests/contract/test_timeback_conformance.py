@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 from starlette.routing import Route  # noqa: E402
 
-from adapters.timeback.simulator import TimebackSimulator  # noqa: E402
+from simulators.timeback import TimebackSimulator  # noqa: E402
 from tests.support.timeback_sim import SPEC, simulator_with_token  # noqa: E402
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"

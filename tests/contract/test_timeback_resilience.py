@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.simulation.server import serve_in_thread
-from adapters.simulation.transport import HostRouter, SimulatorTransport
 from adapters.timeback.client import TimebackProbe
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
+from simulators.kit.server import serve_in_thread
+from simulators.kit.transport import HostRouter, SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 ORGS = f"{ROSTERING}/orgs"

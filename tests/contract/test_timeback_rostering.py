@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.simulation.population import Population, build_population
-from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
+from simulators.kit.population import Population, build_population
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"

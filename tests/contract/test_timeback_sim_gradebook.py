@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.timeback.simulator import TimebackSimulator
+from simulators.timeback import TimebackSimulator
 from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 GRADEBOOK = "http://timeback.sim/ims/oneroster/gradebook/v1p2"

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.simulator import TimebackSimulator
-from adapters.timeback.simulator.state import JsonObject
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from simulators.timeback.state import JsonObject
 from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 GRADEBOOK = "http://timeback.sim/ims/oneroster/gradebook/v1p2"

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.simulator import TimebackSimulator
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
 from tests.support.timeback_sim import bearer_client, simulator_with_token
 
 BASE = "http://timeback.sim"

@@ -13,9 +13,9 @@ import pytest
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
-from adapters.timeback.simulator import TimebackSimulator
 from domain.errors import InvalidInput, NotFound, UpstreamUnavailable
 from domain.ports.gradebook import GradebookKind, Listing, PageQuery, Parent
+from simulators.timeback import TimebackSimulator
 from tests.api.test_gradebook import held
 from tests.support.timeback_sim import bearer_client, simulator_with_token
 

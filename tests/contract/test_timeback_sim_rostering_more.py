@@ -16,8 +16,8 @@ import httpx
 import pytest
 import yaml
 
-from adapters.simulation.population import build_population
-from adapters.timeback.simulator import TimebackSimulator
+from simulators.kit.population import build_population
+from simulators.timeback import TimebackSimulator
 from tests.support.timeback_sim import SPEC, bearer_client, simulator_with_token
 
 BASE = "http://timeback.sim"

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.errors import (
     TimebackAuthError,
     TimebackNotFound,
@@ -19,8 +18,10 @@ from adapters.timeback.errors import (
     raise_for_status,
     to_domain_error,
 )
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 from domain.errors import NotFound
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 BASE = "http://timeback.sim"
 ROSTERING = "/ims/oneroster/rostering/v1p2"

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
-from adapters.zoho.simulator import ZohoSimulator
-from adapters.zoho.simulator.state import OAuthClient
+from simulators.kit.transport import SimulatorTransport
+from simulators.zoho import ZohoSimulator
+from simulators.zoho.state import OAuthClient
 
 ACCOUNTS = "http://accounts.zoho.sim"
 PROJECTS = "http://projectsapi.zoho.sim"

@@ -11,13 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from adapters.simulation.transport import SimulatorTransport
 from adapters.zoho.data_centres import DataCentres
 from adapters.zoho.plugins import ZohoConfig, zoho_plugins
-from adapters.zoho.simulator import ZohoSimulator
 from domain.errors import NotFound, ReconnectNeeded, UpstreamRateLimited, UpstreamRejected
 from domain.models.timesheets import TrackerSession, UpstreamEntry
 from domain.ports.time_tracker import TrackerPlugin
+from simulators.kit.transport import SimulatorTransport
+from simulators.zoho import ZohoSimulator
 
 REDIRECT = "http://127.0.0.1:8000/v1/timesheets/integrations/callback"
 CONFIG = ZohoConfig(

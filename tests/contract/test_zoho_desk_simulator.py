@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.zoho.simulator import ZohoSimulator
-from adapters.zoho.simulator.state import DeskOrg, Ticket
+from simulators.zoho import ZohoSimulator
+from simulators.zoho.state import DeskOrg, Ticket
 
 DESK = "http://desk.zoho.sim"
 ENTRY = {

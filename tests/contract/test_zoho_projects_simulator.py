@@ -9,8 +9,8 @@ from datetime import date
 import httpx
 import pytest
 
-from adapters.zoho.simulator import ZohoSimulator
-from adapters.zoho.simulator.state import Portal, Project, TimeLog
+from simulators.zoho import ZohoSimulator
+from simulators.zoho.state import Portal, Project, TimeLog
 
 PROJECTS = "http://projectsapi.zoho.sim"
 JS_SAFE = 2**53 - 1

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.server import serve_in_thread
-from adapters.simulation.transport import SimulatorTransport
 from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
 from adapters.zoho.errors import ZohoAuthError, to_domain_error
 from adapters.zoho.oauth import refresh_access_token
-from adapters.zoho.simulator import ZohoSimulator
 from domain.errors import UpstreamRejected
+from simulators.kit.server import serve_in_thread
+from simulators.kit.transport import SimulatorTransport
+from simulators.zoho import ZohoSimulator
 
 ACCOUNTS = "http://accounts.zoho.sim"
 PROJECTS = "http://projectsapi.zoho.sim"

@@ -15,13 +15,14 @@ from adapters.clock import SystemClock
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.roster_relations import SqlRosterRelations
 from adapters.db.uow import SqlUnitOfWork
-from adapters.simulation.population import Person, Population, build_population
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.roster_source import TimebackRosterSource
-from adapters.timeback.simulator import TimebackSimulator, sandbox_client
 from domain.roster.sync import SyncKind, SyncStatus
 from domain.services.roster_sync import RosterSyncService
+from simulators.kit.population import Person, Population, build_population
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 
 @asynccontextmanager

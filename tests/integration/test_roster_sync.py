@@ -13,16 +13,16 @@ import pytest
 from adapters.clock import SystemClock
 from adapters.db.engine import SessionFactory, make_engine, make_session_factory
 from adapters.db.uow import SqlUnitOfWork
-from adapters.simulation.transport import SimulatorTransport
 from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.roster_source import TimebackRosterSource
-from adapters.timeback.simulator import TimebackSimulator
-from adapters.timeback.simulator.clients import sandbox_client
 from domain.ports import UnitOfWork
 from domain.ports.roster_source import RosterSource, SourcePage
 from domain.roster.entities import EntityKind
 from domain.roster.sync import SyncKind, SyncStatus
 from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
+from tests.support.timeback_client import sandbox_client
 
 ENTITIES = SYNC_ORDER
 PAGE = 25

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from adapters.simulation.transport import SimulatorTransport
-from adapters.timeback.simulator import TimebackSimulator
+from simulators.kit.transport import SimulatorTransport
+from simulators.timeback import TimebackSimulator
 
 _FIXTURE = "shared/fixtures/timeback-openapi/oneroster-api.yaml"
 #: TimeBack's own OpenAPI file, next to the project root (or in the shared checkout)

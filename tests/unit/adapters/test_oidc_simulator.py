@@ -12,7 +12,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from adapters.oidc.simulator import OidcProviderSimulator
+from simulators.oidc import OidcProviderSimulator
 
 REDIRECT = "http://bff.test/cb"
 VERIFIER = "v" * 43

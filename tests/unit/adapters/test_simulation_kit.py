@@ -6,12 +6,12 @@ from collections import Counter
 
 import pytest
 
-from adapters.simulation.clock import SimClock
-from adapters.simulation.faults import FaultPlan
-from adapters.simulation.population import build_population
-from adapters.simulation.requestlog import REDACTED, redact_headers, redact_query
-from adapters.simulation.seed import SeedGenerator
-from adapters.simulation.tokens import TokenStatus, TokenStore
+from simulators.kit.clock import SimClock
+from simulators.kit.faults import FaultPlan
+from simulators.kit.population import build_population
+from simulators.kit.requestlog import REDACTED, redact_headers, redact_query
+from simulators.kit.seed import SeedGenerator
+from simulators.kit.tokens import TokenStatus, TokenStore
 
 
 def test_a_scripted_failure_is_used_up_after_its_times() -> None:

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from adapters.simulation import schedule
-from adapters.simulation.population import Population, build_population
+from simulators.kit import schedule
+from simulators.kit.population import Population, build_population
 
 SIZES = [(1, 1), (2, 1), (3, 2), (5, 2), (12, 4), (24, 5), (60, 6), (40, 10), (0, 3), (4, 0)]
 

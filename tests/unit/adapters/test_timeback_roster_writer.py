@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.simulation.sandbox import SandboxSimulators
 from adapters.timeback.client import make_timeback_client
 from adapters.timeback.errors import error_from_response
 from adapters.timeback.oneroster import OneRosterClient
@@ -25,6 +24,7 @@ from domain.errors import (
 )
 from domain.ports.roster_writer import LiveQuery
 from domain.roster.entities import EntityKind
+from simulators.sandbox import SandboxSimulators
 from tests.conftest import make_settings
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from starlette.datastructures import QueryParams
 
-from adapters.simulation.faults import FaultPlan
-from adapters.timeback.simulator.query import QueryError, parse_query, run_query
+from simulators.kit.faults import FaultPlan
+from simulators.timeback.query import QueryError, parse_query, run_query
 
 ENTITIES: list[dict[str, Any]] = [
     {
