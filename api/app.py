@@ -22,11 +22,13 @@ from api.routers import (
     people,
     resources,
     roster,
+    roster_writes,
     sync,
     system,
     timesheet_integrations,
     timesheet_logs,
 )
+from api.routing import add_routes, use_indexed_routing
 from api.settings import Settings
 
 TAGS = [
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    use_indexed_routing(app)
     add_exception_handlers(app)
     # Added last runs first: the request id must exist before the audit trail records it.
     app.add_middleware(AuditTrailMiddleware)
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         me.router,
         people.router,
         roster.router,
+        roster_writes.router,
         gradebook.router,
         resources.router,
         accounts.router,
@@ -109,5 +113,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timesheet_logs.router,
         system.router,
     ):
-        app.include_router(router)
+        add_routes(app, router)
     return app

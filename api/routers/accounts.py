@@ -6,13 +6,13 @@ from fastapi import APIRouter, Query
 
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET
 from api.schemas.identity import AccountIn, AccountOut, AccountPage, AccountPatch
 from domain.models.identity import NewAccount, Role
 from domain.services.accounts import AccountChanges
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=COMMON_RESPONSES)
 
 
 @router.get(

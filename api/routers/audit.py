@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query
 
 from api.access import Access, access
 from api.deps import ActorDep, AuditServiceDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET, IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
 from domain.models.identity import AuditQuery, Outcome
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSES)
 
 
 @router.get(

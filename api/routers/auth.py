@@ -8,12 +8,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.access import Access, access
 from api.deps import ActorDep, AuthServiceDep, SsoServiceDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.identity import LogoutIn, RefreshIn, TokenOut
 from domain.errors import Unauthenticated
 from domain.models.identity import IssuedTokens
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
 SSO_COOKIE = "bff_sso_pending"
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from api.access import Access
 from api.deps import ContainerDep
+from api.errors import COMMON_RESPONSES
 from api.routers.passthrough import (
     Collection,
     Fetch,
@@ -37,7 +38,7 @@ from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, PageQuery, WireObject, WirePage
 from domain.services.gradebook import GradebookService
 
-router = APIRouter(prefix="/v1/gradebook", tags=["gradebook"])
+router = APIRouter(prefix="/v1/gradebook", tags=["gradebook"], responses=COMMON_RESPONSES)
 K = GradebookKind
 
 

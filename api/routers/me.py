@@ -4,10 +4,10 @@ from fastapi import APIRouter, Response
 
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep, AuthServiceDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut
 
-router = APIRouter(prefix="/v1/me", tags=["me"])
+router = APIRouter(prefix="/v1/me", tags=["me"], responses=COMMON_RESPONSES)
 
 
 @router.get(

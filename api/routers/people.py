@@ -4,10 +4,10 @@ from fastapi import APIRouter
 
 from api.access import Access, access
 from api.deps import ActorDep, PeopleServiceDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.roster import PersonOut
 
-router = APIRouter(prefix="/v1/people", tags=["people"])
+router = APIRouter(prefix="/v1/people", tags=["people"], responses=COMMON_RESPONSES)
 
 
 @router.get(

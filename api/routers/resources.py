@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from api.access import Access
 from api.deps import ContainerDep
+from api.errors import COMMON_RESPONSES
 from api.routers.passthrough import (
     Collection,
     Fetch,
@@ -28,7 +29,7 @@ from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, WireObject
 from domain.services.resources import ResourceService
 
-router = APIRouter(prefix="/v1/resources", tags=["resources"])
+router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=COMMON_RESPONSES)
 
 RESOURCES = Shapes.of("Resource", GradebookKind.RESOURCES, "resource", Resource)
 

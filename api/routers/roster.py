@@ -1,7 +1,7 @@
 """The roster, served from the local cache: OneRoster collections, single records and nested
 lists, each narrowed to what the caller may see (``x-access: scoped``). ``consistency=live`` on a
 list or a get reads TimeBack instead (see ``RosterReadService.list_live`` / ``get_live``); the
-writes live in :mod:`api.routers.roster_writes`, included here.
+writes live in :mod:`api.routers.roster_writes`, added after these reads.
 
 Query parameters follow OneRoster: ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``,
 ``limit`` and ``offset``. Responses use OneRoster's envelopes (``{"users": [...]}``,
@@ -20,8 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, RosterReadsDep
-from api.errors import problem_responses
-from api.routers import roster_writes as writes
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.routers.oneroster_query import (
     PAGE_HEADERS,
     Limit,
@@ -43,7 +42,7 @@ from domain.roster.filters import MAX_PREDICATES
 from domain.roster.query import Related, Relation, SortOrder
 from domain.services.roster_reads import RosterReadService, RosterView
 
-router = APIRouter(prefix="/v1/roster", tags=["roster"])
+router = APIRouter(prefix="/v1/roster", tags=["roster"], responses=COMMON_RESPONSES)
 
 # What JSONResponse writes (compact, UTF-8), and what the store writes payloads with.
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -498,5 +497,3 @@ for _nested in NESTED:
 for _collection, _view in COLLECTIONS:
     _add_list(_collection, _view)
     _add_get(_collection, _view)
-# After the reads, so the matrix and the docs meet reads first; paths never collide anyway.
-router.include_router(writes.router)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from api.access import Access, access
 from api.deps import ActorDep, ContainerDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.roster import RosterCollection, collection
 from api.schemas.roster_writes import (
     AcademicSessionIn,
@@ -36,9 +36,8 @@ from api.schemas.roster_writes import (
 from domain.roster.entities import EntityKind
 from domain.services.roster_writes import RosterWriteService
 
-#: Included by the roster router, which gives it its prefix.
-router = APIRouter()
 PREFIX = "/v1/roster"
+router = APIRouter(prefix=PREFIX, tags=["roster"], responses=COMMON_RESPONSES)
 
 
 async def get_roster_writes(container: ContainerDep) -> RosterWriteService:

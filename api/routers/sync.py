@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query
 
 from api.access import Access, access
 from api.deps import ActorDep, SyncAdminDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET
 from api.schemas.sync import ChangeFeed, ChangeOut, SyncRequest, SyncRunOut, SyncRunPage
 
-router = APIRouter(tags=["sync"])
+router = APIRouter(tags=["sync"], responses=COMMON_RESPONSES)
 
 
 @router.post(

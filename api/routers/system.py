@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from api.access import Access, access
 from api.deps import ActorDep, SystemServiceDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.system import (
     ComponentOut,
     Health,
@@ -14,7 +14,7 @@ from api.schemas.system import (
     UpstreamCheckOut,
 )
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], responses=COMMON_RESPONSES)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api.access import Access, access
 from api.deps import ActorDep, ContainerDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.timesheet_integrations import (
     ConnectionTestOut,
     ConnectOut,
@@ -23,7 +23,7 @@ from domain.errors import DomainError, PermissionDenied
 from domain.services.integrations import IntegrationService
 from domain.services.project_search import ProjectSearchService
 
-router = APIRouter(tags=["timesheets"])
+router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
 
 
 async def get_integrations(container: ContainerDep) -> IntegrationService:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, ContainerDep
-from api.errors import problem_responses
+from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET, IsoDateTime
 from api.schemas.timesheet_logs import (
     TIME_ZONES,
@@ -24,7 +24,7 @@ from domain.models.timesheets import SyncState
 from domain.services.time_logs import LogFilter, TimeLogService
 from domain.services.timesheet_export import to_csv
 
-router = APIRouter(tags=["timesheets"])
+router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
 
 BASE = "/v1/timesheets/logs"
 

@@ -1,0 +1,101 @@
+"""Routing by an index of static path prefixes instead of a scan of every route.
+
+FastAPI 0.165 matches a request against its routes one by one and, for a router added with
+``include_router``, matches that router's routes twice (once to choose it, once to handle it). With
+this app's ~150 routes, routing was most of ``/health``'s cost and a large share of a cached roster
+page's (docs/performance.md). Two changes fix it without touching what a route does:
+
+- :func:`add_routes` puts each router's routes straight on the app's router (their paths already
+  carry the router's prefix), so there is one level to match, not two;
+- :class:`IndexedRouter` looks a request up by its first path segments: only routes whose static
+  prefix agrees with the request's can match it, so only those are tried, in the app's own order.
+  Whatever the index does not settle (a 405, a redirect to the other slash form, a 404, a mount)
+  goes to FastAPI's own matching, which therefore still defines the answer.
+
+``_update_scope`` and ``_route_selected`` are FastAPI's own helpers for what its router does on a
+match; ``tests/unit/api/test_routing.py`` checks that every route is found as FastAPI finds it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import chain
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import _update_scope
+from fastapi.telemetry._api import _route_selected
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
+
+#: how many leading path segments the index keys on
+DEPTH = 3
+
+Entry = tuple[int, BaseRoute]
+
+
+def _static_prefix(path: str) -> tuple[str, ...]:
+    """The leading segments of a route's path that hold no parameter, at most ``DEPTH``."""
+    prefix: list[str] = []
+    for segment in path.split("/")[1 : DEPTH + 1]:
+        if "{" in segment:
+            break
+        prefix.append(segment)
+    return tuple(prefix)
+
+
+class _Index:
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self.size = len(routes)
+        by_prefix: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
+        for position, route in enumerate(routes):
+            # Anything but a plain route (a mount, a host) is left to FastAPI's own matching.
+            if isinstance(route, Route):
+                by_prefix[_static_prefix(route.path)].append((position, route))
+        self._by_prefix = dict(by_prefix)
+        self._merged: dict[tuple[str, ...], list[BaseRoute]] = {}
+
+    def candidates(self, path: str) -> list[BaseRoute]:
+        segments = tuple(path.split("/")[1 : DEPTH + 1])
+        found = self._merged.get(segments)
+        if found is None:
+            groups = (self._by_prefix.get(segments[:n], ()) for n in range(len(segments) + 1))
+            found = [route for _, route in sorted(chain.from_iterable(groups))]
+            if len(self._merged) < 4096:  # ids in a path make the keys unbounded
+                self._merged[segments] = found
+        return found
+
+
+class IndexedRouter(APIRouter):
+    """The app's root router (see the module docs); set with :func:`use_indexed_routing`."""
+
+    _route_index: _Index | None = None
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            for route in self._index().candidates(scope["path"]):
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.setdefault("router", self)
+                    _update_scope(scope, child_scope)
+                    _route_selected(scope=scope, path=getattr(route, "path_format", None))
+                    await route.handle(scope, receive, send)
+                    return
+        await super().app(scope, receive, send)
+
+    def _index(self) -> _Index:
+        index = self._route_index
+        if index is None or index.size != len(self.routes):  # routes are added before serving
+            index = self._route_index = _Index(self.routes)
+        return index
+
+
+def use_indexed_routing(app: FastAPI) -> None:
+    """Give ``app`` the indexed root router. Its class is swapped rather than the router replaced:
+    FastAPI builds the root router with ~20 arguments of its own, all of which stay as they are."""
+    app.router.__class__ = IndexedRouter
+
+
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """``router``'s routes on the app's own router. Unlike ``include_router`` this takes no
+    prefix, tags or dependencies of its own: the routers here carry theirs."""
+    app.router.routes.extend(router.routes)
