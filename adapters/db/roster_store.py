@@ -60,7 +60,14 @@ def _json_default(value: Any) -> Any:
 def payload_bytes(payload: Any) -> bytes:
     """The payload as stored (compact UTF-8 JSON, keys in the order given): serialised once, and
     those bytes are also what is hashed."""
-    return orjson.dumps(payload, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(payload, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        # orjson refuses integers past 64 bits; JSON (and TimeBack) have no such limit, and a
+        # record upstream holds must never fail to be cached. Same format, slower encoder.
+        return json.dumps(
+            payload, default=_json_default, ensure_ascii=False, separators=(",", ":")
+        ).encode()
 
 
 def payload_text(payload: Any) -> str:
