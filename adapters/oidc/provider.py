@@ -31,7 +31,7 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet, RSAKey
 
 from domain.errors import Unauthenticated, UpstreamRateLimited, UpstreamUnavailable
-from domain.ports.sso import AuthorizationRequest, ExternalIdentity
+from domain.ports.sso import AuthorizationRequest, ExternalIdentity, IdentityProvider
 
 UPSTREAM = "oidc"
 DISCOVERY_MAX_AGE = 3600.0
@@ -59,7 +59,7 @@ class _Unusable(Exception):
         self.retry_after = retry_after
 
 
-class OidcIdentityProvider:
+class OidcIdentityProvider(IdentityProvider):
     def __init__(
         self,
         *,

@@ -18,13 +18,14 @@ from adapters.zoho.data_centres import DataCentres
 from adapters.zoho.errors import ZohoError
 from adapters.zoho.mapping import desk_body, id_of, read_desk_entry, zone_name
 from domain.models.timesheets import TrackerSession, UpstreamEntry, UpstreamProject, Workspace
+from domain.ports.time_tracker import TimeTracker
 
 PAGE = 100
 #: tickets listed at most (the domain ranks them); a ticket's time entries read at most
 MAX_PAGES = 20
 
 
-class ZohoDeskTracker:
+class ZohoDeskTracker(TimeTracker):
     def __init__(self, api: ZohoApi, data_centres: DataCentres, *, page_size: int = PAGE) -> None:
         self._api = api
         self._dcs = data_centres

@@ -30,6 +30,7 @@ from adapters.zoho.errors import (
 )
 from domain.errors import ReconnectNeeded
 from domain.models.timesheets import AccessGrant, OAuthGrant
+from domain.ports.time_tracker import TrackerAuth
 
 AUTHORIZE_PATH = "/oauth/v2/auth"
 TOKEN_PATH = "/oauth/v2/token"  # noqa: S105 (a path, not a secret)
@@ -96,7 +97,7 @@ def _judge_token_reply(response: httpx.Response) -> httpx.Response:
     return response
 
 
-class ZohoOAuth:
+class ZohoOAuth(TrackerAuth):
     """:class:`~domain.ports.time_tracker.TrackerAuth` for one Zoho product's scopes."""
 
     def __init__(

@@ -25,6 +25,7 @@ from adapters.zoho.mapping import (
     zone_name,
 )
 from domain.models.timesheets import TrackerSession, UpstreamEntry, UpstreamProject, Workspace
+from domain.ports.time_tracker import TimeTracker
 
 #: Zoho's largest page
 PAGE = 200
@@ -33,7 +34,7 @@ MAX_PAGES = 25
 GONE_CODE = "6404"
 
 
-class ZohoProjectsTracker:
+class ZohoProjectsTracker(TimeTracker):
     def __init__(self, api: ZohoApi, data_centres: DataCentres, *, page_size: int = PAGE) -> None:
         self._api = api
         self._dcs = data_centres
