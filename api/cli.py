@@ -35,9 +35,25 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default BFF_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default BFF_PORT).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (production: about one per core; each has its own pool of "
+            "database connections, BFF_DATABASE_POOL_SIZE).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API (sandbox mode: SQLite, simulators and demo data, migrations applied)."""
     settings = _settings()
+    if workers > 1 and (settings.mode == "sandbox" or reload):
+        # Sandbox simulators and the SQLite job runner live inside one process; several would
+        # each hold different upstream state. Reloading watches one process by design.
+        console.print(
+            "[red]--workers > 1 is for production mode[/red] (PostgreSQL, real upstreams, "
+            "`bff worker` for jobs) and cannot be combined with --reload."
+        )
+        raise typer.Exit(2)
     bind_host = host or settings.host
     bind_port = port or settings.port
     shown = "127.0.0.1" if bind_host in {"0.0.0.0", "::"} else bind_host  # noqa: S104
@@ -56,6 +72,10 @@ def serve(
         host=bind_host,
         port=bind_port,
         reload=reload,
+        workers=workers if workers > 1 else None,
+        # A worker still importing the app (a few seconds; more on a busy machine) cannot answer
+        # the supervisor's ping, and uvicorn's 5 s default then kills and restarts it, forever.
+        timeout_worker_healthcheck=30,
         access_log=False,  # the app logs each request itself, with its request id
         log_level=settings.log_level,
     )
