@@ -1,7 +1,7 @@
 """List queries as TimeBack answers them: ``filter``, ``search``, ``sort``/``orderBy`` and ``fields``.
 
-Filters are parsed by :func:`domain.roster.filters.parse_filter` (the one grammar the cache and the
-adapter share) and evaluated here over the JSON entities. Values compare the way TimeBack compares
+Filters are parsed by :mod:`.filters` (the simulator's own reading of TimeBack's grammar) and
+evaluated here over the JSON entities. Values compare the way TimeBack compares
 them: quoted values as strings, or as instants when both sides read as ISO dates; bare numbers
 numerically; ``~`` case-insensitive "contains"; ``@`` "one of". A dotted field walks through
 references (``course.sourcedId``) and lists (``roles.role``: any element matches). A field the
@@ -28,7 +28,14 @@ from typing import Any
 from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 
-from domain.roster.filters import Comparison, Expr, FilterError, Op, parse_filter
+from simulators.timeback.filters import (
+    Condition,
+    Filter,
+    FilterSyntaxError,
+    Operator,
+    fields_named,
+    parse,
+)
 from simulators.timeback.state import JsonObject, Readable
 from simulators.timeback.wire import imsx_response
 
@@ -87,13 +94,13 @@ def parse_query(params: QueryParams, known: frozenset[str]) -> ListQuery:
     if (text := params.get("filter")) is not None and text.strip():
         filter_text = text.strip()
         try:
-            expr = parse_filter(text)
-        except FilterError as exc:
+            tree = parse(text)
+        except FilterSyntaxError as exc:
             raise QueryError(str(exc), "invalid_filter_field", "filter") from None
-        for name in _fields_of(expr):
+        for name in fields_named(tree):
             if name.split(".", 1)[0] not in known:
                 raise QueryError(f"Invalid filter field: {name}", "invalid_filter_field", "filter")
-        predicate = compile_filter(expr)
+        predicate = compile_filter(tree)
     sort = params.get("sort") or None
     if sort is not None and sort.split(".", 1)[0] not in known:
         raise QueryError(f"Invalid sort field: {sort}", "invalid_sort_field", "sort")
@@ -175,11 +182,11 @@ def known_fields(items: Iterable[JsonObject], *, sample: int = 50) -> frozenset[
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def compile_filter(expr: Expr) -> Predicate:
-    if isinstance(expr, Comparison):
-        return _compile_comparison(expr)
-    parts = [compile_filter(p) for p in expr.parts]
-    if expr.op == "AND":
+def compile_filter(tree: Filter) -> Predicate:
+    if isinstance(tree, Condition):
+        return _compile_condition(tree)
+    parts = [compile_filter(p) for p in tree.parts]
+    if tree.joiner == "AND":
         return lambda e: all(p(e) for p in parts)
     return lambda e: any(p(e) for p in parts)
 
@@ -197,20 +204,20 @@ def values_at(entity: JsonObject, path: list[str]) -> list[Any]:
     return values
 
 
-def _compile_comparison(c: Comparison) -> Predicate:
-    path = c.field.split(".")
-    if c.op is Op.NE:
-        equal = _matcher(Op.EQ, c.value, c.quoted)
+def _compile_condition(c: Condition) -> Predicate:
+    path = c.path
+    if c.operator == "!=":
+        equal = _matcher("=", c.values[0].text, c.values[0].quoted)
         return lambda e: not any(equal(v) for v in values_at(e, path))
-    if c.op is Op.IN:
-        matchers = [_matcher(Op.EQ, v, c.quoted) for v in c.values]
+    if c.operator == "@":
+        matchers = [_matcher("=", v.text, v.quoted) for v in c.values]
         return lambda e: any(m(v) for v in values_at(e, path) for m in matchers)
-    match = _matcher(c.op, c.value, c.quoted)
+    match = _matcher(c.operator, c.values[0].text, c.values[0].quoted)
     return lambda e: any(match(v) for v in values_at(e, path))
 
 
-def _matcher(op: Op, raw: str, quoted: bool) -> Callable[[Any], bool]:
-    if op is Op.CONTAINS:
+def _matcher(op: Operator, raw: str, quoted: bool) -> Callable[[Any], bool]:
+    if op == "~":
         needle = raw.lower()
         return lambda v: v is not None and needle in _text(v).lower()
     number = None if quoted else _number(raw)
@@ -234,12 +241,12 @@ def _matcher(op: Op, raw: str, quoted: bool) -> Callable[[Any], bool]:
     return match
 
 
-_COMPARE: dict[Op, Callable[[Any, Any], bool]] = {
-    Op.EQ: lambda a, b: a == b,
-    Op.GT: lambda a, b: a > b,
-    Op.GE: lambda a, b: a >= b,
-    Op.LT: lambda a, b: a < b,
-    Op.LE: lambda a, b: a <= b,
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
 }
 
 
@@ -279,9 +286,3 @@ def _sort_key(values: list[Any]) -> tuple[int, Any]:
 
 def _sourced_id_key(entity: JsonObject) -> tuple[int, Any]:
     return _sort_key([entity["sourcedId"]] if "sourcedId" in entity else [])
-
-
-def _fields_of(expr: Expr) -> list[str]:
-    if isinstance(expr, Comparison):
-        return [expr.field]
-    return [f for p in expr.parts for f in _fields_of(p)]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from domain.ports.gradebook import FIELDS, GradebookKind
 from simulators.kit.population import Org, Person, Population, build_population
 from simulators.kit.schedule import Course, Enrollment, SchoolClass, Session
 from simulators.kit.seed import SeedGenerator
 from simulators.kit.simulator import SeedSpec
 from simulators.timeback.checks import LESSON_TYPES
+from simulators.timeback.schema import SCHEMA_FIELDS
 from simulators.timeback.state import Collection, JsonObject, RosterState
 
 SANDBOX_CLIENT_ID = "sandbox-client"
@@ -52,7 +52,7 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     state = RosterState(clients={SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
     state.gradebook = {
         # TimeBack knows its schema's fields before anything is stored: filters may name them.
-        path: Collection(path, singular, label, fields=set(FIELDS[GradebookKind(path)]))
+        path: Collection(path, singular, label, fields=set(SCHEMA_FIELDS[path]))
         for path, singular, label in GRADEBOOK_COLLECTIONS
     }
     refs = Refs(public_url)
