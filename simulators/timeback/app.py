@@ -206,7 +206,7 @@ def _page(
 ) -> Response:
     try:
         page = parse_page(request.query_params)
-        query = parse_query(request.query_params, frozenset(known))
+        query = parse_query(request.query_params, frozenset(known), key)
     except InvalidPage as exc:
         return imsx_response(400, str(exc))
     except QueryError as exc:

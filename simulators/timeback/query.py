@@ -21,7 +21,7 @@ query over the same entities always gives the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +56,13 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "componentResources": ("title",),
 }
 ORDERS = ("asc", "desc")
+#: filter fields TimeBack accepts that the entities do not carry under that name, by list key:
+#: users are filtered by ``role`` (both official clients document ``role='student'``) although
+#: their roles are a list (``roles[].role``; any of them matches)
+FILTER_ALIASES: dict[str, dict[str, str]] = {
+    "users": {"role": "roles.role"},
+    "agents": {"role": "roles.role"},
+}
 
 
 class QueryError(ValueError):
@@ -87,14 +94,16 @@ class ListQuery:
         return (self.filter_text, self.search, self.sort, self.descending)
 
 
-def parse_query(params: QueryParams, known: frozenset[str]) -> ListQuery:
-    """Read the query parameters against the fields the listed entities have (``known``)."""
+def parse_query(params: QueryParams, known: frozenset[str], key: str | None = None) -> ListQuery:
+    """Read the query parameters against the fields the listed entities have (``known``);
+    ``key``, the list envelope key, names the filter aliases that apply (:data:`FILTER_ALIASES`).
+    """
     predicate = None
     filter_text = None
     if (text := params.get("filter")) is not None and text.strip():
         filter_text = text.strip()
         try:
-            tree = parse(text)
+            tree = _resolve(parse(text), FILTER_ALIASES.get(key or "", {}))
         except FilterSyntaxError as exc:
             raise QueryError(str(exc), "invalid_filter_field", "filter") from None
         for name in fields_named(tree):
@@ -189,6 +198,16 @@ def compile_filter(tree: Filter) -> Predicate:
     if tree.joiner == "AND":
         return lambda e: all(p(e) for p in parts)
     return lambda e: any(p(e) for p in parts)
+
+
+def _resolve(tree: Filter, aliases: dict[str, str]) -> Filter:
+    """The filter with aliased fields replaced by the paths they stand for."""
+    if not aliases:
+        return tree
+    if isinstance(tree, Condition):
+        field = aliases.get(tree.field)
+        return tree if field is None else replace(tree, field=field)
+    return replace(tree, parts=tuple(_resolve(p, aliases) for p in tree.parts))
 
 
 def values_at(entity: JsonObject, path: list[str]) -> list[Any]:

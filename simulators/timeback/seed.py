@@ -58,8 +58,9 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     refs = Refs(public_url)
     for org in population.orgs:
         state.orgs.put(org_entity(org, population, refs))
+    org_names = {org.key: org.name for org in population.orgs}
     for person in population.people:
-        state.users.put(user_entity(person, gen, refs))
+        state.users.put(user_entity(person, gen, refs, org_names[person.org]))
     for session in population.sessions:
         state.academic_sessions.put(session_entity(session, population, refs))
     for course in population.courses:
@@ -163,6 +164,14 @@ class Refs:
             found = self._cache[key] = ref(self.public_url, kind, sourced_id)
         return found
 
+    def named(self, kind: str, sourced_id: str, name: str) -> JsonObject:
+        """A reference that also carries the entity's ``name`` (a user's ``primaryOrg``)."""
+        key = (f"{kind}+name", sourced_id)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = {**self(kind, sourced_id), "name": name}
+        return found
+
 
 def iso(moment: datetime) -> str:
     """TimeBack's timestamps: UTC, milliseconds, ``Z``."""
@@ -200,7 +209,7 @@ def org_entity(org: Org, population: Population, refs: Refs) -> JsonObject:
     }
 
 
-def user_entity(person: Person, gen: SeedGenerator, refs: Refs) -> JsonObject:
+def user_entity(person: Person, gen: SeedGenerator, refs: Refs, org_name: str) -> JsonObject:
     modified = person.joined_at + timedelta(days=gen.integer(0, 90))
     org = refs("org", person.org)
     return {
@@ -215,7 +224,7 @@ def user_entity(person: Person, gen: SeedGenerator, refs: Refs) -> JsonObject:
         "roles": [{"roleType": "primary", "role": person.role, "org": org}],
         "agents": [refs("user", key) for key in person.agents],
         "userProfiles": [],
-        "primaryOrg": org,
+        "primaryOrg": refs.named("org", person.org, org_name),  # TimeBack adds the name
         "identifier": person.identifier,
         "email": person.email,
         "preferredFirstName": None,
