@@ -136,7 +136,9 @@ def demographics_entity(person: Person, gen: SeedGenerator) -> JsonObject:
     return {
         **base(person.key, person.joined_at),
         "birthDate": born.isoformat(),
-        "sex": gen.choice(("male", "female", "other", "unspecified")),
+        # the read schema allows "other" and "unspecified" too, but timeback-oneroster parses
+        # only these two, and TimeBack answers what its clients parse
+        "sex": gen.choice(("male", "female")),
         **races,
         "demographicRaceTwoOrMoreRaces": "true"
         if sum(v == "true" for v in races.values()) > 1
