@@ -281,6 +281,8 @@ def class_entity(klass: SchoolClass, refs: Refs) -> JsonObject:
         "subjects": [klass.subject],
         "course": refs("course", klass.course),
         "school": refs("org", klass.school),
+        # the spec's field is ``school``; timeback 0.3.0 requires ``org`` (reference §9)
+        "org": refs("org", klass.school),
         "terms": [refs("academicSession", klass.term)],
         "subjectCodes": [],
         "periods": [],

@@ -322,6 +322,8 @@ class Writes:
                 entity.setdefault("type", "school")
             if self.path == "classes" and "school" not in entity:
                 entity["school"] = entity.get("org")
+            elif self.path == "classes" and "org" not in entity:
+                entity["org"] = entity["school"]  # what timeback 0.3.0 reads
         if status is not None:
             entity["status"] = status
         return {**entity, **self._stamp()}

@@ -38,16 +38,15 @@ class Unavailable(RuntimeError):
 
 def venv_python() -> Path:
     """The venv's interpreter, building the venv first when it is missing or stale."""
-    uv = shutil.which("uv")
-    if uv is None:
-        raise Unavailable("uv is not on PATH")
-    VENV.parent.mkdir(parents=True, exist_ok=True)
     with (ROOT / ".venv-official-clients.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         python = VENV / "bin" / "python"
         stamp = _stamp()
         if python.exists() and STAMP.exists() and STAMP.read_text() == stamp:
             return python
+        uv = shutil.which("uv")
+        if uv is None:
+            raise Unavailable("uv is not on PATH")
         _build(uv, _find_python(uv))
         STAMP.write_text(stamp)
         return python
