@@ -178,16 +178,6 @@ def project(items: Iterable[JsonObject], fields: tuple[str, ...] | None) -> list
     return [{f: e[f] for f in fields if f in e} for e in items]
 
 
-def known_fields(items: Iterable[JsonObject], *, sample: int = 50) -> frozenset[str]:
-    """The top-level fields of (a sample of) the entities; empty lists know every field."""
-    known: set[str] = set()
-    for i, entity in enumerate(items):
-        if i >= sample:
-            break
-        known.update(entity)
-    return frozenset(known)
-
-
 # -- evaluation -------------------------------------------------------------------------------
 
 
