@@ -119,18 +119,6 @@ class OidcProviderSimulator(Simulator[OidcState]):
         self.state.users[subject] = user
         return user
 
-    def add_client(
-        self,
-        client_id: str,
-        secret: str,
-        *,
-        redirect_uris: tuple[str, ...] = (),
-        redirect_prefixes: tuple[str, ...] = (),
-    ) -> SimClient:
-        client = SimClient(client_id, secret, frozenset(redirect_uris), redirect_prefixes)
-        self.state.clients[client_id] = client
-        return client
-
     def next_login(self, who: str) -> None:
         """The next authorize request logs in as ``who`` (subject or email), whatever its hint."""
         if self.state.find_user(who) is None:

@@ -48,7 +48,7 @@ from simulators.timeback.wire import (
     page_response,
     parse_page,
 )
-from simulators.timeback.writes import WRITABLE, NestedWrites, Writes
+from simulators.timeback.writes import PATCHABLE, WRITABLE, NestedWrites, Writes
 
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 (a path, not a secret)
 FORM = "application/x-www-form-urlencoded"
@@ -166,6 +166,8 @@ class TimebackSimulator(Simulator[RosterState]):
                 Route(f"{path}/{{sourced_id}}", writes.update, methods=["PUT"]),
                 Route(f"{path}/{{sourced_id}}", writes.delete, methods=["DELETE"]),
             ]
+            if name in PATCHABLE:
+                routes.append(Route(f"{path}/{{sourced_id}}", writes.patch, methods=["PATCH"]))
         return routes
 
     def _nested_route(self, nested: Nested) -> BaseRoute:
@@ -206,7 +208,7 @@ def _page(
 ) -> Response:
     try:
         page = parse_page(request.query_params)
-        query = parse_query(request.query_params, frozenset(known))
+        query = parse_query(request.query_params, frozenset(known), key)
     except InvalidPage as exc:
         return imsx_response(400, str(exc))
     except QueryError as exc:

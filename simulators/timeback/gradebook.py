@@ -2,7 +2,8 @@
 
 Line items, results, categories, score scales and TimeBack's assessment line items and results:
 list (with the same queries as rostering), get, ``POST`` create (201 ``sourcedIdPairs``), ``PUT``
-upsert (201 ``{"<singular>": {...}}``, creating when absent) and soft ``DELETE`` (204). A class's
+upsert (201 ``{"<singular>": {...}}``, creating when absent), ``PATCH`` on the assessment kinds
+(200, the fields given replace those stored, ``metadata`` merged) and soft ``DELETE`` (204). A class's
 line items, results and score scales are listed under ``/classes/{id}/...`` (more per-class and
 the per-school lists: :mod:`.gradebook_lists`; the bulk creates under a class, school, line item
 or academic session: :mod:`.gradebook_bulk`). The demo data has no gradebook entries; tests and
@@ -28,6 +29,7 @@ from simulators.timeback.writes import (
     STATUSES,
     WriteError,
     check_required,
+    merged_metadata,
     new_sourced_id,
     wrapped,
 )
@@ -46,6 +48,8 @@ class Kind:
     singular: str
     label: str
     required: tuple[str, ...]
+    #: TimeBack documents ``PATCH`` (a partial update, metadata merged) for this kind
+    patchable: bool = False
 
 
 KINDS = (
@@ -72,7 +76,12 @@ KINDS = (
         ("title", "type", "class", "scoreScaleValue"),
     ),
     Kind(
-        "assessmentLineItems", "assessmentLineItems", "assessmentLineItem", "Line item", ("title",)
+        "assessmentLineItems",
+        "assessmentLineItems",
+        "assessmentLineItem",
+        "Line item",
+        ("title",),
+        patchable=True,
     ),
     Kind(
         "assessmentResults",
@@ -80,6 +89,7 @@ KINDS = (
         "assessmentResult",
         "Result",
         ("assessmentLineItem", "student", "scoreStatus", "scoreDate"),
+        patchable=True,
     ),
 )
 #: reference fields -> (the type they name, the path it lives at)
@@ -160,6 +170,24 @@ class Gradebook:
             self.collection(kind.path).put(entity)
             return JSONResponse({kind.singular: entity}, status_code=201)
 
+        async def patch(request: Request) -> Response:
+            if denied := self.sim._denied(request):
+                return denied
+            sourced_id = request.path_params["sourced_id"]
+            existing = self.collection(kind.path).get(sourced_id)
+            if existing is None:
+                return imsx_response(404, f"{kind.label} not found")
+            try:
+                body = await wrapped(request, kind.singular)
+                if body.get("sourcedId", sourced_id) != sourced_id:
+                    raise WriteError(400, "sourcedId in the body differs from the path")
+                entity = self._shape({**body, "sourcedId": sourced_id}, existing)
+            except WriteError as exc:
+                return exc.response()
+            entity["metadata"] = merged_metadata(existing, body)
+            self.collection(kind.path).put(entity)
+            return JSONResponse({kind.singular: entity})
+
         async def delete(request: Request) -> Response:
             if denied := self.sim._denied(request):
                 return denied
@@ -173,7 +201,7 @@ class Gradebook:
 
         path = f"{GRADEBOOK}/{kind.path}"
         one = f"{path}/{{sourced_id}}"
-        return [
+        routes: list[BaseRoute] = [
             Route(path, list_all, methods=["GET"]),
             Route(f"{path}/", list_all, methods=["GET"]),
             Route(path, create, methods=["POST"]),
@@ -182,6 +210,9 @@ class Gradebook:
             Route(one, upsert, methods=["PUT"]),
             Route(one, delete, methods=["DELETE"]),
         ]
+        if kind.patchable:
+            routes.append(Route(one, patch, methods=["PATCH"]))
+        return routes
 
     def _per_class(
         self,

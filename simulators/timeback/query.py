@@ -1,7 +1,7 @@
 """List queries as TimeBack answers them: ``filter``, ``search``, ``sort``/``orderBy`` and ``fields``.
 
-Filters are parsed by :func:`domain.roster.filters.parse_filter` (the one grammar the cache and the
-adapter share) and evaluated here over the JSON entities. Values compare the way TimeBack compares
+Filters are parsed by :mod:`.filters` (the simulator's own reading of TimeBack's grammar) and
+evaluated here over the JSON entities. Values compare the way TimeBack compares
 them: quoted values as strings, or as instants when both sides read as ISO dates; bare numbers
 numerically; ``~`` case-insensitive "contains"; ``@`` "one of". A dotted field walks through
 references (``course.sourcedId``) and lists (``roles.role``: any element matches). A field the
@@ -21,14 +21,21 @@ query over the same entities always gives the same answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 
-from domain.roster.filters import Comparison, Expr, FilterError, Op, parse_filter
+from simulators.timeback.filters import (
+    Condition,
+    Filter,
+    FilterSyntaxError,
+    Operator,
+    fields_named,
+    parse,
+)
 from simulators.timeback.state import JsonObject, Readable
 from simulators.timeback.wire import imsx_response
 
@@ -49,6 +56,13 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "componentResources": ("title",),
 }
 ORDERS = ("asc", "desc")
+#: filter fields TimeBack accepts that the entities do not carry under that name, by list key:
+#: users are filtered by ``role`` (both official clients document ``role='student'``) although
+#: their roles are a list (``roles[].role``; any of them matches)
+FILTER_ALIASES: dict[str, dict[str, str]] = {
+    "users": {"role": "roles.role"},
+    "agents": {"role": "roles.role"},
+}
 
 
 class QueryError(ValueError):
@@ -80,20 +94,22 @@ class ListQuery:
         return (self.filter_text, self.search, self.sort, self.descending)
 
 
-def parse_query(params: QueryParams, known: frozenset[str]) -> ListQuery:
-    """Read the query parameters against the fields the listed entities have (``known``)."""
+def parse_query(params: QueryParams, known: frozenset[str], key: str | None = None) -> ListQuery:
+    """Read the query parameters against the fields the listed entities have (``known``);
+    ``key``, the list envelope key, names the filter aliases that apply (:data:`FILTER_ALIASES`).
+    """
     predicate = None
     filter_text = None
     if (text := params.get("filter")) is not None and text.strip():
         filter_text = text.strip()
         try:
-            expr = parse_filter(text)
-        except FilterError as exc:
+            tree = _resolve(parse(text), FILTER_ALIASES.get(key or "", {}))
+        except FilterSyntaxError as exc:
             raise QueryError(str(exc), "invalid_filter_field", "filter") from None
-        for name in _fields_of(expr):
+        for name in fields_named(tree):
             if name.split(".", 1)[0] not in known:
                 raise QueryError(f"Invalid filter field: {name}", "invalid_filter_field", "filter")
-        predicate = compile_filter(expr)
+        predicate = compile_filter(tree)
     sort = params.get("sort") or None
     if sort is not None and sort.split(".", 1)[0] not in known:
         raise QueryError(f"Invalid sort field: {sort}", "invalid_sort_field", "sort")
@@ -162,26 +178,26 @@ def project(items: Iterable[JsonObject], fields: tuple[str, ...] | None) -> list
     return [{f: e[f] for f in fields if f in e} for e in items]
 
 
-def known_fields(items: Iterable[JsonObject], *, sample: int = 50) -> frozenset[str]:
-    """The top-level fields of (a sample of) the entities; empty lists know every field."""
-    known: set[str] = set()
-    for i, entity in enumerate(items):
-        if i >= sample:
-            break
-        known.update(entity)
-    return frozenset(known)
-
-
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def compile_filter(expr: Expr) -> Predicate:
-    if isinstance(expr, Comparison):
-        return _compile_comparison(expr)
-    parts = [compile_filter(p) for p in expr.parts]
-    if expr.op == "AND":
+def compile_filter(tree: Filter) -> Predicate:
+    if isinstance(tree, Condition):
+        return _compile_condition(tree)
+    parts = [compile_filter(p) for p in tree.parts]
+    if tree.joiner == "AND":
         return lambda e: all(p(e) for p in parts)
     return lambda e: any(p(e) for p in parts)
+
+
+def _resolve(tree: Filter, aliases: dict[str, str]) -> Filter:
+    """The filter with aliased fields replaced by the paths they stand for."""
+    if not aliases:
+        return tree
+    if isinstance(tree, Condition):
+        field = aliases.get(tree.field)
+        return tree if field is None else replace(tree, field=field)
+    return replace(tree, parts=tuple(_resolve(p, aliases) for p in tree.parts))
 
 
 def values_at(entity: JsonObject, path: list[str]) -> list[Any]:
@@ -197,20 +213,20 @@ def values_at(entity: JsonObject, path: list[str]) -> list[Any]:
     return values
 
 
-def _compile_comparison(c: Comparison) -> Predicate:
-    path = c.field.split(".")
-    if c.op is Op.NE:
-        equal = _matcher(Op.EQ, c.value, c.quoted)
+def _compile_condition(c: Condition) -> Predicate:
+    path = c.path
+    if c.operator == "!=":
+        equal = _matcher("=", c.values[0].text, c.values[0].quoted)
         return lambda e: not any(equal(v) for v in values_at(e, path))
-    if c.op is Op.IN:
-        matchers = [_matcher(Op.EQ, v, c.quoted) for v in c.values]
+    if c.operator == "@":
+        matchers = [_matcher("=", v.text, v.quoted) for v in c.values]
         return lambda e: any(m(v) for v in values_at(e, path) for m in matchers)
-    match = _matcher(c.op, c.value, c.quoted)
+    match = _matcher(c.operator, c.values[0].text, c.values[0].quoted)
     return lambda e: any(match(v) for v in values_at(e, path))
 
 
-def _matcher(op: Op, raw: str, quoted: bool) -> Callable[[Any], bool]:
-    if op is Op.CONTAINS:
+def _matcher(op: Operator, raw: str, quoted: bool) -> Callable[[Any], bool]:
+    if op == "~":
         needle = raw.lower()
         return lambda v: v is not None and needle in _text(v).lower()
     number = None if quoted else _number(raw)
@@ -234,12 +250,12 @@ def _matcher(op: Op, raw: str, quoted: bool) -> Callable[[Any], bool]:
     return match
 
 
-_COMPARE: dict[Op, Callable[[Any, Any], bool]] = {
-    Op.EQ: lambda a, b: a == b,
-    Op.GT: lambda a, b: a > b,
-    Op.GE: lambda a, b: a >= b,
-    Op.LT: lambda a, b: a < b,
-    Op.LE: lambda a, b: a <= b,
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
 }
 
 
@@ -279,9 +295,3 @@ def _sort_key(values: list[Any]) -> tuple[int, Any]:
 
 def _sourced_id_key(entity: JsonObject) -> tuple[int, Any]:
     return _sort_key([entity["sourcedId"]] if "sourcedId" in entity else [])
-
-
-def _fields_of(expr: Expr) -> list[str]:
-    if isinstance(expr, Comparison):
-        return [expr.field]
-    return [f for p in expr.parts for f in _fields_of(p)]

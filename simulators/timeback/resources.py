@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from domain.ports.gradebook import FIELDS, GradebookKind
 from simulators.timeback.nested import ids_at
+from simulators.timeback.schema import SCHEMA_FIELDS
 from simulators.timeback.seed import iso
 from simulators.timeback.state import Collection, JsonObject
 from simulators.timeback.wire import imsx_response
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from simulators.timeback.app import TimebackSimulator
 
 RESOURCES = "/ims/oneroster/resources/v1p2"
-RESOURCE_KIND = GradebookKind.RESOURCES
 REQUIRED = ("title", "vendorResourceId")
 DEFAULTS: JsonObject = {
     "metadata": {},
@@ -65,7 +64,7 @@ class Resources:
         # Kept with the gradebook's collections: the state's ``stored()`` is the roster only.
         return self.sim.state.gradebook.setdefault(
             "resources",
-            Collection("resources", "resource", "Resource", fields=set(FIELDS[RESOURCE_KIND])),
+            Collection("resources", "resource", "Resource", fields=set(SCHEMA_FIELDS["resources"])),
         )
 
     def routes(self, page: Page) -> list[BaseRoute]:

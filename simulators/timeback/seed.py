@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from domain.ports.gradebook import FIELDS, GradebookKind
 from simulators.kit.population import Org, Person, Population, build_population
 from simulators.kit.schedule import Course, Enrollment, SchoolClass, Session
 from simulators.kit.seed import SeedGenerator
 from simulators.kit.simulator import SeedSpec
 from simulators.timeback.checks import LESSON_TYPES
+from simulators.timeback.schema import SCHEMA_FIELDS
 from simulators.timeback.state import Collection, JsonObject, RosterState
 
 SANDBOX_CLIENT_ID = "sandbox-client"
@@ -52,14 +52,15 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
     state = RosterState(clients={SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
     state.gradebook = {
         # TimeBack knows its schema's fields before anything is stored: filters may name them.
-        path: Collection(path, singular, label, fields=set(FIELDS[GradebookKind(path)]))
+        path: Collection(path, singular, label, fields=set(SCHEMA_FIELDS[path]))
         for path, singular, label in GRADEBOOK_COLLECTIONS
     }
     refs = Refs(public_url)
     for org in population.orgs:
         state.orgs.put(org_entity(org, population, refs))
+    org_names = {org.key: org.name for org in population.orgs}
     for person in population.people:
-        state.users.put(user_entity(person, gen, refs))
+        state.users.put(user_entity(person, gen, refs, org_names[person.org]))
     for session in population.sessions:
         state.academic_sessions.put(session_entity(session, population, refs))
     for course in population.courses:
@@ -135,7 +136,9 @@ def demographics_entity(person: Person, gen: SeedGenerator) -> JsonObject:
     return {
         **base(person.key, person.joined_at),
         "birthDate": born.isoformat(),
-        "sex": gen.choice(("male", "female", "other", "unspecified")),
+        # the read schema allows "other" and "unspecified" too, but timeback-oneroster parses
+        # only these two, and TimeBack answers what its clients parse
+        "sex": gen.choice(("male", "female")),
         **races,
         "demographicRaceTwoOrMoreRaces": "true"
         if sum(v == "true" for v in races.values()) > 1
@@ -161,6 +164,14 @@ class Refs:
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = ref(self.public_url, kind, sourced_id)
+        return found
+
+    def named(self, kind: str, sourced_id: str, name: str) -> JsonObject:
+        """A reference that also carries the entity's ``name`` (a user's ``primaryOrg``)."""
+        key = (f"{kind}+name", sourced_id)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = {**self(kind, sourced_id), "name": name}
         return found
 
 
@@ -200,7 +211,7 @@ def org_entity(org: Org, population: Population, refs: Refs) -> JsonObject:
     }
 
 
-def user_entity(person: Person, gen: SeedGenerator, refs: Refs) -> JsonObject:
+def user_entity(person: Person, gen: SeedGenerator, refs: Refs, org_name: str) -> JsonObject:
     modified = person.joined_at + timedelta(days=gen.integer(0, 90))
     org = refs("org", person.org)
     return {
@@ -215,7 +226,7 @@ def user_entity(person: Person, gen: SeedGenerator, refs: Refs) -> JsonObject:
         "roles": [{"roleType": "primary", "role": person.role, "org": org}],
         "agents": [refs("user", key) for key in person.agents],
         "userProfiles": [],
-        "primaryOrg": org,
+        "primaryOrg": refs.named("org", person.org, org_name),  # TimeBack adds the name
         "identifier": person.identifier,
         "email": person.email,
         "preferredFirstName": None,
@@ -270,6 +281,8 @@ def class_entity(klass: SchoolClass, refs: Refs) -> JsonObject:
         "subjects": [klass.subject],
         "course": refs("course", klass.course),
         "school": refs("org", klass.school),
+        # the spec's field is ``school``; timeback 0.3.0 requires ``org`` (reference §9)
+        "org": refs("org", klass.school),
         "terms": [refs("academicSession", klass.term)],
         "subjectCodes": [],
         "periods": [],

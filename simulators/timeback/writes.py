@@ -8,6 +8,7 @@
 * Grading periods are academic sessions of type ``gradingPeriod``, read as ``gradingPeriod(s)``
   but written wrapped as ``academicSession`` (:data:`WRITE_KEYS`); ``POST /terms/{id}/
   gradingPeriods`` creates one under a term (:meth:`Writes.create_for_term`).
+* ``PATCH /enrollments/{id}`` -> the fields given replace those stored, ``metadata`` merged; 200.
 * ``DELETE /{path}/{id}`` -> 204, a soft delete: ``status`` becomes ``tobedeleted`` and the entity
   stays listed.
 * ``POST /classes/{id}/students|teachers`` enrolls (``{"enrollment": {"user": {"sourcedId"}}}``, or
@@ -111,6 +112,8 @@ OWN_KIND = {
     "gradingPeriods": "academicSession",
     "courses/components": "courseComponent",
 }
+#: the rostering paths TimeBack documents ``PATCH`` for (a partial update, metadata merged)
+PATCHABLE = frozenset({"enrollments"})
 #: PUT answers 201 on these (TimeBack's documentation), 200 elsewhere
 PUT_CREATED = frozenset({"orgs", "enrollments", "gradingPeriods"})
 #: PUT answers with the bare entity on these, as TimeBack's spec documents (``{"<singular>": ...}``
@@ -210,7 +213,13 @@ class Writes:
         except WriteError as exc:
             return exc.response()
         self.collection.put(entity)
-        return JSONResponse({self.singular: entity}, status_code=201)
+        # TimeBack's spec documents the created session; both official clients parse the
+        # ``sourcedIdPairs`` every other create answers with: send both
+        pairs = {
+            "suppliedSourcedId": entity["sourcedId"],
+            "allocatedSourcedId": entity["sourcedId"],
+        }
+        return JSONResponse({self.singular: entity, "sourcedIdPairs": pairs}, status_code=201)
 
     def _new(self, body: JsonObject) -> JsonObject:
         """The entity a create body makes, ``sourcedId`` allocated when absent."""
@@ -247,6 +256,28 @@ class Writes:
         status = 201 if self.path in PUT_CREATED else 200
         body = entity if self.path in PUT_BARE else {self.singular: entity}
         return JSONResponse(body, status_code=status)
+
+    async def patch(self, request: Request) -> Response:
+        """``PATCH /{path}/{id}``: the fields given replace those stored, ``metadata`` merged
+        into the stored one; 200 ``{"<singular>": {...}}``."""
+        if denied := self.sim._denied(request):
+            return denied
+        sourced_id = request.path_params["sourced_id"]
+        readable = self.sim.state.collections()[self.path]
+        existing = readable.get(sourced_id)
+        if existing is None:
+            return imsx_response(404, f"{readable.label} not found")
+        try:
+            body = await wrapped(request, self.singular)
+            if body.get("sourcedId", sourced_id) != sourced_id:
+                raise WriteError(400, "sourcedId in the body differs from the path")
+            changes = self._shape(body, creating=False)
+        except WriteError as exc:
+            return exc.response()
+        entity = {**existing, **changes, "sourcedId": sourced_id}
+        entity["metadata"] = merged_metadata(existing, body)
+        self.collection.put(entity)
+        return JSONResponse({self.singular: entity})
 
     async def delete(self, request: Request) -> Response:
         if denied := self.sim._denied(request):
@@ -291,6 +322,8 @@ class Writes:
                 entity.setdefault("type", "school")
             if self.path == "classes" and "school" not in entity:
                 entity["school"] = entity.get("org")
+            elif self.path == "classes" and "org" not in entity:
+                entity["org"] = entity["school"]  # what timeback 0.3.0 reads
         if status is not None:
             entity["status"] = status
         return {**entity, **self._stamp()}
@@ -312,6 +345,13 @@ class Writes:
                 else r
                 for r in roles
             ]
+
+
+def merged_metadata(existing: JsonObject, body: JsonObject) -> JsonObject:
+    """A PATCH's ``metadata``: the stored keys, those the body gives replacing them."""
+    stored = existing.get("metadata") if isinstance(existing.get("metadata"), dict) else {}
+    given = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    return {**(stored or {}), **(given or {})}
 
 
 def _complete(url: str, kind: str, value: Any) -> Any:

@@ -268,9 +268,6 @@ class ZohoState:
 
     # -- inspection helpers for tests and harnesses --------------------------------------------
 
-    def logs_of_portal(self, portal_id: int) -> list[TimeLog]:
-        return list(self.logs.in_range(portal=portal_id, project=None, first=None, last=None))
-
     def count_logs_tagged(self, tag: str, *, portal_id: int | None = None) -> int:
         """How many logs carry ``tag`` in their notes or name (a client's idempotency tag)."""
         return sum(

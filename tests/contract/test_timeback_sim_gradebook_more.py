@@ -318,3 +318,48 @@ async def test_bulk_creates_want_a_token(sim: TimebackSimulator) -> None:
         listed = await anonymous.get(f"/schools/{school_of(klass)}/lineItems")
         assert listed.status_code == 401
     assert len(sim.state.gradebook["lineItems"]) == 0
+
+
+async def test_assessment_kinds_patch_partially_and_merge_metadata(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    """TimeBack documents PATCH for assessment line items and results (and enrollments): the
+    fields given replace those stored, ``metadata`` keys merge; an unknown id is a 404."""
+    student = next(u for u in sim.state.users.all() if u["roles"][0]["role"] == "student")
+    body = {
+        "assessmentLineItem": {"sourcedId": "ali-1"},
+        "student": {"sourcedId": student["sourcedId"]},
+        "scoreStatus": "fully graded",
+        "scoreDate": "2025-01-18T00:00:00Z",
+        "score": 70,
+        "metadata": {"attempt": 1, "xp": 10},
+    }
+    made = await http.post(
+        "/assessmentResults", json={"assessmentResult": body | {"sourcedId": "ar-1"}}
+    )
+    assert made.status_code == 201, made.text
+    patched = await http.patch(
+        "/assessmentResults/ar-1", json={"assessmentResult": {"score": 90, "metadata": {"xp": 20}}}
+    )
+    assert patched.status_code == 200, patched.text
+    stored = sim.state.gradebook["assessmentResults"].get("ar-1")
+    assert stored is not None
+    assert (stored["score"], stored["scoreStatus"]) == (90, "fully graded")
+    assert stored["metadata"] == {"attempt": 1, "xp": 20}
+    assert patched.json()["assessmentResult"] == stored
+    missing = await http.patch("/assessmentLineItems/nope", json={"assessmentLineItem": {}})
+    assert missing.status_code == 404
+    rostering = str(http.base_url).rstrip("/").replace("gradebook", "rostering")
+    enrollment = sim.state.enrollments.all()[0]
+    moved = await http.patch(
+        f"{rostering}/enrollments/{enrollment['sourcedId']}",
+        json={"enrollment": {"primary": "true", "metadata": {"seat": "A1"}}},
+    )
+    assert moved.status_code == 200, moved.text
+    after = sim.state.enrollments.get(enrollment["sourcedId"])
+    assert after is not None
+    assert (after["primary"], after["metadata"], after["role"]) == (
+        "true",
+        {**enrollment["metadata"], "seat": "A1"},
+        enrollment["role"],
+    )

@@ -1,6 +1,6 @@
 """TimeBack simulator list queries, writes and rate limiting, on the wire.
 
-filter (the shared OneRoster grammar evaluated over entities), search, sort/orderBy, fields, with
+filter (the simulator's own reading of TimeBack's grammar, evaluated over entities), search, sort/orderBy, fields, with
 paging after them; creates, updates, soft deletes, enrolling, agent links, ``dateLastModified``
 stamping seen by an incremental ``dateLastModified>'...'`` filter; the optional 429 rate limit.
 """
@@ -87,6 +87,54 @@ async def test_filter_contains_in_list_and_through_references(
     found = await items(http, "/classes", "classes", filter=f"course.sourcedId='{course}'")
     assert klass["sourcedId"] in {c["sourcedId"] for c in found}
     assert all(c["course"]["sourcedId"] == course for c in found)
+
+
+async def test_users_filter_by_role_as_timeback_does(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    """``role`` is not a field of a user (``roles`` is), yet TimeBack filters users by it and
+    both official clients document it, in the forms ``timeback-common`` writes."""
+    users = sim.state.users.all()
+
+    def with_role(*roles: str) -> set[str]:
+        return {u["sourcedId"] for u in users if u["roles"][0]["role"] in roles}
+
+    students = await items(http, "/users", "users", filter="role='student'")
+    assert {u["sourcedId"] for u in students} == with_role("student")
+    staff = await items(http, "/users", "users", filter="(role='teacher' OR role='guardian')")
+    assert {u["sourcedId"] for u in staff} == with_role("teacher", "guardian")
+    listed = await items(http, "/users", "users", filter="role@'teacher,guardian'")
+    assert {u["sourcedId"] for u in listed} == with_role("teacher", "guardian")
+    active = await items(
+        http, "/users", "users", filter="status='active' AND role!='student' AND role!='teacher'"
+    )
+    everyone = {u["sourcedId"] for u in users}
+    assert {u["sourcedId"] for u in active} == everyone - with_role("student", "teacher")
+    assert await items(http, "/teachers", "users", filter="role='student'") == []
+    # enrollments keep their own top-level ``role``
+    enrolled = await items(http, "/enrollments", "enrollments", filter="role='teacher'")
+    assert {e["role"] for e in enrolled} == {"teacher"}
+
+
+async def test_users_primary_org_carries_its_name(sim: TimebackSimulator) -> None:
+    names = {o["sourcedId"]: o["name"] for o in sim.state.orgs.all()}
+    for user in sim.state.users.all():
+        org = user["primaryOrg"]
+        assert org["name"] == names[org["sourcedId"]]
+
+
+async def test_component_resources_filter_by_their_unit(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    unit = sim.state.course_components.all()[0]["sourcedId"]
+    found = await items(
+        http,
+        "/courses/component-resources",
+        "componentResources",
+        filter=f"courseComponent.sourcedId='{unit}'",
+    )
+    assert found
+    assert {r["courseComponent"]["sourcedId"] for r in found} == {unit}
 
 
 async def test_filter_compares_dates_as_instants_and_bare_numbers_numerically(
