@@ -96,7 +96,10 @@ def migrate() -> None:
 
 @app.command()
 def simulate(
-    system: Annotated[str, typer.Argument(help="Which upstream: timeback, appsembler or zoho.")],
+    system: Annotated[
+        str,
+        typer.Argument(help=f"Which upstream: {' | '.join(composition.SIMULATED_SYSTEMS)}."),
+    ],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8100,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,

@@ -6,19 +6,24 @@ Nested groups use one underscore after the group name: ``BFF_DATABASE_URL`` sets
 
 ``mode=sandbox`` (the default) runs on SQLite with in-process simulators and demo data and needs no
 credentials. ``mode=production`` refuses to start while any secret is still a sandbox placeholder.
+
+Each upstream's group is declared by its adapter package (``adapters/<name>/upstream.py``: settings
+model, secrets, addresses); this module lists them, one line each, and that list is ``UPSTREAMS``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Upstream hosts under this suffix are served by the in-tree simulators, in-process.
-SIMULATED_HOST_SUFFIX = ".sim"
+from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
+from adapters.oidc.upstream import OIDC, OidcSettings
+from adapters.timeback.upstream import TIMEBACK, TimebackSettings
+from adapters.upstream import Upstream, declared, is_simulated
+from adapters.zoho.upstream import ZOHO, ZohoSettings
 
 #: Secrets that ship in ``.env.example`` and the defaults; production refuses every one of them.
 PLACEHOLDER_SECRETS = frozenset(
@@ -38,49 +43,6 @@ class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///var/bff.db"
     echo: bool = False
     pool_size: int = Field(default=10, ge=1, le=200)
-
-
-class TimebackSettings(BaseModel):
-    """TimeBack (OneRoster, QTI, PowerPath, Caliper) behind a Cognito-style token endpoint."""
-
-    base_url: str = "http://timeback.sim"
-    token_url: str = "http://timeback.sim/oauth2/token"  # noqa: S105 - a URL
-    client_id: str = "sandbox-client"
-    client_secret: SecretStr = SecretStr("sandbox-secret")
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    #: how often the incremental roster sync runs, and how it pages
-    sync_interval_seconds: float = Field(default=900.0, gt=0)
-    sync_page_size: int = Field(default=1000, ge=1, le=3000)
-    sync_concurrency: int = Field(default=4, ge=1, le=32)
-
-
-class AppsemblerSettings(BaseModel):
-    """Open edX through the Appsembler API; tokens from Open edX's client-credentials endpoint."""
-
-    base_url: str = "http://appsembler.sim"
-    client_id: str = "sandbox-client"
-    client_secret: SecretStr = SecretStr("sandbox-secret")
-    timeout_seconds: float = Field(default=30.0, gt=0)
-
-
-class ZohoSettings(BaseModel):
-    """Zoho accounts (OAuth), Projects v2 and Desk; the BFF's own OAuth client at Zoho."""
-
-    accounts_url: str = "http://accounts.zoho.sim"
-    projects_url: str = "http://projectsapi.zoho.sim"
-    desk_url: str = "http://desk.zoho.sim"
-    client_id: str = "sandbox-client"
-    client_secret: SecretStr = SecretStr("sandbox-secret")
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    #: True: every data centre a user picks is served by the three URLs above (sandbox simulators,
-    #: ``bff simulate zoho``, a single-DC deployment). False: Zoho's own hosts per data centre
-    #: (accounts.zoho.eu, projectsapi.zoho.eu, ...); the URLs above then serve the health probe.
-    data_centre_override: bool = True
-    #: comma-separated OAuth scopes asked for when a user connects each product
-    projects_scopes: str = (
-        "ZohoProjects.portals.READ,ZohoProjects.projects.READ,ZohoProjects.timesheets.ALL"
-    )
-    desk_scopes: str = "Desk.basic.READ,Desk.tickets.ALL"
 
 
 class TimesheetIntegrationSettings(BaseModel):
@@ -164,20 +126,6 @@ class AuthSettings(BaseModel):
         return self
 
 
-class OidcSettings(BaseModel):
-    """Single sign-on through an OpenID Connect provider (authorization code with PKCE)."""
-
-    enabled: bool = True
-    issuer: str = "http://idp.sim"
-    client_id: str = "learning-bff"
-    client_secret: SecretStr = SecretStr("sandbox-secret")
-    redirect_url: str = "http://127.0.0.1:8000/v1/auth/sso/callback"
-    scopes: str = "openid email profile"
-    #: How a provider identity finds its BFF account: by verified email, or by a stored subject.
-    match_by: Literal["email", "subject"] = "email"
-    timeout_seconds: float = Field(default=15.0, gt=0)
-
-
 class SandboxSettings(BaseModel):
     """Size of the demo data the simulators are seeded with in sandbox mode."""
 
@@ -203,15 +151,20 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
 
     database: DatabaseSettings = DatabaseSettings()
-    timeback: TimebackSettings = TimebackSettings()
-    appsembler: AppsemblerSettings = AppsemblerSettings()
-    zoho: ZohoSettings = ZohoSettings()
+
+    # The upstreams, one line each: what each one is lives in adapters/<name>/upstream.py. The
+    # composition root, the production checks below, the sandbox and `bff simulate` read this list
+    # (UPSTREAMS) and name no upstream. Adding one: docs/architecture.md, "Adding an upstream".
+    timeback: Annotated[TimebackSettings, TIMEBACK] = TimebackSettings()
+    appsembler: Annotated[AppsemblerSettings, APPSEMBLER] = AppsemblerSettings()
+    zoho: Annotated[ZohoSettings, ZOHO] = ZohoSettings()
+    oidc: Annotated[OidcSettings, OIDC] = OidcSettings()
+
     integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()
     timesheets: TimesheetSettings = TimesheetSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
-    oidc: OidcSettings = OidcSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
@@ -246,23 +199,21 @@ class Settings(BaseSettings):
         }
         for index, key in enumerate(self.auth.encryption_keys):
             keys[f"auth_encryption_keys[{index}]"] = key.get_secret_value()
-        if self.oidc.enabled:
-            keys["oidc_client_secret"] = self.oidc.client_secret.get_secret_value()
-        return keys | {
-            "timeback_client_secret": self.timeback.client_secret.get_secret_value(),
-            "appsembler_client_secret": self.appsembler.client_secret.get_secret_value(),
-            "zoho_client_secret": self.zoho.client_secret.get_secret_value(),
-        }
+        for upstream, group in self.upstreams():
+            keys |= {f"{upstream.name}_{n}": v for n, v in upstream.secrets(group).items()}
+        return keys
 
     def upstream_urls(self) -> dict[str, str]:
         return {
-            "timeback_base_url": self.timeback.base_url,
-            "timeback_token_url": self.timeback.token_url,
-            "appsembler_base_url": self.appsembler.base_url,
-            "zoho_accounts_url": self.zoho.accounts_url,
-            "zoho_projects_url": self.zoho.projects_url,
-            "zoho_desk_url": self.zoho.desk_url,
-        } | ({"oidc_issuer": self.oidc.issuer} if self.oidc.enabled else {})
+            f"{upstream.name}_{name}": url
+            for upstream, group in self.upstreams()
+            for name, url in upstream.urls(group).items()
+        }
+
+    def upstreams(self) -> list[tuple[Upstream[Any], BaseModel]]:
+        """The enabled upstreams, each with its settings group."""
+        groups = [(upstream, upstream.group(self)) for upstream in UPSTREAMS]
+        return [(upstream, group) for upstream, group in groups if upstream.enabled(group)]
 
     @property
     def jobs_backend(self) -> Literal["inprocess", "procrastinate"]:
@@ -275,6 +226,5 @@ def _env_name(secret_name: str) -> str:
     return secret_name.split("[", 1)[0].upper()
 
 
-def is_simulated(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host.endswith(SIMULATED_HOST_SUFFIX)
+#: Every upstream, in the order Settings lists them.
+UPSTREAMS: tuple[Upstream[Any], ...] = declared(Settings)

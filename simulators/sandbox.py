@@ -1,101 +1,121 @@
 """The simulators sandbox mode runs on, and ``bff simulate <system>``.
 
-In sandbox mode every upstream URL under ``.sim`` reaches these simulators in-process through
-:meth:`SandboxSimulators.transport`; all three are seeded from one spec, so the people are the same
-everywhere. :func:`serve_standalone` runs one of them on a real socket for benchmarks and
-harnesses, which script it through its ``/_sim/`` control API.
+Which simulators run is not decided here: the BFF's upstream list passes each one's class as a
+module path (``"simulators.timeback:TimebackSimulator"``), loaded with importlib, so nothing here
+names an upstream and a BFF outside sandbox mode never imports a simulator. In sandbox mode every
+upstream URL under ``.sim`` reaches them in-process through :meth:`SandboxSimulators.transport`;
+all are seeded from one spec, so the people are the same everywhere. :func:`serve_standalone` runs
+one of them on a real socket for benchmarks and harnesses, which script it through ``/_sim/``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from simulators.appsembler import AppsemblerSimulator
 from simulators.kit.server import run
 from simulators.kit.simulator import Simulator
 from simulators.kit.transport import HostRouter, SimulatorTransport
-from simulators.timeback import TimebackSimulator
-from simulators.zoho import ZohoSimulator
 
-SIMULATORS: dict[str, type[Simulator[Any]]] = {
-    "timeback": TimebackSimulator,
-    "appsembler": AppsemblerSimulator,
-    "zoho": ZohoSimulator,
-}
-#: The names ``bff simulate`` accepts.
-SANDBOX_SYSTEMS: tuple[str, ...] = tuple(SIMULATORS)
+SimT = TypeVar("SimT", bound=Simulator[Any])
+
+
+def load_simulator(path: str) -> type[Simulator[Any]]:
+    """The simulator class at ``"package.module:Class"``."""
+    module, _, name = path.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError as exc:
+        raise ValueError(f"{path!r}: no module {module!r}") from exc
+    if not (isinstance(found, type) and issubclass(found, Simulator)):
+        raise ValueError(f"{path!r} names no simulator class")
+    return found
 
 
 def build_simulator(
-    system: str,
+    path: str,
     *,
     seed: int = 42,
     users: int = 60,
     classes: int = 6,
     public_url: str | None = None,
 ) -> Simulator[Any]:
-    try:
-        cls = SIMULATORS[system]
-    except KeyError:
-        raise ValueError(
-            f"unknown system {system!r}; choose one of {', '.join(SANDBOX_SYSTEMS)}"
-        ) from None
+    cls = load_simulator(path)
     return cls(seed=seed, users=users, classes=classes, public_url=public_url)
 
 
-class SandboxSimulators:
-    def __init__(
-        self, *, timeback: TimebackSimulator, appsembler: AppsemblerSimulator, zoho: ZohoSimulator
-    ) -> None:
-        self.timeback = timeback
-        self.appsembler = appsembler
-        self.zoho = zoho
-        self._extra: dict[str, Simulator[Any]] = {}
+@dataclass(frozen=True, slots=True)
+class SimulatorSpec:
+    """One simulator to run: its class (``"module:Class"``), the URL it is called by (its links
+    name it; None: its first host) and hosts to route to it besides its own."""
 
-    def include(self, sim: Simulator[Any]) -> None:
-        """Route one more simulator (an identity provider, say) by its ``hosts``."""
-        if sim.system in self.all():
-            raise ValueError(f"a {sim.system} simulator is already included")
-        self._extra[sim.system] = sim
+    path: str
+    public_url: str | None = None
+    hosts: tuple[str, ...] = ()
+
+
+class SandboxSimulators:
+    def __init__(self) -> None:
+        self._sims: dict[str, Simulator[Any]] = {}
+        self._hosts: dict[str, tuple[str, ...]] = {}
 
     @classmethod
-    def seeded(cls, *, seed: int, users: int, classes: int) -> SandboxSimulators:
-        return cls(
-            timeback=TimebackSimulator(seed=seed, users=users, classes=classes),
-            appsembler=AppsemblerSimulator(seed=seed, users=users, classes=classes),
-            zoho=ZohoSimulator(seed=seed, users=users, classes=classes),
-        )
+    def seeded(
+        cls, specs: Mapping[str, SimulatorSpec], *, seed: int, users: int, classes: int
+    ) -> SandboxSimulators:
+        """One simulator per spec, by name, all seeded alike."""
+        sims = cls()
+        for name, spec in specs.items():
+            built = build_simulator(
+                spec.path, seed=seed, users=users, classes=classes, public_url=spec.public_url
+            )
+            sims.include(built, name=name, hosts=spec.hosts)
+        return sims
+
+    def include(
+        self, sim: Simulator[Any], *, name: str | None = None, hosts: tuple[str, ...] = ()
+    ) -> None:
+        """Route one more simulator by its ``hosts``, its public URL's host and ``hosts``."""
+        name = name or sim.system
+        if name in self._sims:
+            raise ValueError(f"a {name} simulator is already included")
+        self._sims[name] = sim
+        self._hosts[name] = hosts
 
     def all(self) -> dict[str, Simulator[Any]]:
-        core: dict[str, Simulator[Any]] = {
-            "timeback": self.timeback,
-            "appsembler": self.appsembler,
-            "zoho": self.zoho,
-        }
-        return core | self._extra
+        return dict(self._sims)
 
-    def __getitem__(self, system: str) -> Simulator[Any]:
-        return self.all()[system]
+    def __getitem__(self, name: str) -> Simulator[Any]:
+        return self._sims[name]
+
+    def get(self, name: str, kind: type[SimT]) -> SimT:
+        """The simulator included as ``name``, checked to be a ``kind``."""
+        sim = self._sims[name]
+        if not isinstance(sim, kind):
+            raise TypeError(f"the {name} simulator is a {type(sim).__name__}, not {kind.__name__}")
+        return sim
 
     def transport(self) -> httpx.AsyncBaseTransport:
         """One transport for every simulated host; each call gives an independent one."""
         routes: dict[str, httpx.AsyncBaseTransport] = {}
-        for sim in self.all().values():
+        for name, sim in self._sims.items():
             transport = SimulatorTransport(sim.app)
-            hosts = {*sim.hosts, urlsplit(sim.public_url).hostname or sim.hosts[0]}
-            routes.update(dict.fromkeys(hosts, transport))
+            public = urlsplit(sim.public_url).hostname or sim.hosts[0]
+            routes.update(dict.fromkeys({*sim.hosts, *self._hosts[name], public}, transport))
         return HostRouter(routes)
 
     def reset(self) -> None:
-        for sim in self.all().values():
+        for sim in self._sims.values():
             sim.reset()
 
 
 def serve_standalone(
-    system: str,
+    path: str,
     *,
     host: str = "127.0.0.1",
     port: int = 8100,
@@ -105,9 +125,10 @@ def serve_standalone(
     public_url: str | None = None,
     log_level: str = "info",
 ) -> None:
-    """Run one simulator on ``host:port`` until interrupted; its links name ``public_url``."""
+    """Run the simulator at ``path`` on ``host:port`` until interrupted; its links name
+    ``public_url``."""
     sim = build_simulator(
-        system,
+        path,
         seed=seed,
         users=users,
         classes=classes,

@@ -1,3 +1,3 @@
-"""OpenID Connect sign-in: the provider adapter (``provider``) and an in-tree provider simulator
-(``simulator``) that signs its own id_tokens, so the flow runs without a real identity provider.
+"""OpenID Connect sign-in: the provider adapter (``provider``), its health probe (``probe``) and
+its declaration as an upstream (``upstream``); the provider simulator lives in ``simulators/oidc``.
 """

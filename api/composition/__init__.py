@@ -4,8 +4,9 @@
 Nothing is built at import time; everything built is closed when ``running`` exits.
 
     container.py   the Container and the builders of its parts
+    upstreams.py   every declared upstream's client, probe, trackers, identity provider
     lifecycle.py   running(): build, migrate (sandbox), seed or refuse demo accounts, start jobs, close
-    sandbox.py     simulated upstreams and the demo accounts
+    sandbox.py     simulated upstreams (the only importer of simulators) and the demo accounts
     commands.py    what `bff users create`, `bff seed` and `bff worker` run
 """
 

@@ -8,28 +8,26 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.appsembler.client import AppsemblerProbe, make_appsembler_client
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
-from adapters.oidc.provider import OidcIdentityProvider
-from adapters.timeback.client import TimebackProbe, make_timeback_client
 from adapters.timeback.directory import TimebackRosterDirectory
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
 from adapters.timeback.roster_source import TimebackRosterSource
 from adapters.timeback.roster_writer import TimebackRoster
-from adapters.zoho.client import ZohoProbe, make_zoho_accounts_client
-from api.settings import Settings, is_simulated
+from api.composition.upstreams import SimulatedUpstreams
+from api.settings import Settings
 from domain.errors import NotFound
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.roster_relations import RosterRelations
+from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
@@ -50,7 +48,6 @@ from domain.services.system import SystemService
 from domain.services.time_log_entries import Rounding, RoundingMode
 from domain.services.time_log_sync import SyncConfig, TimeLogSyncService
 from domain.services.time_logs import TimeLogRules, TimeLogService
-from simulators.sandbox import SandboxSimulators
 
 UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
@@ -69,16 +66,17 @@ class Container:
     http: dict[str, httpx.AsyncClient]
     probes: list[UpstreamProbe]
     jobs: JobRunner
-    simulators: SandboxSimulators | None
+    #: the sandbox's simulators (None in production)
+    simulators: SimulatedUpstreams | None
     hasher: PasswordHasher
     codec: AccessTokenCodec
     cipher: Cipher
     common_passwords: CommonPasswords
     relations: RosterRelations
-    identity_provider: OidcIdentityProvider | None
+    identity_provider: IdentityProvider | None
     database_probe: SqlDatabaseProbe
     handlers: dict[str, JobHandler] = field(default_factory=dict)
-    #: The tracker registry (api/composition/trackers.py); tests may register fakes in it.
+    #: The tracker registry (api/composition/upstreams.py); tests may register fakes in it.
     trackers: dict[str, TrackerPlugin] = field(default_factory=dict)
     # Built once: they hold per-process caches (access tokens, project lists).
     _integrations: IntegrationService | None = field(default=None, init=False, repr=False)
@@ -280,52 +278,6 @@ class Container:
                 ),
             ],
         )
-
-
-def transport_for(
-    settings: Settings, url: str, sims: SandboxSimulators | None
-) -> httpx.AsyncBaseTransport | None:
-    if sims is not None and is_simulated(url):
-        return sims.transport()
-    return None
-
-
-def upstream_clients(
-    settings: Settings, sims: SandboxSimulators | None
-) -> tuple[dict[str, httpx.AsyncClient], list[UpstreamProbe]]:
-    tb, ap, zo = settings.timeback, settings.appsembler, settings.zoho
-    timeback = make_timeback_client(
-        base_url=tb.base_url,
-        token_url=tb.token_url,
-        client_id=tb.client_id,
-        client_secret=tb.client_secret.get_secret_value(),
-        timeout=tb.timeout_seconds,
-        transport=transport_for(settings, tb.base_url, sims),
-    )
-    appsembler = make_appsembler_client(
-        base_url=ap.base_url,
-        client_id=ap.client_id,
-        client_secret=ap.client_secret.get_secret_value(),
-        timeout=ap.timeout_seconds,
-        transport=transport_for(settings, ap.base_url, sims),
-    )
-    zoho = make_zoho_accounts_client(
-        accounts_url=zo.accounts_url,
-        timeout=zo.timeout_seconds,
-        transport=transport_for(settings, zo.accounts_url, sims),
-    )
-    probes: list[UpstreamProbe] = [
-        TimebackProbe(
-            timeback, client_id=tb.client_id, secret_set=bool(tb.client_secret.get_secret_value())
-        ),
-        AppsemblerProbe(
-            appsembler, client_id=ap.client_id, secret_set=bool(ap.client_secret.get_secret_value())
-        ),
-        ZohoProbe(
-            zoho, client_id=zo.client_id, secret_set=bool(zo.client_secret.get_secret_value())
-        ),
-    ]
-    return {"timeback": timeback, "appsembler": appsembler, "zoho": zoho}, probes
 
 
 def job_runner(settings: Settings, handlers: dict[str, JobHandler]) -> JobRunner:

@@ -11,31 +11,23 @@ from adapters.db import migrations
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
 from adapters.db.roster_relations import SqlRosterRelations
-from adapters.oidc.provider import OidcIdentityProvider
 from adapters.security.cipher import FernetCipher
 from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtAccessTokenCodec
-from api.composition.container import (
-    ROSTER_SYNC_TASK,
-    Container,
-    job_runner,
-    transport_for,
-    upstream_clients,
-)
+from api.composition.container import ROSTER_SYNC_TASK, Container, job_runner
 from api.composition.sandbox import (
     connect_demo_tracker,
     refuse_demo_accounts_in_production,
+    sandbox_simulators,
     seed_demo_accounts,
 )
-from api.composition.trackers import build_trackers
-from api.settings import Settings, is_simulated
+from api.composition.upstreams import connect_upstreams
+from api.settings import Settings
 from domain.ports import JobHandler
 from domain.services.scheduling import PERIODIC_JOB
 from domain.services.sync_admin import ROSTER_SYNC_JOB
 from domain.services.time_logs import PUSH_JOB
-from simulators.oidc import OidcProviderSimulator
-from simulators.sandbox import SandboxSimulators
 
 
 async def migrate(settings: Settings) -> None:
@@ -60,49 +52,18 @@ async def running(
     engine = make_engine(
         settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
     )
-    sims = (
-        SandboxSimulators.seeded(
-            seed=settings.sandbox.seed,
-            users=settings.sandbox.users,
-            classes=settings.sandbox.classes,
-        )
-        if settings.mode == "sandbox"
-        else None
-    )
-    http, probes = upstream_clients(settings, sims)
-    trackers, close_trackers = build_trackers(settings, sims)
+    sims = sandbox_simulators(settings) if settings.mode == "sandbox" else None
+    upstreams = connect_upstreams(settings, sims)
     handlers: dict[str, JobHandler] = {}
     auth = settings.auth
-    oidc = settings.oidc
-    if sims is not None and oidc.enabled and is_simulated(oidc.issuer):
-        sims.include(
-            OidcProviderSimulator(
-                oidc.issuer,
-                seed=settings.sandbox.seed,
-                users=settings.sandbox.users,
-                classes=settings.sandbox.classes,
-            )
-        )
-    provider = (
-        OidcIdentityProvider(
-            issuer=oidc.issuer,
-            client_id=oidc.client_id,
-            client_secret=oidc.client_secret.get_secret_value(),
-            scopes=oidc.scopes,
-            timeout=oidc.timeout_seconds,
-            transport=transport_for(settings, oidc.issuer, sims),
-        )
-        if oidc.enabled
-        else None
-    )
     sessions = make_session_factory(engine)
     container = Container(
         settings=settings,
         engine=engine,
         sessions=sessions,
         clock=SystemClock(),
-        http=http,
-        probes=probes,
+        http=upstreams.http,
+        probes=upstreams.probes,
         jobs=job_runner(settings, handlers),
         simulators=sims,
         hasher=Argon2PasswordHasher(
@@ -117,10 +78,10 @@ async def running(
         cipher=FernetCipher([k.get_secret_value() for k in auth.encryption_keys]),
         common_passwords=ZxcvbnCommonPasswords(),
         relations=SqlRosterRelations(sessions),
-        identity_provider=provider,
+        identity_provider=upstreams.identity_provider,
         database_probe=SqlDatabaseProbe(engine, settings.database.url),
         handlers=handlers,
-        trackers=trackers,
+        trackers=upstreams.trackers,
     )
     scheduler = container.scheduler()
     handlers[PERIODIC_JOB] = scheduler.run
@@ -147,10 +108,5 @@ async def running(
         yield container
     finally:
         await container.jobs.stop()
-        for client in http.values():
-            await client.aclose()
-        for close in close_trackers:
-            await close()
-        if provider is not None:
-            await provider.aclose()
+        await upstreams.aclose()
         await engine.dispose()

@@ -1,28 +1,67 @@
-"""Sandbox mode: simulated upstreams and the demo accounts, linked to simulated roster people."""
+"""Sandbox mode: simulated upstreams and the demo accounts, linked to simulated roster people.
+
+The one module of the BFF that imports simulators, and only inside the functions sandbox mode and
+``bff simulate`` call: production imports this module (it refuses demo accounts) and must load no
+simulator. Which simulators exist comes from the upstream list (``api.settings.UPSTREAMS``).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import structlog
 
+from adapters.upstream import is_simulated
 from api.composition.container import Container
-from api.settings import Settings
+from api.settings import UPSTREAMS, Settings
 from domain.errors import DomainError
 from domain.models.identity import Actor, NewAccount, Role
-from simulators.kit.population import build_population
-from simulators.sandbox import SANDBOX_SYSTEMS, serve_standalone
+
+if TYPE_CHECKING:
+    from simulators.sandbox import SandboxSimulators, SimulatorSpec
 
 log = structlog.get_logger(__name__)
 
-SIMULATED_SYSTEMS = SANDBOX_SYSTEMS
+#: What ``bff simulate`` accepts: each upstream's CLI name, and its simulator's module path.
+SIMULATED: dict[str, str] = {
+    u.cli_name: u.simulator for u in UPSTREAMS if u.cli_name is not None and u.simulator is not None
+}
+SIMULATED_SYSTEMS: tuple[str, ...] = tuple(SIMULATED)
+
+
+def simulator_specs(settings: Settings) -> dict[str, SimulatorSpec]:
+    """A simulator for each enabled upstream whose address is simulated, called by that address."""
+    from simulators.sandbox import SimulatorSpec
+
+    specs: dict[str, SimulatorSpec] = {}
+    for upstream, group in settings.upstreams():
+        address = upstream.address(group)
+        if upstream.simulator is not None and is_simulated(address):
+            specs[upstream.name] = SimulatorSpec(upstream.simulator, address, upstream.hosts)
+    return specs
+
+
+def sandbox_simulators(settings: Settings) -> SandboxSimulators:
+    """The simulators sandbox mode runs, seeded from ``settings.sandbox``."""
+    from simulators.sandbox import SandboxSimulators
+
+    sandbox = settings.sandbox
+    return SandboxSimulators.seeded(
+        simulator_specs(settings), seed=sandbox.seed, users=sandbox.users, classes=sandbox.classes
+    )
 
 
 def serve_simulator(
     system: str, *, host: str, port: int, seed: int, users: int, classes: int
 ) -> None:
-    serve_standalone(system, host=host, port=port, seed=seed, users=users, classes=classes)
+    """Run the simulator of the upstream whose CLI name is ``system`` on a real socket."""
+    from simulators.sandbox import serve_standalone
+
+    serve_standalone(
+        SIMULATED[system], host=host, port=port, seed=seed, users=users, classes=classes
+    )
 
 
 DEMO_PASSWORD = "learn-with-the-bff"  # noqa: S105 - sandbox-only, printed at start; production refuses demo accounts
@@ -30,6 +69,8 @@ DEMO_PASSWORD = "learn-with-the-bff"  # noqa: S105 - sandbox-only, printed at st
 
 def demo_accounts(settings: Settings) -> list[NewAccount]:
     """One account per role, linked to people of the simulators' shared demo population."""
+    from simulators.kit.population import build_population
+
     sandbox = settings.sandbox
     population = build_population(sandbox.seed, users=sandbox.users, classes=sandbox.classes)
     school_keys = {s.key for s in population.schools}

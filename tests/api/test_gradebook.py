@@ -26,6 +26,7 @@ from simulators.kit.population import Population, build_population
 from simulators.timeback import TimebackSimulator
 from simulators.timeback.state import Collection
 from tests.conftest import login
+from tests.support.sandbox import simulator
 
 Headers = dict[str, str]
 ROLES = ("admin", "staff", "teacher", "student", "guardian")
@@ -307,9 +308,8 @@ async def open_sandbox(settings: Settings, demo: dict[str, Any]) -> AsyncIterato
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
             headers = {role: await login(http, demo[role].email) for role in ROLES}
-            yield Sandbox(
-                http, container.simulators.timeback, population_of(settings), demo, headers
-            )
+            timeback = simulator(container, "timeback", TimebackSimulator)
+            yield Sandbox(http, timeback, population_of(settings), demo, headers)
 
 
 def held(collection: Collection, sourced_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from simulators.timeback import TimebackSimulator
 from tests.api.test_authorization_matrix import ROLES, population_of
 from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login
+from tests.support.sandbox import simulator
 
 Headers = dict[str, str]
 
@@ -78,7 +79,8 @@ async def env(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Env]:
             await drain_worker(settings)
             run = await wait_for_run(http, started.json()["id"], headers["admin"])
             assert run["status"] == "succeeded", run
-            yield Env(http, container.simulators.timeback, population_of(settings), headers, demo)
+            timeback = simulator(container, "timeback", TimebackSimulator)
+            yield Env(http, timeback, population_of(settings), headers, demo)
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

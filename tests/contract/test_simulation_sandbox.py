@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from api.settings import UPSTREAMS
+from simulators.appsembler import AppsemblerSimulator
 from simulators.kit.simulator import SeedSpec, Simulator
-from simulators.kit.transport import SimulatorTransport
-from simulators.sandbox import (
-    SANDBOX_SYSTEMS,
-    SandboxSimulators,
-    build_simulator,
-)
+from simulators.kit.transport import HostRouter, SimulatorTransport
+from simulators.sandbox import SandboxSimulators, SimulatorSpec, build_simulator, load_simulator
 from simulators.timeback import TimebackSimulator
+from simulators.zoho import ZohoSimulator
+from tests.support.sandbox import seeded_simulators
 
 ORGS = "/ims/oneroster/rostering/v1p2/orgs"
 
@@ -95,7 +95,7 @@ async def test_unknown_routes_answer_in_the_upstreams_own_format(http: httpx.Asy
 
 
 async def test_the_sandbox_transport_routes_every_simulated_host() -> None:
-    sims = SandboxSimulators.seeded(seed=42, users=5, classes=2)
+    sims = seeded_simulators(seed=42, users=5, classes=2)
     async with httpx.AsyncClient(transport=sims.transport()) as http:
         answers = {
             host: (await http.get(f"http://{host}{path}")).status_code
@@ -116,31 +116,47 @@ async def test_the_sandbox_transport_routes_every_simulated_host() -> None:
         "projectsapi.zoho.sim": 401,
         "desk.zoho.sim": 401,
     }
-    assert len(sims.timeback.log) == 1
-    assert len(sims.zoho.log) == 3
+    assert len(sims["timeback"].log) == 1
+    assert len(sims["zoho"].log) == 3
 
 
 def test_one_seed_tells_one_story_across_systems() -> None:
-    sims = SandboxSimulators.seeded(seed=42, users=8, classes=3)
+    sims = seeded_simulators(seed=42, users=8, classes=3)
     roster_emails = {
         u["email"]
-        for u in sims.timeback.state.users.all()
+        for u in sims.get("timeback", TimebackSimulator).state.users.all()
         if u["roles"][0]["role"] in ("student", "teacher", "administrator")
     }
-    lms_emails = {a.email for a in sims.appsembler.state.accounts.values() if a.id > 1}
-    zoho_emails = {u.email for u in sims.zoho.state.users.values()}
+    lms = sims.get("appsembler", AppsemblerSimulator).state
+    lms_emails = {a.email for a in lms.accounts.values() if a.id > 1}
+    zoho_emails = {u.email for u in sims.get("zoho", ZohoSimulator).state.users.values()}
     assert roster_emails == lms_emails
     assert zoho_emails < roster_emails
 
 
-def test_simulators_are_built_by_name() -> None:
-    assert SANDBOX_SYSTEMS == ("timeback", "appsembler", "zoho")
-    for system in SANDBOX_SYSTEMS:
-        sim = build_simulator(system, seed=1, users=2, classes=1, public_url="http://127.0.0.1:9")
-        assert sim.system == system
+def test_simulators_are_built_from_the_upstream_lists_module_paths() -> None:
+    paths = {u.name: u.simulator for u in UPSTREAMS if u.simulator is not None}
+    assert paths, "no upstream declares a simulator"
+    for name, path in paths.items():
+        sim = build_simulator(path, seed=1, users=2, classes=1, public_url="http://127.0.0.1:9")
+        assert sim.system == name
         assert sim.public_url == "http://127.0.0.1:9"
-    with pytest.raises(ValueError, match="unknown system"):
-        build_simulator("moodle")
+    with pytest.raises(ValueError, match="no module"):
+        load_simulator("simulators.moodle:MoodleSimulator")
+    with pytest.raises(ValueError, match="names no simulator class"):
+        load_simulator("simulators.sandbox:SimulatorSpec")
+
+
+def test_a_spec_routes_extra_hosts_and_its_public_url() -> None:
+    path = "simulators.timeback:TimebackSimulator"
+    spec = SimulatorSpec(path, public_url="http://tb-eu.sim", hosts=("tb-us.sim",))
+    sims = SandboxSimulators.seeded({"timeback": spec}, seed=1, users=2, classes=1)
+    assert sims["timeback"].public_url == "http://tb-eu.sim"
+    router = sims.transport()
+    assert isinstance(router, HostRouter)
+    assert set(router.hosts) == {"timeback.sim", "tb-eu.sim", "tb-us.sim"}
+    with pytest.raises(TypeError, match="not ZohoSimulator"):
+        sims.get("timeback", ZohoSimulator)
 
 
 class PingSimulator(Simulator[dict[str, int]]):
@@ -163,7 +179,7 @@ class PingSimulator(Simulator[dict[str, int]]):
 
 
 async def test_an_extra_simulator_joins_the_sandbox_by_its_hosts_and_public_url() -> None:
-    sims = SandboxSimulators.seeded(seed=1, users=1, classes=1)
+    sims = seeded_simulators(seed=1, users=1, classes=1)
     sims.include(PingSimulator(users=3, public_url="http://ping-eu.sim"))
     with pytest.raises(ValueError, match="already included"):
         sims.include(TimebackSimulator())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import BaseModel, ValidationError
 
-from api.settings import Settings
+from adapters.upstream import Upstream
+from api.settings import UPSTREAMS, Settings
 
 
 def test_defaults_are_a_runnable_sandbox() -> None:
@@ -44,27 +47,63 @@ def test_production_refuses_placeholders_and_says_what_is_missing(
     assert "BFF_AUTH_ENCRYPTION_KEYS" in message
 
 
+def _real_upstreams() -> dict[str, str]:
+    """A real-looking address and secret for every upstream the list declares."""
+    env: dict[str, str] = {}
+    for upstream in UPSTREAMS:
+        for field in upstream.url_fields():
+            env[upstream.env_name(field)] = f"https://{upstream.name}-{field}.example".replace(
+                "_", "-"
+            )
+        for field in upstream.secret_fields():
+            env[upstream.env_name(field)] = f"{upstream.name}-real-secret"
+    return env
+
+
+PRODUCTION_BASE = {
+    "BFF_MODE": "production",
+    "BFF_DATABASE_URL": "postgresql+asyncpg://bff@db/bff",
+    "BFF_AUTH_SIGNING_KEYS": '{"2026-11": "a-long-random-production-signing-secret"}',
+    "BFF_AUTH_ACTIVE_KEY_ID": "2026-11",
+    "BFF_AUTH_ENCRYPTION_KEYS": '["' + Fernet.generate_key().decode() + '"]',
+}
+
+
 def test_production_accepts_real_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {
-        "BFF_MODE": "production",
-        "BFF_DATABASE_URL": "postgresql+asyncpg://bff@db/bff",
-        "BFF_TIMEBACK_BASE_URL": "https://api.timeback.example",
-        "BFF_TIMEBACK_TOKEN_URL": "https://auth.timeback.example/oauth2/token",
-        "BFF_TIMEBACK_CLIENT_SECRET": "tb-real",
-        "BFF_APPSEMBLER_BASE_URL": "https://lms.example",
-        "BFF_APPSEMBLER_CLIENT_SECRET": "ap-real",
-        "BFF_ZOHO_ACCOUNTS_URL": "https://accounts.zoho.eu",
-        "BFF_ZOHO_PROJECTS_URL": "https://projectsapi.zoho.eu",
-        "BFF_ZOHO_DESK_URL": "https://desk.zoho.eu",
-        "BFF_ZOHO_CLIENT_SECRET": "zo-real",
-        "BFF_AUTH_SIGNING_KEYS": '{"2026-11": "a-long-random-production-signing-secret"}',
-        "BFF_AUTH_ACTIVE_KEY_ID": "2026-11",
-        "BFF_AUTH_ENCRYPTION_KEYS": '["' + Fernet.generate_key().decode() + '"]',
-        "BFF_OIDC_ENABLED": "false",
-    }
+    for key, value in (PRODUCTION_BASE | _real_upstreams()).items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(_env_file=None)
+    assert settings.mode == "production"
+    assert settings.timeback.base_url == "https://timeback-base-url.example"
+    assert {u.name for u, _ in settings.upstreams()} == {u.name for u in UPSTREAMS}
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS, ids=lambda u: u.name)
+def test_production_names_each_upstreams_placeholders(
+    upstream: Upstream[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every secret and address an upstream declares is checked, by its variable's name."""
+    env = PRODUCTION_BASE | _real_upstreams()
+    for field in upstream.secret_fields():
+        del env[upstream.env_name(field)]
+    for field in upstream.url_fields():
+        env[upstream.env_name(field)] = f"http://{upstream.name}.sim"
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert Settings(_env_file=None).mode == "production"
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)
+    named = set(re.findall(r"\bBFF_[A-Z0-9_]+", str(caught.value)))
+    wanted = {upstream.env_name(f) for f in (*upstream.secret_fields(), *upstream.url_fields())}
+    assert named == wanted
+
+
+def test_production_skips_a_disabled_identity_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {k: v for k, v in (PRODUCTION_BASE | _real_upstreams()).items() if "_OIDC_" not in k}
+    for key, value in (env | {"BFF_OIDC_ENABLED": "false"}).items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(_env_file=None)
+    assert "oidc" not in {u.name for u, _ in settings.upstreams()}
+    assert "oidc_client_secret" not in settings.secrets()
 
 
 def _env_example() -> dict[str, str]:

@@ -25,14 +25,16 @@ from domain.errors import (
 from domain.ports.roster_writer import LiveQuery
 from domain.roster.entities import EntityKind
 from simulators.sandbox import SandboxSimulators
+from simulators.timeback import TimebackSimulator
 from tests.conftest import make_settings
+from tests.support.sandbox import seeded_simulators
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 
 
 @pytest.fixture
 async def sims() -> SandboxSimulators:
-    return SandboxSimulators.seeded(seed=7, users=30, classes=3)
+    return seeded_simulators(seed=7, users=30, classes=3)
 
 
 @pytest.fixture
@@ -75,7 +77,11 @@ def test_write_refusals_map_to_what_they_mean_for_the_caller(
 async def test_create_put_delete_and_read_back_live(
     roster: TimebackRoster, sims: SandboxSimulators
 ) -> None:
-    school = next(o for o in sims.timeback.state.orgs.all() if o.get("type") == "school")
+    school = next(
+        o
+        for o in sims.get("timeback", TimebackSimulator).state.orgs.all()
+        if o.get("type") == "school"
+    )
     user = {
         "status": "active",
         "enabledUser": True,
@@ -115,7 +121,7 @@ async def test_create_put_delete_and_read_back_live(
 
 
 async def test_enroll_and_agent_links(roster: TimebackRoster, sims: SandboxSimulators) -> None:
-    state = sims.timeback.state
+    state = sims.get("timeback", TimebackSimulator).state
     klass = state.classes.all()[0]["sourcedId"]
     student = next(u for u in state.users.all() if u["roles"][0]["role"] == "student")["sourcedId"]
     guardian = next(u for u in state.users.all() if u["roles"][0]["role"] == "guardian")[
@@ -142,7 +148,7 @@ async def test_enroll_and_agent_links(roster: TimebackRoster, sims: SandboxSimul
 
 
 async def test_outages_are_upstream_errors(roster: TimebackRoster, sims: SandboxSimulators) -> None:
-    sims.timeback.fail_next(500, times=10, path=f"{ROSTERING}/users")
+    sims.get("timeback", TimebackSimulator).fail_next(500, times=10, path=f"{ROSTERING}/users")
     with pytest.raises(UpstreamUnavailable):
         await roster.page(LiveQuery(collection="users"))
     with pytest.raises(UpstreamUnavailable):

@@ -1,0 +1,21 @@
+"""TimeBack's settings group: ``BFF_TIMEBACK_*`` (``.env.example`` documents each)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+from adapters.upstream import UpstreamUrl
+
+
+class TimebackSettings(BaseModel):
+    """TimeBack (OneRoster, QTI, PowerPath, Caliper) behind a Cognito-style token endpoint."""
+
+    base_url: UpstreamUrl = "http://timeback.sim"
+    token_url: UpstreamUrl = "http://timeback.sim/oauth2/token"  # noqa: S105 - a URL
+    client_id: str = "sandbox-client"
+    client_secret: SecretStr = SecretStr("sandbox-secret")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    #: how often the incremental roster sync runs, and how it pages
+    sync_interval_seconds: float = Field(default=900.0, gt=0)
+    sync_page_size: int = Field(default=1000, ge=1, le=3000)
+    sync_concurrency: int = Field(default=4, ge=1, le=32)
