@@ -92,7 +92,14 @@ class IndexedRouter(APIRouter):
 def use_indexed_routing(app: FastAPI) -> None:
     """Give ``app`` the indexed root router. Its class is swapped rather than the router replaced:
     FastAPI builds the root router with ~20 arguments of its own, all of which stay as they are."""
-    app.router.__class__ = IndexedRouter
+    router = app.router
+    stack = router.middleware_stack
+    # Starlette captured the bound ``app`` of the old class as the router's middleware stack; with
+    # no router middleware (the app has none), it is that method alone and is re-bound here.
+    if getattr(stack, "__func__", None) is not APIRouter.app:
+        raise RuntimeError("the root router has middleware of its own; cannot index its routing")
+    router.__class__ = IndexedRouter
+    router.middleware_stack = router.app
 
 
 def add_routes(app: FastAPI, router: APIRouter) -> None:

@@ -115,7 +115,7 @@ async def run(args: argparse.Namespace) -> None:
             f"{wall / args.requests * 1e6:.0f} us wall per request (all threads of this process)"
         )
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
 
 
 def main() -> None:
@@ -127,6 +127,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--database", help="a filled or empty database URL; default: new SQLite")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key")
+    parser.add_argument("--lines", type=int, default=45)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {

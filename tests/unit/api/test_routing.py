@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from api.app import create_app
 from api.errors import COMMON_RESPONSES
-from api.routing import IndexedRouter
+from api.routing import IndexedRouter, _Index
 from api.settings import Settings
 
 
@@ -60,6 +60,23 @@ def test_every_route_is_found_as_a_scan_finds_it(app: FastAPI) -> None:
             assert found is expected, f"{method} {path}"
             checked += 1
     assert checked > 100
+
+
+async def test_requests_are_dispatched_through_the_index(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[str] = []
+    original = _Index.candidates
+
+    def recording(self: _Index, path: str) -> list[BaseRoute]:
+        looked_up.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(_Index, "candidates", recording)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        assert (await http.get("/health")).status_code == 200
+    assert looked_up == ["/health"]
 
 
 async def test_what_the_index_does_not_settle_is_answered_as_before(app: FastAPI) -> None:
