@@ -296,14 +296,6 @@ class SqlRosterStore(RosterStore):
         ).scalar_one_or_none()
         return None if payload is None else record_from_payload(kind, payload)
 
-    async def count(self, kind: EntityKind) -> int:
-        conn = await self._conn()
-        return int(
-            (
-                await conn.execute(sa.select(sa.func.count()).select_from(table_of(kind)))
-            ).scalar_one()
-        )
-
     async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
         rows, total = await self._page(q)
         records = []
@@ -461,72 +453,6 @@ class SqlRosterStore(RosterStore):
                 return t.academic_sessions.c.parent_id == x
             case Relation.ORG_CHILDREN:
                 return t.orgs.c.parent_id == x
-
-    # --- relations --------------------------------------------------------------------------------
-
-    async def _ids(self, stmt: sa.Select[Any]) -> frozenset[str]:
-        conn = await self._conn()
-        return frozenset(i for i in (await conn.execute(stmt)).scalars().all() if i is not None)
-
-    async def classes_of_user(
-        self, user_id: str, *, roles: Iterable[str] | None = None
-    ) -> frozenset[str]:
-        e = t.enrollments
-        stmt = sa.select(e.c.class_id).where(e.c.user_id == user_id)
-        if roles is not None:
-            stmt = stmt.where(e.c.role.in_(list(roles)))
-        return await self._ids(stmt)
-
-    async def _members(self, class_ids: Iterable[str], role: str) -> frozenset[str]:
-        e = t.enrollments
-        ids = list(class_ids)
-        if not ids:
-            return frozenset()
-        return await self._ids(
-            sa.select(e.c.user_id).where(e.c.class_id.in_(ids), e.c.role == role)
-        )
-
-    async def students_of_class(self, class_id: str) -> frozenset[str]:
-        return await self._members([class_id], "student")
-
-    async def teachers_of_class(self, class_id: str) -> frozenset[str]:
-        return await self._members([class_id], "teacher")
-
-    async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]:
-        return await self._members(class_ids, "student")
-
-    async def agents_of(self, user_id: str) -> frozenset[str]:
-        ua = t.user_agents
-        return await self._ids(sa.select(ua.c.agent_id).where(ua.c.user_id == user_id))
-
-    async def agent_for(self, user_id: str) -> frozenset[str]:
-        ua = t.user_agents
-        return await self._ids(sa.select(ua.c.user_id).where(ua.c.agent_id == user_id))
-
-    async def classes_of_school(self, org_id: str) -> frozenset[str]:
-        c = t.classes
-        return await self._ids(sa.select(c.c.sourced_id).where(c.c.school_id == org_id))
-
-    async def orgs_of_user(self, user_id: str) -> frozenset[str]:
-        ur = t.user_roles
-        return await self._ids(sa.select(ur.c.org_id).where(ur.c.user_id == user_id))
-
-    async def orgs_of_class(self, class_id: str) -> frozenset[str]:
-        c = t.classes
-        return await self._ids(sa.select(c.c.school_id).where(c.c.sourced_id == class_id))
-
-    async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
-        found = set(org_ids)
-        frontier = set(found)
-        while frontier:
-            children: set[str] = set()
-            for chunk in _chunks(sorted(frontier), BATCH):
-                children |= await self._ids(
-                    sa.select(t.orgs.c.sourced_id).where(t.orgs.c.parent_id.in_(chunk))
-                )
-            frontier = children - found
-            found |= frontier
-        return frozenset(found)
 
     # --- sync bookkeeping -------------------------------------------------------------------------
 

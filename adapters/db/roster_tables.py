@@ -19,12 +19,6 @@ ID = 255  # OneRoster sourcedIds are strings; TimeBack's are UUIDs or readable k
 TEXT = 500
 
 
-def _id(name: str, *, primary_key: bool = False, index: bool = False) -> sa.Column[str]:
-    return sa.Column(
-        name, sa.String(ID), primary_key=primary_key, nullable=primary_key is False, index=index
-    )
-
-
 def _ref(name: str) -> sa.Column[str]:
     return sa.Column(name, sa.String(ID), nullable=True, index=True)
 

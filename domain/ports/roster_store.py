@@ -1,4 +1,7 @@
-"""The local roster cache: OneRoster entities, their relations, sync bookkeeping and a change feed."""
+"""The local roster cache: OneRoster entities, sync bookkeeping and a change feed.
+
+The policy's relation questions are answered by ``RosterRelations`` (decision D24), not here.
+"""
 
 from __future__ import annotations
 
@@ -45,40 +48,6 @@ class RosterStore(Protocol):
     async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
         """:meth:`query` with each payload as compact JSON text, for a response that splices the
         stored text instead of parsing and encoding every record."""
-        ...
-
-    async def count(self, kind: EntityKind) -> int: ...
-
-    # --- relations (ids only; unknown ids give empty sets) ----------------------------------------
-
-    async def classes_of_user(
-        self, user_id: str, *, roles: Iterable[str] | None = None
-    ) -> frozenset[str]:
-        """Classes the user is enrolled in (as one of ``roles``, when given)."""
-        ...
-
-    async def students_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def teachers_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]: ...
-
-    async def agents_of(self, user_id: str) -> frozenset[str]:
-        """The user's agents (guardians, parents...)."""
-        ...
-
-    async def agent_for(self, user_id: str) -> frozenset[str]:
-        """The users this user is an agent for."""
-        ...
-
-    async def classes_of_school(self, org_id: str) -> frozenset[str]: ...
-
-    async def orgs_of_user(self, user_id: str) -> frozenset[str]: ...
-
-    async def orgs_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
-        """These orgs and every org below them."""
         ...
 
     # --- sync bookkeeping -------------------------------------------------------------------------

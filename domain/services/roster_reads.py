@@ -8,21 +8,18 @@ the caller's scope is simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict, TypeVar, Unpack
+from typing import TypedDict, Unpack
 
 from domain.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from domain.models.identity import Actor
 from domain.policy import Policy
 from domain.ports import UnitOfWork, UnitOfWorkFactory
-from domain.ports.roster_store import RosterStore
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
-
-_T = TypeVar("_T")
 
 #: The kind of the record a nested route hangs from (``Related.sourced_id``).
 PARENT_KIND: dict[Relation, EntityKind] = {
@@ -80,22 +77,6 @@ class RosterReadService:
         self._policy = policy
         self._live = live
 
-    async def list(
-        self,
-        *,
-        actor: Actor,
-        view: RosterView,
-        related: Related | None = None,
-        **params: Unpack[ListParams],
-    ) -> tuple[Sequence[RosterRecord], int]:
-        """One page of a collection the caller may see, and the total count matching.
-
-        With ``related`` (a nested route), the record it hangs from must itself be visible to the
-        caller, else NotFound: a nested list never confirms that a hidden record exists.
-        """
-        query = await self._list_query(actor, view, params, related)
-        return await self._read_list(query, lambda roster: roster.query(query))
-
     async def list_json(
         self,
         *,
@@ -104,9 +85,16 @@ class RosterReadService:
         related: Related | None = None,
         **params: Unpack[ListParams],
     ) -> tuple[Sequence[str], int]:
-        """:meth:`list`, each payload as JSON text: the same scope, checks and page."""
+        """One page of a collection the caller may see, each payload as JSON text, and the total
+        count matching.
+
+        With ``related`` (a nested route), the record it hangs from must itself be visible to the
+        caller, else NotFound: a nested list never confirms that a hidden record exists.
+        """
         query = await self._list_query(actor, view, params, related)
-        return await self._read_list(query, lambda roster: roster.query_json(query))
+        async with self._uow() as uow:
+            await self._require_parent(uow, query)
+            return await uow.roster.query_json(query)
 
     async def _list_query(
         self, actor: Actor, view: RosterView, params: ListParams, related: Related | None
@@ -125,14 +113,6 @@ class RosterReadService:
             types=view.types,
             related=related,
         )
-
-    async def _read_list(
-        self, query: RosterQuery, read: Callable[[RosterStore], Awaitable[_T]]
-    ) -> _T:
-        """Runs a list query, once the record a nested list hangs from is known to be visible."""
-        async with self._uow() as uow:
-            await self._require_parent(uow, query)
-            return await read(uow.roster)
 
     @staticmethod
     async def _require_parent(uow: UnitOfWork, query: RosterQuery) -> None:
