@@ -17,7 +17,6 @@ from domain.models.identity import Actor
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
-from domain.services.people import PeopleService
 from domain.services.roster_reads import RosterReadService
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
@@ -79,10 +78,6 @@ async def get_audit_service(container: ContainerDep) -> AuditService:
     return container.audit()
 
 
-async def get_people_service(container: ContainerDep) -> PeopleService:
-    return container.people()
-
-
 async def get_roster_reads(container: ContainerDep) -> RosterReadService:
     return container.roster_reads()
 
@@ -99,6 +94,5 @@ SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]
-PeopleServiceDep = Annotated[PeopleService, Depends(get_people_service)]
 SyncAdminDep = Annotated[SyncAdminService, Depends(get_sync_admin)]
 RosterReadsDep = Annotated[RosterReadService, Depends(get_roster_reads)]
