@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from adapters.db.tables import metadata
+from adapters.db.metadata import metadata
 
 ID = 255  # OneRoster sourcedIds are strings; TimeBack's are UUIDs or readable keys
 TEXT = 500
