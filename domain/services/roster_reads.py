@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict, Unpack
 
 from domain.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from domain.models.identity import Actor
@@ -56,17 +55,18 @@ class RosterView:
         return self.collection or self.kind.value
 
 
-class ListParams(TypedDict, total=False):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListParams:
     """A list read's OneRoster parameters as the caller wrote them. One left out takes the default
     of :class:`RosterQuery` and :class:`LiveQuery` alike: ascending, 100 a page, from the start."""
 
-    filter: str | None
-    sort: str | None
-    order: SortOrder
-    fields: Sequence[str] | None
-    search: str | None
-    limit: int
-    offset: int
+    filter: str | None = None
+    sort: str | None = None
+    order: SortOrder = SortOrder.ASC
+    fields: tuple[str, ...] | None = None
+    search: str | None = None
+    limit: int = 100
+    offset: int = 0
 
 
 class RosterReadService:
@@ -82,8 +82,8 @@ class RosterReadService:
         *,
         actor: Actor,
         view: RosterView,
+        params: ListParams,
         related: Related | None = None,
-        **params: Unpack[ListParams],
     ) -> tuple[Sequence[str], int]:
         """One page of a collection the caller may see, each payload as JSON text, and the total
         count matching.
@@ -99,17 +99,16 @@ class RosterReadService:
     async def _list_query(
         self, actor: Actor, view: RosterView, params: ListParams, related: Related | None
     ) -> RosterQuery:
-        filter, fields = params.get("filter"), params.get("fields")
         return RosterQuery(
             kind=view.kind,
             scope=await self._policy.scope(actor),
-            filter=parse_filter(filter) if filter is not None else None,
-            search=params.get("search"),
-            sort=params.get("sort"),
-            order=params.get("order", SortOrder.ASC),
-            fields=tuple(fields) if fields is not None else None,
-            limit=params.get("limit", 100),
-            offset=params.get("offset", 0),
+            filter=parse_filter(params.filter) if params.filter is not None else None,
+            search=params.search,
+            sort=params.sort,
+            order=params.order,
+            fields=params.fields,
+            limit=params.limit,
+            offset=params.offset,
             types=view.types,
             related=related,
         )
@@ -130,7 +129,7 @@ class RosterReadService:
             raise NotFound(f"No {parent.kind} with sourcedId {related.sourced_id!r}.")
 
     async def list_live(
-        self, *, actor: Actor, view: RosterView, **params: Unpack[ListParams]
+        self, *, actor: Actor, view: RosterView, params: ListParams
     ) -> tuple[Sequence[JsonObject], int]:
         """One page read from TimeBack itself, for callers whose scope is the whole roster.
 
@@ -147,7 +146,18 @@ class RosterReadService:
                 "list (without consistency=live), or single records live."
             )
         # Upstream gets the parameters as the caller wrote them, not as the query normalised them.
-        return await self._live_reader().page(LiveQuery(collection=view.upstream, **params))
+        return await self._live_reader().page(
+            LiveQuery(
+                collection=view.upstream,
+                filter=params.filter,
+                sort=params.sort,
+                order=params.order,
+                fields=params.fields,
+                search=params.search,
+                limit=params.limit,
+                offset=params.offset,
+            )
+        )
 
     async def get_live(
         self,
