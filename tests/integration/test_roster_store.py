@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from adapters.db.engine import SessionFactory, make_engine, make_session_factory
-from adapters.db.roster_store import SqlRosterStore, payload_text
+from adapters.db.roster_payloads import payload_text
+from adapters.db.roster_store import SqlRosterStore
 from domain.errors import InvalidInput
 from domain.policy import Scope
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
