@@ -9,11 +9,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from adapters.db import tables
 from adapters.db.engine import ensure_sqlite_dir, sync_url
+from adapters.db.schema import metadata
 
 config = context.config
-target_metadata = tables.metadata
+target_metadata = metadata
 
 
 def _url() -> str:

@@ -19,7 +19,6 @@ from api.routers import (
     auth,
     gradebook,
     me,
-    people,
     resources,
     roster,
     roster_writes,
@@ -34,7 +33,6 @@ from api.settings import Settings
 TAGS = [
     {"name": "auth", "description": "Log in (password or single sign-on), refresh and log out."},
     {"name": "me", "description": "The caller's own account and personal API tokens."},
-    {"name": "people", "description": "Roster people, as far as the caller may see them."},
     {
         "name": "roster",
         "description": "OneRoster collections from the local cache, narrowed to what you may see.",
@@ -101,7 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth.router,
         me.router,
-        people.router,
         roster.router,
         roster_writes.router,
         gradebook.router,

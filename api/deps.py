@@ -1,4 +1,8 @@
-"""Per-request wiring: ``Annotated`` aliases that hand routers their domain services and the caller.
+"""Per-request wiring: the caller and the domain services, as ``Annotated`` aliases for routes
+(``ActorDep``, ``RosterReadsDep``...) and as the ``get_*`` functions that the pass-through route
+factories take (``api/routers/passthrough.py``). Routers make no service dependencies of their own;
+what they build per kind from these (a list route's query, one gradebook kind) sits next to the
+routes it documents.
 
 Every dependency is ``async def`` even where it awaits nothing: FastAPI runs plain ``def``
 dependencies in a worker thread, and those thread hops were most of a cached read's cost.
@@ -17,11 +21,16 @@ from domain.models.identity import Actor
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
-from domain.services.people import PeopleService
+from domain.services.gradebook import GradebookService
+from domain.services.integrations import IntegrationService
+from domain.services.project_search import ProjectSearchService
+from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
+from domain.services.roster_writes import RosterWriteService
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
+from domain.services.time_logs import TimeLogService
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,12 +88,20 @@ async def get_audit_service(container: ContainerDep) -> AuditService:
     return container.audit()
 
 
-async def get_people_service(container: ContainerDep) -> PeopleService:
-    return container.people()
-
-
 async def get_roster_reads(container: ContainerDep) -> RosterReadService:
     return container.roster_reads()
+
+
+async def get_roster_writes(container: ContainerDep) -> RosterWriteService:
+    return container.roster_writes()
+
+
+async def get_gradebook(container: ContainerDep) -> GradebookService:
+    return container.gradebook()
+
+
+async def get_resources(container: ContainerDep) -> ResourceService:
+    return container.resources()
 
 
 async def get_sync_admin(container: ContainerDep) -> SyncAdminService:
@@ -95,10 +112,26 @@ async def get_sso_service(container: ContainerDep) -> SsoService:
     return container.sso()
 
 
+async def get_integrations(container: ContainerDep) -> IntegrationService:
+    return container.integrations()
+
+
+async def get_project_search(container: ContainerDep) -> ProjectSearchService:
+    return container.project_search()
+
+
+async def get_time_logs(container: ContainerDep) -> TimeLogService:
+    return container.time_logs()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 SsoServiceDep = Annotated[SsoService, Depends(get_sso_service)]
-PeopleServiceDep = Annotated[PeopleService, Depends(get_people_service)]
 SyncAdminDep = Annotated[SyncAdminService, Depends(get_sync_admin)]
 RosterReadsDep = Annotated[RosterReadService, Depends(get_roster_reads)]
+RosterWritesDep = Annotated[RosterWriteService, Depends(get_roster_writes)]
+GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
+IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
+ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
+TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]

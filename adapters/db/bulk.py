@@ -86,3 +86,16 @@ def cached(key: str, dialect: Dialect, build: Callable[[], sa.Executable]) -> Dr
     if found is None:
         found = _CACHE[slot] = compile_for_driver(build(), dialect)
     return found
+
+
+async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Plain INSERTs of ``rows`` (all with the keys of the first), one driver executemany."""
+    if rows:
+        insert = cached(
+            f"insert:{table.name}:{','.join(rows[0])}",
+            conn.dialect,
+            lambda: sa.insert(table).values(
+                {k: sa.bindparam(k, type_=table.c[k].type) for k in rows[0]}
+            ),
+        )
+        await insert.executemany(conn, rows)

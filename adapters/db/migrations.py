@@ -37,18 +37,8 @@ def upgrade_if_behind(url: str) -> bool:
     return True
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
-
-
 def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-
-
-def revisions(url: str) -> list[str]:
-    """Every revision id, oldest first."""
-    script = ScriptDirectory.from_config(alembic_config(url))
-    return [r.revision for r in reversed(list(script.walk_revisions()))]
 
 
 def revision_of(connection: Connection) -> str | None:

@@ -13,16 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from adapters.db.tables import metadata
+from adapters.db.metadata import metadata
 
 ID = 255  # OneRoster sourcedIds are strings; TimeBack's are UUIDs or readable keys
 TEXT = 500
-
-
-def _id(name: str, *, primary_key: bool = False, index: bool = False) -> sa.Column[str]:
-    return sa.Column(
-        name, sa.String(ID), primary_key=primary_key, nullable=primary_key is False, index=index
-    )
 
 
 def _ref(name: str) -> sa.Column[str]:

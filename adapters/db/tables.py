@@ -1,24 +1,16 @@
-"""SQLModel tables. These never leave the adapter: repositories map rows to domain models."""
+"""SQLModel tables of the system and identity repositories. These never leave the adapter:
+repositories map rows to domain models. ``adapters.db.schema`` lists every table module."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import MetaData
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-# Explicit constraint names keep migrations reproducible and let SQLite's batch mode find them.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata: MetaData = SQLModel.metadata
+from adapters.db.metadata import Row
 
 
-class PeriodicTaskRow(SQLModel, table=True):
+class PeriodicTaskRow(Row, table=True):
     __tablename__ = "periodic_tasks"
 
     name: str = Field(primary_key=True, max_length=100)
@@ -31,7 +23,7 @@ class PeriodicTaskRow(SQLModel, table=True):
     runs: int = 0
 
 
-class UpstreamCheckRow(SQLModel, table=True):
+class UpstreamCheckRow(Row, table=True):
     __tablename__ = "upstream_checks"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,7 +34,7 @@ class UpstreamCheckRow(SQLModel, table=True):
     checked_at: datetime = Field(index=True)
 
 
-class AccountRow(SQLModel, table=True):
+class AccountRow(Row, table=True):
     __tablename__ = "accounts"
 
     id: str = Field(primary_key=True, max_length=32)
@@ -59,7 +51,7 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime
 
 
-class RefreshTokenRow(SQLModel, table=True):
+class RefreshTokenRow(Row, table=True):
     __tablename__ = "refresh_tokens"
 
     id: str = Field(primary_key=True, max_length=32)
@@ -74,7 +66,7 @@ class RefreshTokenRow(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
-class ApiTokenRow(SQLModel, table=True):
+class ApiTokenRow(Row, table=True):
     __tablename__ = "api_tokens"
 
     id: str = Field(primary_key=True, max_length=32)
@@ -91,7 +83,7 @@ class ApiTokenRow(SQLModel, table=True):
     last_used_at: datetime | None = None
 
 
-class LoginFailureRow(SQLModel, table=True):
+class LoginFailureRow(Row, table=True):
     __tablename__ = "login_failures"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -99,7 +91,7 @@ class LoginFailureRow(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
-class AuditEventRow(SQLModel, table=True):
+class AuditEventRow(Row, table=True):
     __tablename__ = "audit_events"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -114,7 +106,3 @@ class AuditEventRow(SQLModel, table=True):
     request_id: str | None = Field(default=None, max_length=128)
     client_address: str | None = Field(default=None, max_length=64)
     detail: str | None = Field(default=None, max_length=1000)
-
-
-from adapters.db import roster_tables as roster_tables  # noqa: E402  (registers the roster cache tables)
-from adapters.db import timesheet_tables as timesheet_tables  # noqa: E402  (registers integrations and time logs)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from adapters.db.metadata import Row
 
 
-class IntegrationRow(SQLModel, table=True):
+class IntegrationRow(Row, table=True):
     __tablename__ = "integrations"
     __table_args__ = (UniqueConstraint("account_id", "kind", "workspace_id"),)
 
@@ -26,7 +28,7 @@ class IntegrationRow(SQLModel, table=True):
     updated_at: datetime
 
 
-class TimeLogRow(SQLModel, table=True):
+class TimeLogRow(Row, table=True):
     __tablename__ = "time_logs"
     __table_args__ = (
         UniqueConstraint("account_id", "idempotency_key"),

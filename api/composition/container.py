@@ -14,7 +14,6 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
-from adapters.timeback.directory import TimebackRosterDirectory
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
@@ -35,7 +34,6 @@ from domain.services.auth import AuthConfig, AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.passwords import CommonPasswords
-from domain.services.people import PeopleService
 from domain.services.project_search import ProjectSearchConfig, ProjectSearchService
 from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
@@ -116,11 +114,6 @@ class Container:
             hasher=self.hasher,
             common_passwords=self.common_passwords,
             clock=self.clock,
-        )
-
-    def people(self) -> PeopleService:
-        return PeopleService(
-            directory=TimebackRosterDirectory(self.http["timeback"]), policy=self.policy()
         )
 
     def roster_reads(self) -> RosterReadService:

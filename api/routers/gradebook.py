@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.access import Access
-from api.deps import ContainerDep
+from api.deps import GradebookDep, get_gradebook
 from api.errors import COMMON_RESPONSES
 from api.routers.passthrough import (
     Collection,
@@ -40,13 +39,6 @@ from domain.services.gradebook import GradebookService
 
 router = APIRouter(prefix="/v1/gradebook", tags=["gradebook"], responses=COMMON_RESPONSES)
 K = GradebookKind
-
-
-async def get_gradebook(container: ContainerDep) -> GradebookService:
-    return container.gradebook()
-
-
-GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 
 
 @dataclass(frozen=True)

@@ -91,19 +91,25 @@ def kind_parameters(
 
 
 def declare(
-    endpoint: Callable[..., Any], /, path_ids: Sequence[str] = (), **annotations: Any
+    endpoint: Callable[..., Any],
+    /,
+    path_ids: Sequence[str] = (),
+    omit: Iterable[str] = (),
+    **annotations: Any,
 ) -> Callable[..., Any]:
-    """Give parameters the types FastAPI should read (a body model, a kind's list parameters) and
-    name the path ids that ``**ids`` stands for: routes are made per kind, so their signature is
-    finished here rather than in the source."""
+    """Give parameters the types FastAPI should read (a body model, a kind's list parameters),
+    name the path ids that ``**ids`` stands for, and leave out those in ``omit`` (a route that does
+    not offer one; the function's default applies): routes are made per kind, so their signature
+    is finished here rather than in the source."""
     signature = inspect.signature(endpoint)
     ids = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in path_ids
     ]
+    left_out = frozenset(omit)
     rest = [
         p.replace(annotation=annotations[p.name]) if p.name in annotations else p
         for p in signature.parameters.values()
-        if p.kind is not inspect.Parameter.VAR_KEYWORD
+        if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in left_out
     ]
     # A function takes any attribute; the ``Callable`` type does not say so.
     function: Any = endpoint

@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from fastapi import APIRouter
 
 from api.access import Access
-from api.deps import ContainerDep
+from api.deps import get_resources
 from api.errors import COMMON_RESPONSES
 from api.routers.passthrough import (
     Collection,
@@ -32,10 +32,6 @@ from domain.services.resources import ResourceService
 router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=COMMON_RESPONSES)
 
 RESOURCES = Shapes.of("Resource", GradebookKind.RESOURCES, "resource", Resource)
-
-
-async def get_resources(container: ContainerDep) -> ResourceService:
-    return container.resources()
 
 
 def _create(service: ResourceService, actor: Actor, entity: WireObject, _: Ids) -> Awaitable[str]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
@@ -40,7 +41,7 @@ from domain.roster.entities import EntityKind
 from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
 from domain.roster.filters import MAX_PREDICATES
 from domain.roster.query import Related, Relation, SortOrder
-from domain.services.roster_reads import RosterReadService, RosterView
+from domain.services.roster_reads import ListParams, RosterReadService, RosterView
 
 router = APIRouter(prefix="/v1/roster", tags=["roster"], responses=COMMON_RESPONSES)
 
@@ -273,29 +274,18 @@ def filter_pattern(kind: EntityKind) -> str:
     return f"^{comparison}( (AND|OR) {comparison}){{0,{MAX_PREDICATES - 1}}}$"
 
 
-def _page(
-    request: Request,
-    key: str,
-    items: Sequence[str],
-    total: int,
-    *,
-    limit: int,
-    offset: int,
-) -> Response:
-    """The page envelope around records already encoded as JSON text: a cached page is the stored
-    payload text spliced in, so ~100 KB of JSON is not parsed and encoded again per request."""
-    body = f"{{{_JSON.encode(key)}:[{','.join(items)}]}}"
-    return Response(
-        body.encode(),
-        media_type="application/json",
-        headers={
-            "X-Total-Count": str(total),
-            "Link": link_header(request.url, limit=limit, offset=offset, total=total),
-        },
-    )
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What a list route was asked: the OneRoster list parameters, and whether to read the cache or
+    TimeBack (nested lists always read the cache)."""
+
+    params: ListParams
+    consistency: Consistency = Consistency.CACHED
 
 
-def _documented(endpoint: Callable[..., Any], kind: EntityKind) -> Callable[..., Any]:
+def _documented(
+    endpoint: Callable[..., Any], kind: EntityKind, **declared: Any
+) -> Callable[..., Any]:
     """Type ``filter``, ``sort`` and ``fields`` with this kind's fields (see :func:`declare`)."""
     return declare(
         endpoint,
@@ -305,61 +295,16 @@ def _documented(endpoint: Callable[..., Any], kind: EntityKind) -> Callable[...,
             sortable=FILTERABLE[kind],
             properties=PROPERTIES[kind],
         ),
+        **declared,
     )
 
 
-async def _list_page(
-    request: Request,
-    roster: RosterReadService,
-    actor: Actor,
-    c: RosterCollection,
-    view: RosterView,
-    related: Related | None,
-    filter: str | None,
-    sort: str | None,
-    order: SortOrder,
-    fields: str | None,
-    search: str | None,
-    limit: int,
-    offset: int,
-    consistency: Consistency = Consistency.CACHED,
-) -> Any:
-    """What every list route does once FastAPI has read its parameters."""
-    with query_errors():
-        if consistency is Consistency.LIVE:
-            payloads, total = await roster.list_live(
-                actor=actor,
-                view=view,
-                filter=filter,
-                sort=sort,
-                order=order,
-                fields=split_fields(fields),
-                search=search,
-                limit=limit,
-                offset=offset,
-            )
-            items = [_JSON.encode(p) for p in payloads]
-            return _page(request, c.plural_key, items, total, limit=limit, offset=offset)
-        texts, total = await roster.list_json(
-            actor=actor,
-            view=view,
-            filter=filter,
-            sort=sort,
-            order=order,
-            fields=split_fields(fields),
-            search=search,
-            limit=limit,
-            offset=offset,
-            related=related,
-        )
-    return _page(request, c.plural_key, texts, total, limit=limit, offset=offset)
+def list_query(kind: EntityKind, *, live: bool) -> Any:
+    """The list routes' one query dependency for a kind: ``filter``, ``sort``, ``orderBy``,
+    ``fields``, ``search``, ``limit``, ``offset`` and, where the list may be read ``live``,
+    ``consistency``, documented with the kind's fields."""
 
-
-def _add_list(c: RosterCollection, view: RosterView) -> None:
-    async def list_records(
-        request: Request,
-        actor: ActorDep,
-        roster: RosterReadsDep,
+    async def read_list_query(
         filter: str | None = None,
         sort: str | None = None,
         order: OrderBy = SortOrder.ASC,
@@ -368,28 +313,66 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
         limit: Limit = 100,
         offset: Offset = 0,
         consistency: ConsistencyParam = Consistency.CACHED,
-    ) -> Any:
-        return await _list_page(
-            request,
-            roster,
-            actor,
-            c,
-            view,
-            None,
-            filter,
-            sort,
-            order,
-            fields,
-            search,
-            limit,
-            offset,
-            consistency,
+    ) -> ListQuery:
+        params = ListParams(
+            filter=filter,
+            sort=sort,
+            order=order,
+            fields=split_fields(fields),
+            search=search,
+            limit=limit,
+            offset=offset,
         )
+        return ListQuery(params, consistency)
+
+    omit = () if live else ("consistency",)
+    return Annotated[ListQuery, Depends(_documented(read_list_query, kind, omit=omit))]
+
+
+async def _list_page(
+    request: Request,
+    roster: RosterReadService,
+    actor: Actor,
+    c: RosterCollection,
+    view: RosterView,
+    query: ListQuery,
+    related: Related | None = None,
+) -> Response:
+    """What every list route does once FastAPI has read its parameters: one page in the
+    collection's envelope, with ``X-Total-Count`` and ``Link``.
+
+    The records arrive as JSON text (a cached page is the stored payload text spliced in), so
+    ~100 KB of JSON is not parsed and encoded again per request."""
+    params = query.params
+    with query_errors():
+        if query.consistency is Consistency.LIVE:
+            payloads, total = await roster.list_live(actor=actor, view=view, params=params)
+            items: Sequence[str] = [_JSON.encode(p) for p in payloads]
+        else:
+            items, total = await roster.list_json(
+                actor=actor, view=view, params=params, related=related
+            )
+    body = f"{{{_JSON.encode(c.plural_key)}:[{','.join(items)}]}}"
+    return Response(
+        body.encode(),
+        media_type="application/json",
+        headers={
+            "X-Total-Count": str(total),
+            "Link": link_header(request.url, limit=params.limit, offset=params.offset, total=total),
+        },
+    )
+
+
+def _add_list(c: RosterCollection, view: RosterView) -> None:
+    async def list_records(
+        request: Request, actor: ActorDep, roster: RosterReadsDep, query: ListQuery
+    ) -> Response:
+        return await _list_page(request, roster, actor, c, view, query)
 
     list_records.__doc__ = f"The {c.path} the caller may see, one page at a time."
     router.add_api_route(
         f"/{c.path}",
-        _documented(list_records, view.kind),
+        declare(list_records, query=list_query(view.kind, live=True)),
         methods=["GET"],
         operation_id=f"list_roster_{c.path.replace('-', '_')}",
         summary=f"List {c.path.replace('-', ' ')}",
@@ -446,30 +429,10 @@ def _add_nested(
         request: Request,
         actor: ActorDep,
         roster: RosterReadsDep,
-        filter: str | None = None,
-        sort: str | None = None,
-        order: OrderBy = SortOrder.ASC,
-        fields: str | None = None,
-        search: Search = None,
-        limit: Limit = 100,
-        offset: Offset = 0,
-    ) -> Any:
+        query: ListQuery,
+    ) -> Response:
         related = Related(relation, sourced_id)
-        return await _list_page(
-            request,
-            roster,
-            actor,
-            c,
-            view,
-            related,
-            filter,
-            sort,
-            order,
-            fields,
-            search,
-            limit,
-            offset,
-        )
+        return await _list_page(request, roster, actor, c, view, query, related)
 
     list_related.__doc__ = (
         f"The {child} of one of the {parent} that the caller may see; 404 when that record is "
@@ -477,7 +440,7 @@ def _add_nested(
     )
     router.add_api_route(
         f"/{parent}/{{sourced_id}}/{child}",
-        _documented(list_related, view.kind),
+        declare(list_related, query=list_query(view.kind, live=False)),
         methods=["GET"],
         operation_id=operation_id,
         summary=f"List the {child} of one of the {parent}",

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.access import Access, access
-from api.deps import ActorDep, ContainerDep
+from api.deps import ActorDep, RosterWritesDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.roster import RosterCollection, collection
 from api.schemas.roster_writes import (
@@ -34,17 +34,10 @@ from api.schemas.roster_writes import (
     wire,
 )
 from domain.roster.entities import EntityKind
-from domain.services.roster_writes import RosterWriteService
 
 PREFIX = "/v1/roster"
 router = APIRouter(prefix=PREFIX, tags=["roster"], responses=COMMON_RESPONSES)
 
-
-async def get_roster_writes(container: ContainerDep) -> RosterWriteService:
-    return container.roster_writes()
-
-
-RosterWritesDep = Annotated[RosterWriteService, Depends(get_roster_writes)]
 
 WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 422, 502, 503)
 USERS = collection("users", "user", "users", "user")

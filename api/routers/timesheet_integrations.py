@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import RedirectResponse
 
 from api.access import Access, access
-from api.deps import ActorDep, ContainerDep
+from api.deps import ActorDep, ContainerDep, IntegrationsDep, ProjectSearchDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.timesheet_integrations import (
     ConnectionTestOut,
@@ -20,22 +20,9 @@ from api.schemas.timesheet_integrations import (
     TrackerKindOut,
 )
 from domain.errors import DomainError, PermissionDenied
-from domain.services.integrations import IntegrationService
-from domain.services.project_search import ProjectSearchService
 
 router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
 
-
-async def get_integrations(container: ContainerDep) -> IntegrationService:
-    return container.integrations()
-
-
-async def get_project_search(container: ContainerDep) -> ProjectSearchService:
-    return container.project_search()
-
-
-IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
-ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 
 BASE = "/v1/timesheets/integrations"
 

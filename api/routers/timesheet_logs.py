@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from api.access import Access, access
-from api.deps import ActorDep, ContainerDep
+from api.deps import ActorDep, TimeLogsDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET, IsoDateTime
 from api.schemas.timesheet_logs import (
@@ -21,19 +21,13 @@ from api.schemas.timesheet_logs import (
     TimeZoneName,
 )
 from domain.models.timesheets import SyncState
-from domain.services.time_logs import LogFilter, TimeLogService
+from domain.services.time_logs import LogFilter
 from domain.services.timesheet_export import to_csv
 
 router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
 
 BASE = "/v1/timesheets/logs"
 
-
-async def get_time_logs(container: ContainerDep) -> TimeLogService:
-    return container.time_logs()
-
-
-TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
 
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

@@ -1,13 +1,17 @@
-"""The local roster cache: OneRoster entities, their relations, sync bookkeeping and a change feed."""
+"""The local roster cache: OneRoster entities, sync bookkeeping and a change feed.
+
+One port per job, and :class:`RosterStore`, all of them, which the unit of work hands out as
+``uow.roster``. Everything is served by one unit of work's transaction and nothing here commits.
+The policy's relation questions are answered by ``RosterRelations`` (decision D24), not here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from domain.roster.entities import EntityKind, RosterRecord
-from domain.roster.query import RosterQuery
 from domain.roster.sync import (
     Change,
     EntityProgress,
@@ -16,26 +20,19 @@ from domain.roster.sync import (
     SyncStatus,
 )
 
+if TYPE_CHECKING:
+    # Only named in annotations. At run time it would close a loop: domain.roster.query imports
+    # domain.policy, whose import of domain.ports.roster_relations runs domain/ports/__init__.py,
+    # which imports the unit of work and so this module.
+    from domain.roster.query import RosterQuery
 
-class RosterStore(Protocol):
-    """Served by one unit of work's transaction; nothing here commits.
 
-    Every write that changes the cache appends to the change feed in the same transaction.
-    """
+class RosterQueries(Protocol):
+    """Reads of cached records, narrowed by the query's scope."""
 
-    # --- entities ---------------------------------------------------------------------------------
-
-    async def upsert_many(self, kind: EntityKind, records: Iterable[RosterRecord]) -> int:
-        """Insert or update records in batches; idempotent. A record whose status is
-        ``tobedeleted`` is removed instead. Returns how many rows really changed (an identical
-        record changes nothing and adds nothing to the change feed)."""
+    async def get(self, kind: EntityKind, sourced_id: str) -> RosterRecord | None:
+        """One record by id, unscoped (for writes that must see what is cached)."""
         ...
-
-    async def delete_many(self, kind: EntityKind, sourced_ids: Iterable[str]) -> int:
-        """Remove records (unknown ids are ignored); returns how many were there."""
-        ...
-
-    async def get(self, kind: EntityKind, sourced_id: str) -> RosterRecord | None: ...
 
     async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
         """A page (scope, relation, filter, search, sort with a stable sourcedId tiebreak, limit and
@@ -47,41 +44,24 @@ class RosterStore(Protocol):
         stored text instead of parsing and encoding every record."""
         ...
 
-    async def count(self, kind: EntityKind) -> int: ...
 
-    # --- relations (ids only; unknown ids give empty sets) ----------------------------------------
+class RosterUpserts(Protocol):
+    """Writes of records. Every one that changes the cache appends to the change feed in the same
+    transaction."""
 
-    async def classes_of_user(
-        self, user_id: str, *, roles: Iterable[str] | None = None
-    ) -> frozenset[str]:
-        """Classes the user is enrolled in (as one of ``roles``, when given)."""
+    async def upsert_many(self, kind: EntityKind, records: Iterable[RosterRecord]) -> int:
+        """Insert or update records in batches; idempotent. A record whose status is
+        ``tobedeleted`` is removed instead. Returns how many rows really changed (an identical
+        record changes nothing and adds nothing to the change feed)."""
         ...
 
-    async def students_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def teachers_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]: ...
-
-    async def agents_of(self, user_id: str) -> frozenset[str]:
-        """The user's agents (guardians, parents...)."""
+    async def delete_many(self, kind: EntityKind, sourced_ids: Iterable[str]) -> int:
+        """Remove records (unknown ids are ignored); returns how many were there."""
         ...
 
-    async def agent_for(self, user_id: str) -> frozenset[str]:
-        """The users this user is an agent for."""
-        ...
 
-    async def classes_of_school(self, org_id: str) -> frozenset[str]: ...
-
-    async def orgs_of_user(self, user_id: str) -> frozenset[str]: ...
-
-    async def orgs_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
-        """These orgs and every org below them."""
-        ...
-
-    # --- sync bookkeeping -------------------------------------------------------------------------
+class SyncBookkeeping(Protocol):
+    """Where syncs stand: watermarks, checkpoints, runs and their progress."""
 
     async def watermark(self, entity: EntityKind) -> datetime | None:
         """The newest ``dateLastModified`` a sync has fully taken in for this kind."""
@@ -115,9 +95,13 @@ class RosterStore(Protocol):
         """Newest first, and the total count."""
         ...
 
-    # --- change feed ------------------------------------------------------------------------------
 
+class RosterChangeFeed(Protocol):
     async def changes_since(self, cursor: int, limit: int = 500) -> tuple[Sequence[Change], int]:
         """Changes after ``cursor`` in order, and the cursor to ask with next time (``cursor``
         itself when there is nothing new). Start with cursor 0."""
         ...
+
+
+class RosterStore(RosterQueries, RosterUpserts, SyncBookkeeping, RosterChangeFeed, Protocol):
+    """The whole cache, as one unit of work hands it out (``uow.roster``)."""

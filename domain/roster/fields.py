@@ -18,7 +18,7 @@ Semantics:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -337,7 +337,3 @@ def select(payload: JsonObject, fields: Iterable[str] | None) -> dict[str, Any]:
     if fields is None:
         return dict(payload)
     return {f: payload[f] for f in fields if f in payload}
-
-
-def specs_by_name(kind: EntityKind) -> Mapping[str, FieldSpec]:
-    return FILTERABLE[kind]

@@ -39,7 +39,6 @@ from domain.ports.gradebook import (
 from domain.roster.filters import parse_filter
 
 K = GradebookKind
-GRADEBOOK_KINDS = frozenset(k for k in GradebookKind if k is not K.RESOURCES)
 #: kinds judged by the class they name
 CLASS_BOUND = frozenset({K.LINE_ITEMS, K.SCORE_SCALES, K.ASSESSMENT_LINE_ITEMS})
 #: kinds a class lists for anyone who may see the class

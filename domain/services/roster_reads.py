@@ -8,21 +8,17 @@ the caller's scope is simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict, TypeVar, Unpack
 
 from domain.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from domain.models.identity import Actor
 from domain.policy import Policy
 from domain.ports import UnitOfWork, UnitOfWorkFactory
-from domain.ports.roster_store import RosterStore
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
-
-_T = TypeVar("_T")
 
 #: The kind of the record a nested route hangs from (``Related.sourced_id``).
 PARENT_KIND: dict[Relation, EntityKind] = {
@@ -59,17 +55,18 @@ class RosterView:
         return self.collection or self.kind.value
 
 
-class ListParams(TypedDict, total=False):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListParams:
     """A list read's OneRoster parameters as the caller wrote them. One left out takes the default
     of :class:`RosterQuery` and :class:`LiveQuery` alike: ascending, 100 a page, from the start."""
 
-    filter: str | None
-    sort: str | None
-    order: SortOrder
-    fields: Sequence[str] | None
-    search: str | None
-    limit: int
-    offset: int
+    filter: str | None = None
+    sort: str | None = None
+    order: SortOrder = SortOrder.ASC
+    fields: tuple[str, ...] | None = None
+    search: str | None = None
+    limit: int = 100
+    offset: int = 0
 
 
 class RosterReadService:
@@ -80,59 +77,41 @@ class RosterReadService:
         self._policy = policy
         self._live = live
 
-    async def list(
-        self,
-        *,
-        actor: Actor,
-        view: RosterView,
-        related: Related | None = None,
-        **params: Unpack[ListParams],
-    ) -> tuple[Sequence[RosterRecord], int]:
-        """One page of a collection the caller may see, and the total count matching.
-
-        With ``related`` (a nested route), the record it hangs from must itself be visible to the
-        caller, else NotFound: a nested list never confirms that a hidden record exists.
-        """
-        query = await self._list_query(actor, view, params, related)
-        return await self._read_list(query, lambda roster: roster.query(query))
-
     async def list_json(
         self,
         *,
         actor: Actor,
         view: RosterView,
+        params: ListParams,
         related: Related | None = None,
-        **params: Unpack[ListParams],
     ) -> tuple[Sequence[str], int]:
-        """:meth:`list`, each payload as JSON text: the same scope, checks and page."""
+        """One page of a collection the caller may see, each payload as JSON text, and the total
+        count matching.
+
+        With ``related`` (a nested route), the record it hangs from must itself be visible to the
+        caller, else NotFound: a nested list never confirms that a hidden record exists.
+        """
         query = await self._list_query(actor, view, params, related)
-        return await self._read_list(query, lambda roster: roster.query_json(query))
+        async with self._uow() as uow:
+            await self._require_parent(uow, query)
+            return await uow.roster.query_json(query)
 
     async def _list_query(
         self, actor: Actor, view: RosterView, params: ListParams, related: Related | None
     ) -> RosterQuery:
-        filter, fields = params.get("filter"), params.get("fields")
         return RosterQuery(
             kind=view.kind,
             scope=await self._policy.scope(actor),
-            filter=parse_filter(filter) if filter is not None else None,
-            search=params.get("search"),
-            sort=params.get("sort"),
-            order=params.get("order", SortOrder.ASC),
-            fields=tuple(fields) if fields is not None else None,
-            limit=params.get("limit", 100),
-            offset=params.get("offset", 0),
+            filter=parse_filter(params.filter) if params.filter is not None else None,
+            search=params.search,
+            sort=params.sort,
+            order=params.order,
+            fields=params.fields,
+            limit=params.limit,
+            offset=params.offset,
             types=view.types,
             related=related,
         )
-
-    async def _read_list(
-        self, query: RosterQuery, read: Callable[[RosterStore], Awaitable[_T]]
-    ) -> _T:
-        """Runs a list query, once the record a nested list hangs from is known to be visible."""
-        async with self._uow() as uow:
-            await self._require_parent(uow, query)
-            return await read(uow.roster)
 
     @staticmethod
     async def _require_parent(uow: UnitOfWork, query: RosterQuery) -> None:
@@ -150,7 +129,7 @@ class RosterReadService:
             raise NotFound(f"No {parent.kind} with sourcedId {related.sourced_id!r}.")
 
     async def list_live(
-        self, *, actor: Actor, view: RosterView, **params: Unpack[ListParams]
+        self, *, actor: Actor, view: RosterView, params: ListParams
     ) -> tuple[Sequence[JsonObject], int]:
         """One page read from TimeBack itself, for callers whose scope is the whole roster.
 
@@ -167,7 +146,18 @@ class RosterReadService:
                 "list (without consistency=live), or single records live."
             )
         # Upstream gets the parameters as the caller wrote them, not as the query normalised them.
-        return await self._live_reader().page(LiveQuery(collection=view.upstream, **params))
+        return await self._live_reader().page(
+            LiveQuery(
+                collection=view.upstream,
+                filter=params.filter,
+                sort=params.sort,
+                order=params.order,
+                fields=params.fields,
+                search=params.search,
+                limit=params.limit,
+                offset=params.offset,
+            )
+        )
 
     async def get_live(
         self,

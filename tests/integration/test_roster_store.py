@@ -1,5 +1,5 @@
 """The roster cache's SQL store, on SQLite and PostgreSQL: upserts, deletes, the change feed, queries
-(compared with the pure-Python evaluation of the same filters), scope, relations, sync bookkeeping."""
+(compared with the pure-Python evaluation of the same filters), scope, nested lists, sync bookkeeping."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from adapters.db.engine import SessionFactory, make_engine, make_session_factory
-from adapters.db.roster_store import SqlRosterStore, payload_text
+from adapters.db.roster_payloads import payload_text
+from adapters.db.roster_store import SqlRosterStore
 from domain.errors import InvalidInput
 from domain.policy import Scope
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
@@ -167,6 +168,20 @@ async def load(sessions: SessionFactory, data: dict[EntityKind, list[dict[str, A
         await session.commit()
 
 
+async def total(store: SqlRosterStore, kind: EntityKind) -> int:
+    return (await store.query(RosterQuery(kind=kind, scope=EVERYTHING, limit=1)))[1]
+
+
+async def related_ids(
+    store: SqlRosterStore, kind: EntityKind, relation: Relation, sourced_id: str
+) -> set[str]:
+    """The ids a nested list of ``sourced_id`` holds (the whole of it, unscoped)."""
+    got, _ = await store.query(
+        RosterQuery(kind=kind, scope=EVERYTHING, related=Related(relation, sourced_id), limit=3000)
+    )
+    return {r.sourced_id for r in got}
+
+
 # --- upserts, deletes, the change feed -----------------------------------------------------------
 
 
@@ -183,7 +198,7 @@ async def test_upserting_the_same_batch_twice_changes_nothing_the_second_time(
         await session.commit()
     async with sessions() as session:
         store = SqlRosterStore(session)
-        assert await store.count(EntityKind.USERS) == len(users)
+        assert await total(store, EntityKind.USERS) == len(users)
         changes, cursor = await store.changes_since(0, limit=10_000)
         assert [c.sourced_id for c in changes] == [u["sourcedId"] for u in users]
         assert {c.op for c in changes} == {ChangeOp.UPSERT}
@@ -266,9 +281,17 @@ async def test_tobedeleted_removes_the_row_and_its_links_and_feeds_a_delete(
     await load(sessions, roster)
     student = next(u for u in roster[EntityKind.USERS] if u["agents"])
     guardian = student["agents"][0]["sourcedId"]
+    # what reads the student's link rows: their agents (the guardian stays), their orgs in scope
+    own_orgs = RosterQuery(
+        kind=EntityKind.ORGS, scope=Scope(people=frozenset({student["sourcedId"]}))
+    )
     async with sessions() as session:
         store = SqlRosterStore(session)
-        assert student["sourcedId"] in await store.agent_for(guardian)
+        agents = await related_ids(
+            store, EntityKind.USERS, Relation.USER_AGENTS, student["sourcedId"]
+        )
+        assert agents == {guardian}
+        assert (await store.query(own_orgs))[1] > 0
         _, cursor = await store.changes_since(0, limit=100_000)
         gone = {
             **student,
@@ -277,8 +300,11 @@ async def test_tobedeleted_removes_the_row_and_its_links_and_feeds_a_delete(
         }
         assert await store.upsert_many(EntityKind.USERS, records(EntityKind.USERS, [gone])) == 1
         assert await store.get(EntityKind.USERS, student["sourcedId"]) is None
-        assert student["sourcedId"] not in await store.agent_for(guardian)
-        assert await store.orgs_of_user(student["sourcedId"]) == frozenset()
+        agents = await related_ids(
+            store, EntityKind.USERS, Relation.USER_AGENTS, student["sourcedId"]
+        )
+        assert agents == set()
+        assert (await store.query(own_orgs))[1] == 0
         changes, _ = await store.changes_since(cursor)
         assert [(c.sourced_id, c.op) for c in changes] == [(student["sourcedId"], ChangeOp.DELETE)]
         # deleting what is not there is a no-op, with nothing in the feed
@@ -547,7 +573,11 @@ async def test_scope_narrows_every_list(
         }
         # a student sees their own enrollments, not their classmates'
         student = next(u["sourcedId"] for u in users if u["roles"][0]["role"] == "student")
-        mine = await store.classes_of_user(student)
+        mine = frozenset(
+            e["class"]["sourcedId"]
+            for e in roster[EntityKind.ENROLLMENTS]
+            if e["user"]["sourcedId"] == student
+        )
         own = Scope(people=frozenset({student}), classes=mine)
         assert await ids(EntityKind.ENROLLMENTS, own) == {
             e["sourcedId"]
@@ -599,61 +629,53 @@ async def test_staff_see_the_district_courses_taught_at_their_schools(
         assert "course-district" not in await courses(staff_of("school-2"))
 
 
-async def test_relations_and_nested_lists(
+async def test_nested_lists_follow_the_links(
     sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
 ) -> None:
     await load(sessions, roster)
     enrollments = roster[EntityKind.ENROLLMENTS]
     klass = "class-002"
-    students = {
-        e["user"]["sourcedId"]
-        for e in enrollments
-        if e["class"]["sourcedId"] == klass and e["role"] == "student"
-    }
-    teachers = {
-        e["user"]["sourcedId"]
-        for e in enrollments
-        if e["class"]["sourcedId"] == klass and e["role"] == "teacher"
-    }
+
+    def enrolled(role: str) -> set[str]:
+        return {
+            e["user"]["sourcedId"]
+            for e in enrollments
+            if e["class"]["sourcedId"] == klass and e["role"] == role
+        }
+
+    students, teachers = enrolled("student"), enrolled("teacher")
     async with sessions() as session:
         store = SqlRosterStore(session)
-        assert await store.students_of_class(klass) == students
-        assert await store.teachers_of_class(klass) == teachers
-        assert await store.students_of_classes([klass, "class-003"]) >= students
+
+        async def nested(kind: EntityKind, relation: Relation, sourced_id: str) -> set[str]:
+            return await related_ids(store, kind, relation, sourced_id)
+
         got, total = await store.query(
             RosterQuery(kind=EntityKind.USERS, scope=EVERYTHING, related=Related(Relation.CLASS_STUDENTS, klass),
                         sort="familyName", limit=3000)
         )  # fmt: skip
         assert {r.sourced_id for r in got} == students
         assert total == len(students)
+        assert await nested(EntityKind.USERS, Relation.CLASS_TEACHERS, klass) == teachers
+        assert await nested(EntityKind.ENROLLMENTS, Relation.CLASS_ENROLLMENTS, klass) == {
+            e["sourcedId"] for e in enrollments if e["class"]["sourcedId"] == klass
+        }
         student = next(iter(students))
-        assert klass in await store.classes_of_user(student)
-        assert klass in await store.classes_of_user(student, roles=["student"])
-        assert klass not in await store.classes_of_user(student, roles=["teacher"])
-        classes, _ = await store.query(
-            RosterQuery(
-                kind=EntityKind.CLASSES,
-                scope=EVERYTHING,
-                related=Related(Relation.USER_CLASSES, student),
-            )
-        )
-        assert {r.sourced_id for r in classes} == await store.classes_of_user(student)
-        assert await store.classes_of_school("school-2") == {
+        assert await nested(EntityKind.CLASSES, Relation.USER_CLASSES, student) == {
+            e["class"]["sourcedId"] for e in enrollments if e["user"]["sourcedId"] == student
+        }
+        assert await nested(EntityKind.CLASSES, Relation.SCHOOL_CLASSES, "school-2") == {
             c["sourcedId"]
             for c in roster[EntityKind.CLASSES]
             if c["school"]["sourcedId"] == "school-2"
         }
-        assert await store.orgs_of_class(klass) == {"school-2"}
-        assert await store.org_subtree(["district-1"]) == {
-            "district-1",
+        assert await nested(EntityKind.ORGS, Relation.ORG_CHILDREN, "district-1") == {
             "school-0",
             "school-1",
             "school-2",
         }
         ward = next(u for u in roster[EntityKind.USERS] if u["agents"])
         agent = ward["agents"][0]["sourcedId"]
-        assert await store.agents_of(ward["sourcedId"]) == {agent}
-        assert ward["sourcedId"] in await store.agent_for(agent)
         agents, _ = await store.query(
             RosterQuery(
                 kind=EntityKind.USERS,
@@ -662,6 +684,7 @@ async def test_relations_and_nested_lists(
             )
         )
         assert [r.sourced_id for r in agents] == [agent]
+        assert ward["sourcedId"] in await nested(EntityKind.USERS, Relation.AGENT_FOR, agent)
         terms, _ = await store.query(
             RosterQuery(
                 kind=EntityKind.CLASSES,
@@ -684,7 +707,7 @@ async def test_relations_and_nested_lists(
         )  # fmt: skip
         assert all(r.role == "teacher" and "school-0" in r.org_ids for r in teachers_at)
         assert teachers_at
-        assert await store.students_of_class("nope") == frozenset()
+        assert await nested(EntityKind.USERS, Relation.CLASS_STUDENTS, "nope") == set()
 
 
 # --- sync bookkeeping ------------------------------------------------------------------------------

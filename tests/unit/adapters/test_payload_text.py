@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.db.roster_store import payload_bytes
+from adapters.db.roster_payloads import payload_bytes
 
 
 def test_a_payload_is_compact_utf8_json_in_the_order_given() -> None:

@@ -1,0 +1,11 @@
+"""Every table of the BFF's database, registered on one metadata: what Alembic compares with."""
+
+from __future__ import annotations
+
+from adapters.db import roster_tables, tables, timesheet_tables
+from adapters.db.metadata import metadata
+
+#: the table modules, imported for the tables they register
+MODULES = (tables, roster_tables, timesheet_tables)
+
+__all__ = ["MODULES", "metadata"]
