@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
+from adapters.db.read_engine import ReadEngine
+from adapters.db.roster_pages import SqlRosterPages
 from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
@@ -81,6 +83,8 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     sessions: SessionFactory
+    #: read-only statements outside any unit of work (cached pages), on connections of their own
+    reads: ReadEngine
     clock: Clock
     http: dict[str, httpx.AsyncClient]
     probes: list[UpstreamProbe]
@@ -141,7 +145,12 @@ class Container:
 
     @_once
     def roster_reads(self) -> RosterReadService:
-        return RosterReadService(uow=self.uow, policy=self.policy(), live=self.timeback_roster())
+        return RosterReadService(
+            uow=self.uow,
+            pages=SqlRosterPages(self.reads),
+            policy=self.policy(),
+            live=self.timeback_roster(),
+        )
 
     @_once
     def timeback_roster(self) -> TimebackRoster:
