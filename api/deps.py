@@ -42,16 +42,20 @@ password_flow = OAuth2PasswordBearer(
 api_token = HTTPBearer(auto_error=False, description="A personal API token (bff_pat_...).")
 
 
-async def get_container(request: Request) -> Container:
+def _container(request: Request) -> Container:
     container: Container = request.state.container
     return container
+
+
+async def get_container(request: Request) -> Container:
+    return _container(request)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-async def get_auth_service(container: ContainerDep) -> AuthService:
-    return container.auth()
+async def get_auth_service(request: Request) -> AuthService:
+    return _container(request).auth()
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
@@ -59,14 +63,13 @@ AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 async def get_actor(
     request: Request,
-    auth: AuthServiceDep,
     token: Annotated[str | None, Depends(password_flow)],
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(api_token)],
 ) -> Actor:
     """The authenticated caller. Read-only API tokens are refused on every unsafe method."""
     if not token:
         raise Unauthenticated("Log in first: send 'Authorization: Bearer <token>'.")
-    actor = await auth.authenticate(token)
+    actor = await _container(request).auth().authenticate(token)
     request.state.actor = actor  # the audit trail reads it after the response
     if request.method not in SAFE_METHODS and not actor.can_write:
         raise PermissionDenied("This API token is read-only.")
@@ -76,52 +79,52 @@ async def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-async def get_system_service(container: ContainerDep) -> SystemService:
-    return container.system()
+async def get_system_service(request: Request) -> SystemService:
+    return _container(request).system()
 
 
-async def get_account_service(container: ContainerDep) -> AccountService:
-    return container.accounts()
+async def get_account_service(request: Request) -> AccountService:
+    return _container(request).accounts()
 
 
-async def get_audit_service(container: ContainerDep) -> AuditService:
-    return container.audit()
+async def get_audit_service(request: Request) -> AuditService:
+    return _container(request).audit()
 
 
-async def get_roster_reads(container: ContainerDep) -> RosterReadService:
-    return container.roster_reads()
+async def get_roster_reads(request: Request) -> RosterReadService:
+    return _container(request).roster_reads()
 
 
-async def get_roster_writes(container: ContainerDep) -> RosterWriteService:
-    return container.roster_writes()
+async def get_roster_writes(request: Request) -> RosterWriteService:
+    return _container(request).roster_writes()
 
 
-async def get_gradebook(container: ContainerDep) -> GradebookService:
-    return container.gradebook()
+async def get_gradebook(request: Request) -> GradebookService:
+    return _container(request).gradebook()
 
 
-async def get_resources(container: ContainerDep) -> ResourceService:
-    return container.resources()
+async def get_resources(request: Request) -> ResourceService:
+    return _container(request).resources()
 
 
-async def get_sync_admin(container: ContainerDep) -> SyncAdminService:
-    return container.sync_admin()
+async def get_sync_admin(request: Request) -> SyncAdminService:
+    return _container(request).sync_admin()
 
 
-async def get_sso_service(container: ContainerDep) -> SsoService:
-    return container.sso()
+async def get_sso_service(request: Request) -> SsoService:
+    return _container(request).sso()
 
 
-async def get_integrations(container: ContainerDep) -> IntegrationService:
-    return container.integrations()
+async def get_integrations(request: Request) -> IntegrationService:
+    return _container(request).integrations()
 
 
-async def get_project_search(container: ContainerDep) -> ProjectSearchService:
-    return container.project_search()
+async def get_project_search(request: Request) -> ProjectSearchService:
+    return _container(request).project_search()
 
 
-async def get_time_logs(container: ContainerDep) -> TimeLogService:
-    return container.time_logs()
+async def get_time_logs(request: Request) -> TimeLogService:
+    return _container(request).time_logs()
 
 
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]

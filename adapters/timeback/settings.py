@@ -19,3 +19,6 @@ class TimebackSettings(BaseModel):
     sync_interval_seconds: float = Field(default=900.0, gt=0)
     sync_page_size: int = Field(default=1000, ge=1, le=3000)
     sync_concurrency: int = Field(default=4, ge=1, le=32)
+    #: megabytes of cached roster pages each process keeps by entity tag (0: none); an answer is
+    #: reused only for the same query, scope and cache version, so it is never stale
+    answer_cache_mb: float = Field(default=32.0, ge=0, le=4096)

@@ -33,6 +33,7 @@ from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.roster_relations import RosterRelations
 from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
+from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
@@ -150,6 +151,7 @@ class Container:
             pages=SqlRosterPages(self.reads),
             policy=self.policy(),
             live=self.timeback_roster(),
+            answers=AnswerCache(max_bytes=int(self.settings.timeback.answer_cache_mb * 2**20)),
         )
 
     @_once

@@ -18,6 +18,7 @@ from domain.policy import Policy
 from domain.ports import UnitOfWorkFactory
 from domain.ports.roster_pages import JsonPage, RosterPages
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
+from domain.roster.answers import AnswerCache
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
@@ -91,9 +92,11 @@ class RosterReadService:
         pages: RosterPages,
         policy: Policy,
         live: RosterLiveReader | None = None,
+        answers: AnswerCache | None = None,
     ) -> None:
         self._uow = uow
         self._pages = pages
+        self._answers = answers or AnswerCache(max_bytes=0)
         self._policy = policy
         self._live = live
 
@@ -115,12 +118,16 @@ class RosterReadService:
         """
         query = await self._list_query(actor, view, params, related)
         await self._require_parent(query)
-        if if_none_match is not None:
-            tag = page_tag(query, await self._pages.version())
-            if tag_matches(if_none_match, tag):
-                return Tagged(tag, None)
-        page = await self._pages.page_json(query)
-        return Tagged(page_tag(query, page.version), page)
+        tag = page_tag(query, await self._pages.version())
+        if if_none_match is not None and tag_matches(if_none_match, tag):
+            return Tagged(tag, None)
+        answer = self._answers.get(tag)
+        if answer is None:
+            answer = await self._pages.page_json(query)
+            # the page's own version: the cache may have moved on since the one read above
+            tag = page_tag(query, answer.version)
+            self._answers.put(tag, answer)
+        return Tagged(tag, answer)
 
     async def _list_query(
         self, actor: Actor, view: RosterView, params: ListParams, related: Related | None

@@ -111,6 +111,9 @@ def parse_query(params: QueryParams, known: frozenset[str], key: str | None = No
                 raise QueryError(f"Invalid filter field: {name}", "invalid_filter_field", "filter")
         predicate = compile_filter(tree)
     sort = params.get("sort") or None
+    if sort is not None:
+        # the filter's aliases hold for the sort: users sort by ``role`` (their first role)
+        sort = FILTER_ALIASES.get(key or "", {}).get(sort, sort)
     if sort is not None and sort.split(".", 1)[0] not in known:
         raise QueryError(f"Invalid sort field: {sort}", "invalid_sort_field", "sort")
     order = (params.get("orderBy") or "asc").lower()

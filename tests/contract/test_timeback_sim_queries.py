@@ -111,6 +111,10 @@ async def test_users_filter_by_role_as_timeback_does(
     everyone = {u["sourcedId"] for u in users}
     assert {u["sourcedId"] for u in active} == everyone - with_role("student", "teacher")
     assert await items(http, "/teachers", "users", filter="role='student'") == []
+    # and sort by it (their first role), as the BFF's live lists may ask
+    by_role = await items(http, "/users", "users", sort="role")
+    firsts = [u["roles"][0]["role"] for u in by_role]
+    assert firsts == sorted(firsts)
     # enrollments keep their own top-level ``role``
     enrolled = await items(http, "/enrollments", "enrollments", filter="role='teacher'")
     assert {e["role"] for e in enrolled} == {"teacher"}
