@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from api.access import Access, access
 from api.deps import ActorDep, RosterReadsDep
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.lean_routes import LeanRoute
 from api.routers.oneroster_query import (
     PAGE_HEADERS,
     Limit,
@@ -43,7 +44,9 @@ from domain.roster.filters import MAX_PREDICATES
 from domain.roster.query import Related, Relation, SortOrder
 from domain.services.roster_reads import ListParams, RosterReadService, RosterView
 
-router = APIRouter(prefix="/v1/roster", tags=["roster"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/roster", tags=["roster"], responses=COMMON_RESPONSES, route_class=LeanRoute
+)
 
 # What JSONResponse writes (compact, UTF-8), and what the store writes payloads with.
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
