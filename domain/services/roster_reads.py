@@ -101,7 +101,7 @@ class RosterReadService:
     ) -> RosterQuery:
         return RosterQuery(
             kind=view.kind,
-            scope=await self._policy.scope(actor),
+            scope=self._policy.scope(actor),
             filter=parse_filter(params.filter) if params.filter is not None else None,
             search=params.search,
             sort=params.sort,
@@ -195,7 +195,7 @@ class RosterReadService:
         """One record, through the same scoped query as the list: outside the scope is NotFound."""
         query = RosterQuery(
             kind=view.kind,
-            scope=await self._policy.scope(actor),
+            scope=self._policy.scope(actor),
             filter=Comparison("sourcedId", Op.EQ, sourced_id),
             fields=tuple(fields) if fields is not None else None,
             limit=1,
