@@ -13,7 +13,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.filter_sql import compile_filter, compile_search, order_by, table_of
-from adapters.db.roster_payloads import payload_text
 from adapters.db.roster_scope import scope_condition
 from adapters.db.roster_session import OnSession
 from domain.ports.roster_store import RosterQueries
@@ -46,6 +45,7 @@ class _ParsedRecords:
 
 #: ~2-3 KB a record: a few MB per process
 _PARSED = _ParsedRecords(2000)
+parsed_record = _PARSED.get
 
 
 def query_condition(q: RosterQuery) -> ColumnElement[bool]:
@@ -130,16 +130,6 @@ class SqlRosterQueries(OnSession, RosterQueries):
                 record = replace(record, payload=select(record.payload, q.fields))
             records.append(record)
         return records, total
-
-    async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
-        rows, total = await self._page(q)
-        if q.fields is None:
-            # The stored text is the payload as ``payload_text`` wrote it: served without parsing.
-            return [text for _, text in rows], total
-        return [
-            payload_text(select(_PARSED.get(q.kind, digest, text).payload, q.fields))
-            for digest, text in rows
-        ], total
 
     async def _page(self, q: RosterQuery) -> tuple[list[tuple[str, str]], int]:
         """The page's (payload hash, payload text) rows and the total matching count."""

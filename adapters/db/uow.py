@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar, overload
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,24 +22,50 @@ from adapters.db.roster_store import SqlRosterStore
 from adapters.db.time_log_repository import SqlTimeLogRepository
 from domain.ports import UnitOfWork
 
+_R = TypeVar("_R")
+
+
+class _Repository(Generic[_R]):
+    """A repository made on first use in a unit of work, on its session, then kept in the
+    instance (so later reads of the attribute never reach this descriptor): a request that reads
+    one table makes one repository, not ten."""
+
+    def __init__(self, make: Callable[[AsyncSession], _R]) -> None:
+        self._make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> _R: ...
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> Self | _R:
+        if uow is None:
+            return self
+        repository = self._make(uow._active())
+        uow.__dict__[self._name] = repository
+        return repository
+
 
 class SqlUnitOfWork(UnitOfWork):
+    periodic_tasks = _Repository(SqlPeriodicTaskRepository)
+    upstream_checks = _Repository(SqlUpstreamCheckRepository)
+    accounts = _Repository(SqlAccountRepository)
+    refresh_tokens = _Repository(SqlRefreshTokenRepository)
+    api_tokens = _Repository(SqlApiTokenRepository)
+    login_throttle = _Repository(SqlLoginThrottleRepository)
+    audit = _Repository(SqlAuditRepository)
+    roster = _Repository(SqlRosterStore)
+    integrations = _Repository(SqlIntegrationRepository)
+    time_logs = _Repository(SqlTimeLogRepository)
+
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
-        self.periodic_tasks = SqlPeriodicTaskRepository(self._session)
-        self.upstream_checks = SqlUpstreamCheckRepository(self._session)
-        self.accounts = SqlAccountRepository(self._session)
-        self.refresh_tokens = SqlRefreshTokenRepository(self._session)
-        self.api_tokens = SqlApiTokenRepository(self._session)
-        self.login_throttle = SqlLoginThrottleRepository(self._session)
-        self.audit = SqlAuditRepository(self._session)
-        self.roster = SqlRosterStore(self._session)
-        self.integrations = SqlIntegrationRepository(self._session)
-        self.time_logs = SqlTimeLogRepository(self._session)
         return self
 
     async def __aexit__(
@@ -49,6 +76,8 @@ class SqlUnitOfWork(UnitOfWork):
     ) -> None:
         if self._session is None:
             return
+        for made in [k for k in self.__dict__ if not k.startswith("_")]:
+            del self.__dict__[made]  # repositories made on this session go with it
         try:
             # close() rolls back whatever was not committed and hands the connection back, and the
             # pool then skips its own reset: one round trip to the driver. An explicit rollback()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar, cast
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
+from adapters.db.read_engine import ReadEngine
+from adapters.db.roster_pages import SqlRosterPages
 from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
@@ -52,6 +57,24 @@ PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
 
+_T = TypeVar("_T")
+
+
+def _once(build: Callable[[Container], _T]) -> Callable[[Container], _T]:
+    """A builder whose result the container keeps: services hold only their collaborators (and,
+    for some, per-process caches), so one per process serves every request, where a request used
+    to build the ones it named (and everything they named) again."""
+    name = build.__name__
+
+    @functools.wraps(build)
+    def built(self: Container) -> _T:
+        found = self._built.get(name)
+        if found is None:
+            found = self._built[name] = build(self)
+        return cast(_T, found)
+
+    return built
+
 
 @dataclass
 class Container:
@@ -60,6 +83,8 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     sessions: SessionFactory
+    #: read-only statements outside any unit of work (cached pages), on connections of their own
+    reads: ReadEngine
     clock: Clock
     http: dict[str, httpx.AsyncClient]
     probes: list[UpstreamProbe]
@@ -76,21 +101,22 @@ class Container:
     handlers: dict[str, JobHandler] = field(default_factory=dict)
     #: The tracker registry (api/composition/upstreams.py); tests may register fakes in it.
     trackers: dict[str, TrackerPlugin] = field(default_factory=dict)
-    # Built once: they hold per-process caches (access tokens, project lists).
-    _integrations: IntegrationService | None = field(default=None, init=False, repr=False)
-    _project_search: ProjectSearchService | None = field(default=None, init=False, repr=False)
+    _built: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions)
 
+    @_once
     def policy(self) -> Policy:
         return Policy(self.relations)
 
+    @_once
     def system(self) -> SystemService:
         return SystemService(
             database=self.database_probe, upstreams=self.probes, uow=self.uow, policy=self.policy()
         )
 
+    @_once
     def auth(self) -> AuthService:
         a = self.settings.auth
         return AuthService(
@@ -107,6 +133,7 @@ class Container:
             ),
         )
 
+    @_once
     def accounts(self) -> AccountService:
         return AccountService(
             uow=self.uow,
@@ -116,32 +143,39 @@ class Container:
             clock=self.clock,
         )
 
+    @_once
     def roster_reads(self) -> RosterReadService:
-        return RosterReadService(uow=self.uow, policy=self.policy(), live=self.timeback_roster())
+        return RosterReadService(
+            uow=self.uow,
+            pages=SqlRosterPages(self.reads),
+            policy=self.policy(),
+            live=self.timeback_roster(),
+        )
 
+    @_once
     def timeback_roster(self) -> TimebackRoster:
         return TimebackRoster(OneRosterClient(self.http["timeback"]))
 
+    @_once
     def roster_writes(self) -> RosterWriteService:
         roster = self.timeback_roster()
         return RosterWriteService(uow=self.uow, policy=self.policy(), writer=roster, live=roster)
 
+    @_once
     def integrations(self) -> IntegrationService:
-        if self._integrations is None:
-            ti = self.settings.integrations
-            self._integrations = IntegrationService(
-                uow=self.uow,
-                trackers=self.trackers,
-                cipher=self.cipher,
-                clock=self.clock,
-                policy=self.policy(),
-                config=IntegrationConfig(
-                    redirect_url=ti.callback_url,
-                    state_ttl=timedelta(seconds=ti.state_ttl_seconds),
-                ),
-                on_reconnected=self._wake_logs,
-            )
-        return self._integrations
+        ti = self.settings.integrations
+        return IntegrationService(
+            uow=self.uow,
+            trackers=self.trackers,
+            cipher=self.cipher,
+            clock=self.clock,
+            policy=self.policy(),
+            config=IntegrationConfig(
+                redirect_url=ti.callback_url,
+                state_ttl=timedelta(seconds=ti.state_ttl_seconds),
+            ),
+            on_reconnected=self._wake_logs,
+        )
 
     async def _wake_logs(self, integration_id: str) -> None:
         await self.time_log_sync().reconnected(integration_id)
@@ -150,6 +184,7 @@ class Container:
         """What the log sync calls trackers through (the same token cache as the routes)."""
         return self.integrations()
 
+    @_once
     def time_logs(self) -> TimeLogService:
         ts = self.settings.timesheets
         return TimeLogService(
@@ -163,6 +198,7 @@ class Container:
             ),
         )
 
+    @_once
     def time_log_sync(self) -> TimeLogSyncService:
         ts = self.settings.timesheets
         return TimeLogSyncService(
@@ -183,20 +219,20 @@ class Container:
             ),
         )
 
+    @_once
     def project_search(self) -> ProjectSearchService:
-        if self._project_search is None:
-            ti = self.settings.integrations
-            self._project_search = ProjectSearchService(
-                uow=self.uow,
-                sessions=self.integrations(),
-                clock=self.clock,
-                config=ProjectSearchConfig(
-                    cache_ttl=timedelta(seconds=ti.projects_cache_seconds),
-                    timeout=timedelta(seconds=ti.search_timeout_seconds),
-                ),
-            )
-        return self._project_search
+        ti = self.settings.integrations
+        return ProjectSearchService(
+            uow=self.uow,
+            sessions=self.integrations(),
+            clock=self.clock,
+            config=ProjectSearchConfig(
+                cache_ttl=timedelta(seconds=ti.projects_cache_seconds),
+                timeout=timedelta(seconds=ti.search_timeout_seconds),
+            ),
+        )
 
+    @_once
     def gradebook(self) -> GradebookService:
         http = self.http["timeback"]
         return GradebookService(
@@ -205,6 +241,7 @@ class Container:
             policy=self.policy(),
         )
 
+    @_once
     def resources(self) -> ResourceService:
         http = self.http["timeback"]
         return ResourceService(
@@ -213,9 +250,11 @@ class Container:
             policy=self.policy(),
         )
 
+    @_once
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())
 
+    @_once
     def sso(self) -> SsoService:
         if self.identity_provider is None:
             raise NotFound("Single sign-on is not enabled on this BFF.")
@@ -229,6 +268,7 @@ class Container:
             match_by=self.settings.oidc.match_by,
         )
 
+    @_once
     def roster_sync(self) -> RosterSyncService:
         tb = self.settings.timeback
         source = TimebackRosterSource(
@@ -238,6 +278,7 @@ class Container:
         )
         return RosterSyncService(uow=self.uow, source=source, clock=self.clock)
 
+    @_once
     def sync_admin(self) -> SyncAdminService:
         return SyncAdminService(
             uow=self.uow, policy=self.policy(), jobs=self.jobs, sync=self.roster_sync()

@@ -10,6 +10,7 @@ from adapters.clock import SystemClock
 from adapters.db import migrations
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
+from adapters.db.read_engine import make_read_engine
 from adapters.db.roster_relations import SqlRosterRelations
 from adapters.security.cipher import FernetCipher
 from adapters.security.common_passwords import ZxcvbnCommonPasswords
@@ -57,9 +58,11 @@ async def running(
     handlers: dict[str, JobHandler] = {}
     auth = settings.auth
     sessions = make_session_factory(engine)
+    reads = make_read_engine(engine, pool_size=settings.database.pool_size)
     container = Container(
         settings=settings,
         engine=engine,
+        reads=reads,
         sessions=sessions,
         clock=SystemClock(),
         http=upstreams.http,
@@ -109,4 +112,5 @@ async def running(
     finally:
         await container.jobs.stop()
         await upstreams.aclose()
+        await reads.dispose()
         await engine.dispose()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
@@ -242,6 +242,30 @@ ConsistencyParam = Annotated[
     ),
 ]
 
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        max_length=4000,
+        description="The `ETag` of your copy: while it is current the answer is 304 with no body.",
+    ),
+]
+CACHE_HEADERS = {
+    "ETag": {
+        "description": "A strong tag of this answer: it changes when the cache changes in any way "
+        "or your scope does. Send it back in `If-None-Match` to revalidate.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "`private, no-cache`: yours only, and revalidated before each reuse.",
+        "schema": {"type": "string"},
+    },
+}
+CACHED_PAGE_HEADERS = PAGE_HEADERS | CACHE_HEADERS
+NOT_MODIFIED: dict[str, Any] = {
+    "description": "Not modified: the copy whose tag you sent in `If-None-Match` is current.",
+    "headers": CACHE_HEADERS,
+}
+
 # Value shapes per field type, for the documented filter pattern. Explicit ranges, not \d or \s:
 # Python and the JavaScript of OpenAPI tools disagree on those.
 _DATE = "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
@@ -337,6 +361,7 @@ async def _list_page(
     view: RosterView,
     query: ListQuery,
     related: Related | None = None,
+    if_none_match: str | None = None,
 ) -> Response:
     """What every list route does once FastAPI has read its parameters: one page in the
     collection's envelope, with ``X-Total-Count`` and ``Link``.
@@ -344,30 +369,46 @@ async def _list_page(
     The records arrive as JSON text (a cached page is the stored payload text spliced in), so
     ~100 KB of JSON is not parsed and encoded again per request."""
     params = query.params
+    headers: dict[str, str] = {}
     with query_errors():
         if query.consistency is Consistency.LIVE:
             payloads, total = await roster.list_live(actor=actor, view=view, params=params)
             items: Sequence[str] = [_JSON.encode(p) for p in payloads]
         else:
-            items, total = await roster.list_json(
-                actor=actor, view=view, params=params, related=related
+            tagged = await roster.list_json(
+                actor=actor,
+                view=view,
+                params=params,
+                related=related,
+                if_none_match=if_none_match,
             )
+            headers = _cache_headers(tagged.tag)
+            if tagged.value is None:
+                return Response(status_code=304, headers=headers)
+            items, total = tagged.value.items, tagged.value.total
     body = f"{{{_JSON.encode(c.plural_key)}:[{','.join(items)}]}}"
-    return Response(
-        body.encode(),
-        media_type="application/json",
-        headers={
-            "X-Total-Count": str(total),
-            "Link": link_header(request.url, limit=params.limit, offset=params.offset, total=total),
-        },
+    headers["X-Total-Count"] = str(total)
+    headers["Link"] = link_header(
+        request.url, limit=params.limit, offset=params.offset, total=total
     )
+    return Response(body.encode(), media_type="application/json", headers=headers)
+
+
+def _cache_headers(tag: str) -> dict[str, str]:
+    """A cached read's validator. ``private``: the answer depends on who asks; ``no-cache``: a
+    client revalidates before each reuse, which costs it a 304 and no body while nothing changed."""
+    return {"ETag": tag, "Cache-Control": "private, no-cache"}
 
 
 def _add_list(c: RosterCollection, view: RosterView) -> None:
     async def list_records(
-        request: Request, actor: ActorDep, roster: RosterReadsDep, query: ListQuery
+        request: Request,
+        actor: ActorDep,
+        roster: RosterReadsDep,
+        query: ListQuery,
+        if_none_match: IfNoneMatch = None,
     ) -> Response:
-        return await _list_page(request, roster, actor, c, view, query)
+        return await _list_page(request, roster, actor, c, view, query, if_none_match=if_none_match)
 
     list_records.__doc__ = f"The {c.path} the caller may see, one page at a time."
     router.add_api_route(
@@ -378,7 +419,8 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
         summary=f"List {c.path.replace('-', ' ')}",
         response_model=None,
         responses={
-            200: {"model": c.list_model, "description": "A page", "headers": PAGE_HEADERS},
+            200: {"model": c.list_model, "description": "A page", "headers": CACHED_PAGE_HEADERS},
+            304: NOT_MODIFIED,
             **problem_responses(401, 403, 422, 502, 503),
         },
         openapi_extra=access(Access.SCOPED),
@@ -392,13 +434,26 @@ def _add_get(c: RosterCollection, view: RosterView) -> None:
         roster: RosterReadsDep,
         fields: str | None = None,
         consistency: ConsistencyParam = Consistency.CACHED,
+        if_none_match: IfNoneMatch = None,
     ) -> Any:
-        read = roster.get_live if consistency is Consistency.LIVE else roster.get
+        chosen = split_fields(fields)
         with query_errors():
-            record = await read(
-                actor=actor, view=view, sourced_id=sourced_id, fields=split_fields(fields)
+            if consistency is Consistency.LIVE:
+                record = await roster.get_live(
+                    actor=actor, view=view, sourced_id=sourced_id, fields=chosen
+                )
+                return JSONResponse({c.singular_key: record.payload})
+            tagged = await roster.get(
+                actor=actor,
+                view=view,
+                sourced_id=sourced_id,
+                fields=chosen,
+                if_none_match=if_none_match,
             )
-        return JSONResponse({c.singular_key: record.payload})
+        headers = _cache_headers(tagged.tag)
+        if tagged.value is None:
+            return Response(status_code=304, headers=headers)
+        return JSONResponse({c.singular_key: tagged.value.payload}, headers=headers)
 
     get_record.__doc__ = f"One of the {c.path}; 404 when it is not there or not visible to you."
     router.add_api_route(
@@ -409,7 +464,8 @@ def _add_get(c: RosterCollection, view: RosterView) -> None:
         summary=f"Get one of the {c.path.replace('-', ' ')}",
         response_model=None,
         responses={
-            200: {"model": c.item_model, "description": "The record"},
+            200: {"model": c.item_model, "description": "The record", "headers": CACHE_HEADERS},
+            304: NOT_MODIFIED,
             **problem_responses(401, 404, 422, 502, 503),
         },
         openapi_extra=access(Access.SCOPED),
@@ -430,9 +486,12 @@ def _add_nested(
         actor: ActorDep,
         roster: RosterReadsDep,
         query: ListQuery,
+        if_none_match: IfNoneMatch = None,
     ) -> Response:
         related = Related(relation, sourced_id)
-        return await _list_page(request, roster, actor, c, view, query, related)
+        return await _list_page(
+            request, roster, actor, c, view, query, related, if_none_match=if_none_match
+        )
 
     list_related.__doc__ = (
         f"The {child} of one of the {parent} that the caller may see; 404 when that record is "
@@ -446,7 +505,8 @@ def _add_nested(
         summary=f"List the {child} of one of the {parent}",
         response_model=None,
         responses={
-            200: {"model": c.list_model, "description": "A page", "headers": PAGE_HEADERS},
+            200: {"model": c.list_model, "description": "A page", "headers": CACHED_PAGE_HEADERS},
+            304: NOT_MODIFIED,
             **problem_responses(401, 404, 422),
         },
         openapi_extra=access(Access.SCOPED),

@@ -39,11 +39,6 @@ class RosterQueries(Protocol):
         offset) and the total matching count; ``q.fields`` trims each payload."""
         ...
 
-    async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
-        """:meth:`query` with each payload as compact JSON text, for a response that splices the
-        stored text instead of parsing and encoding every record."""
-        ...
-
 
 class RosterUpserts(Protocol):
     """Writes of records. Every one that changes the cache appends to the change feed in the same

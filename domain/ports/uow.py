@@ -53,16 +53,28 @@ class UpstreamCheckRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    periodic_tasks: PeriodicTaskRepository
-    upstream_checks: UpstreamCheckRepository
-    accounts: AccountRepository
-    refresh_tokens: RefreshTokenRepository
-    api_tokens: ApiTokenRepository
-    login_throttle: LoginThrottleRepository
-    audit: AuditRepository
-    roster: RosterStore
-    integrations: IntegrationRepository
-    time_logs: TimeLogRepository
+    """Repositories are read-only members, so an implementation may make each when first used."""
+
+    @property
+    def periodic_tasks(self) -> PeriodicTaskRepository: ...
+    @property
+    def upstream_checks(self) -> UpstreamCheckRepository: ...
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+    @property
+    def api_tokens(self) -> ApiTokenRepository: ...
+    @property
+    def login_throttle(self) -> LoginThrottleRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def roster(self) -> RosterStore: ...
+    @property
+    def integrations(self) -> IntegrationRepository: ...
+    @property
+    def time_logs(self) -> TimeLogRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from domain.errors import NotFound, PermissionDenied, UpstreamUnavailable
 from domain.models.identity import Actor
 from domain.policy import Policy
-from domain.ports import UnitOfWork, UnitOfWorkFactory
+from domain.ports import UnitOfWorkFactory
+from domain.ports.roster_pages import JsonPage, RosterPages
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
+from domain.roster.versions import page_tag, tag_matches
+
+_T = TypeVar("_T")
 
 #: The kind of the record a nested route hangs from (``Related.sourced_id``).
 PARENT_KIND: dict[Relation, EntityKind] = {
@@ -69,11 +74,26 @@ class ListParams:
     offset: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Tagged(Generic[_T]):
+    """An answer and its entity tag; ``value`` is None when the caller's copy (the tags it sent
+    in ``If-None-Match``) is current, so nothing was read but the cache's version."""
+
+    tag: str
+    value: _T | None
+
+
 class RosterReadService:
     def __init__(
-        self, *, uow: UnitOfWorkFactory, policy: Policy, live: RosterLiveReader | None = None
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        pages: RosterPages,
+        policy: Policy,
+        live: RosterLiveReader | None = None,
     ) -> None:
         self._uow = uow
+        self._pages = pages
         self._policy = policy
         self._live = live
 
@@ -84,17 +104,23 @@ class RosterReadService:
         view: RosterView,
         params: ListParams,
         related: Related | None = None,
-    ) -> tuple[Sequence[str], int]:
-        """One page of a collection the caller may see, each payload as JSON text, and the total
-        count matching.
+        if_none_match: str | None = None,
+    ) -> Tagged[JsonPage]:
+        """One page of a collection the caller may see, each payload as JSON text, with the total
+        count matching and the page's tag (see :mod:`domain.roster.versions`).
 
         With ``related`` (a nested route), the record it hangs from must itself be visible to the
-        caller, else NotFound: a nested list never confirms that a hidden record exists.
+        caller, else NotFound: a nested list never confirms that a hidden record exists, not even
+        by answering "not modified".
         """
         query = await self._list_query(actor, view, params, related)
-        async with self._uow() as uow:
-            await self._require_parent(uow, query)
-            return await uow.roster.query_json(query)
+        await self._require_parent(query)
+        if if_none_match is not None:
+            tag = page_tag(query, await self._pages.version())
+            if tag_matches(if_none_match, tag):
+                return Tagged(tag, None)
+        page = await self._pages.page_json(query)
+        return Tagged(page_tag(query, page.version), page)
 
     async def _list_query(
         self, actor: Actor, view: RosterView, params: ListParams, related: Related | None
@@ -113,8 +139,7 @@ class RosterReadService:
             related=related,
         )
 
-    @staticmethod
-    async def _require_parent(uow: UnitOfWork, query: RosterQuery) -> None:
+    async def _require_parent(self, query: RosterQuery) -> None:
         related = query.related
         if related is None:
             return
@@ -125,7 +150,7 @@ class RosterReadService:
             fields=("sourcedId",),
             limit=1,
         )
-        if not (await uow.roster.query(parent))[0]:
+        if not (await self._pages.page(parent)).items:
             raise NotFound(f"No {parent.kind} with sourcedId {related.sourced_id!r}.")
 
     async def list_live(
@@ -177,7 +202,9 @@ class RosterReadService:
             else:
                 await uow.roster.upsert_many(view.kind, [record])
             await uow.commit()
-        return await self.get(actor=actor, view=view, sourced_id=sourced_id, fields=fields)
+        found = await self.get(actor=actor, view=view, sourced_id=sourced_id, fields=fields)
+        assert found.value is not None  # noqa: S101 - asked without If-None-Match
+        return found.value
 
     def _live_reader(self) -> RosterLiveReader:
         if self._live is None:
@@ -191,8 +218,10 @@ class RosterReadService:
         view: RosterView,
         sourced_id: str,
         fields: Sequence[str] | None = None,
-    ) -> RosterRecord:
-        """One record, through the same scoped query as the list: outside the scope is NotFound."""
+        if_none_match: str | None = None,
+    ) -> Tagged[RosterRecord]:
+        """One record, through the same scoped query as the list: outside the scope is NotFound
+        (also for a conditional read, which never confirms that a hidden record exists)."""
         query = RosterQuery(
             kind=view.kind,
             scope=self._policy.scope(actor),
@@ -201,8 +230,10 @@ class RosterReadService:
             limit=1,
             types=view.types,
         )
-        async with self._uow() as uow:
-            records, _ = await uow.roster.query(query)
-        if not records:
+        page = await self._pages.page(query)
+        if not page.items:
             raise NotFound(f"No {view.kind} with sourcedId {sourced_id!r}.")
-        return records[0]
+        tag = page_tag(query, page.version)
+        if if_none_match is not None and tag_matches(if_none_match, tag):
+            return Tagged(tag, None)
+        return Tagged(tag, page.items[0])

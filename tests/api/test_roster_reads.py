@@ -246,3 +246,61 @@ async def test_bad_query_parameters_are_422_naming_the_parameter(
 
 async def test_the_roster_needs_a_login(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/roster/users")).status_code == 401
+
+
+async def test_cached_reads_carry_a_tag_and_a_current_copy_is_not_sent_again(
+    synced: httpx.AsyncClient, settings: Settings, demo: dict[str, Any]
+) -> None:
+    admin = await login(synced, demo["admin"].email)
+    teacher = await login(synced, demo["teacher"].email)
+    page = await fetch(synced, "users", admin, limit=5)
+    tag = page.headers["etag"]
+    assert tag.startswith('"')  # strong
+    assert page.headers["cache-control"] == "private, no-cache"
+
+    again = await synced.get(
+        "/v1/roster/users", params={"limit": 5}, headers=admin | {"If-None-Match": tag}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == tag
+    # another caller's scope makes another answer, so another tag: theirs is never "current"
+    theirs = await synced.get(
+        "/v1/roster/users", params={"limit": 5}, headers=teacher | {"If-None-Match": tag}
+    )
+    assert theirs.status_code == 200
+    assert theirs.headers["etag"] != tag
+    # another page of the same list is another answer too
+    assert (await fetch(synced, "users", admin, limit=5, offset=5)).headers["etag"] != tag
+
+    me = demo["teacher"].person_sourced_id
+    record = await fetch(synced, f"users/{me}", teacher)
+    conditional = await synced.get(
+        f"/v1/roster/users/{me}", headers=teacher | {"If-None-Match": record.headers["etag"]}
+    )
+    assert conditional.status_code == 304
+
+    # any change to the cache moves every tag on: the admin renames someone (a write through the
+    # BFF updates the cache in the same request)
+    someone = page.json()["users"][0]["sourcedId"]
+    renamed = await synced.patch(
+        f"/v1/roster/users/{someone}", json={"user": {"givenName": "Renamed"}}, headers=admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    fresh = await synced.get(
+        "/v1/roster/users", params={"limit": 5}, headers=admin | {"If-None-Match": tag}
+    )
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] != tag
+    assert fresh.json()["users"][0]["givenName"] == "Renamed"
+
+
+async def test_a_conditional_read_never_confirms_a_hidden_record(
+    synced: httpx.AsyncClient, settings: Settings, demo: dict[str, Any]
+) -> None:
+    visible = roster_visibility(population_of(settings), demo)
+    teacher = await login(synced, demo["teacher"].email)
+    hidden = sorted(visible["admin"].classes - visible["teacher"].classes)[0]
+    for path in (f"classes/{hidden}", f"classes/{hidden}/students"):
+        answer = await synced.get(f"/v1/roster/{path}", headers=teacher | {"If-None-Match": "*"})
+        assert answer.status_code == 404, path

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from adapters.db.engine import SessionFactory, make_engine, make_session_factory
+from adapters.db.read_engine import make_read_engine
+from adapters.db.roster_pages import SqlRosterPages
 from adapters.db.roster_payloads import payload_text
 from adapters.db.roster_store import SqlRosterStore
 from domain.errors import InvalidInput
+from domain.ports.roster_pages import JsonPage
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
 from domain.roster.fields import FILTERABLE, FieldType, matches, search_matches
 from domain.roster.filters import Comparison, Expr, FilterError, Logical, Op, parse_filter
@@ -247,32 +250,51 @@ async def test_a_page_read_again_follows_a_changed_row(
     assert after[1] == before[1]
 
 
-async def test_json_pages_are_the_record_pages_as_stored_text(
-    sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
+async def test_pages_on_the_read_engine_are_the_store_pages_as_stored_text(
+    db_url: str, sessions: SessionFactory, roster: dict[EntityKind, list[dict[str, Any]]]
 ) -> None:
-    """``query_json`` (the HTTP list's path) gives the same page and total as ``query``, whole
-    payloads as the exact text the store wrote, scoped or not, sparse or not, past the end too."""
+    """What the HTTP lists read (one statement on the read engine, outside any unit of work) gives
+    the same page and total as the unit of work's store, whole payloads as the exact text the
+    store wrote, scoped or not, sparse or not, past the end too; and the version of the cache,
+    which moves with every change and only then."""
     await load(sessions, roster)
     users = roster[EntityKind.USERS]
     narrow = Scope(people=(Ids(frozenset(u["sourcedId"] for u in users[:9])),))
-    async with sessions() as session:
-        store = SqlRosterStore(session)
-        for scope, expected_total in ((EVERYTHING, len(users)), (narrow, 9)):
-            for fields in (None, ("sourcedId", "givenName")):
-                for offset in (0, 7, 5000):
-                    q = RosterQuery(kind=EntityKind.USERS, scope=scope, sort="familyName",
-                                    fields=fields, limit=7, offset=offset)  # fmt: skip
-                    records, total = await store.query(q)
-                    texts, json_total = await store.query_json(q)
-                    assert json_total == total == expected_total
-                    assert [json.loads(t) for t in texts] == [r.payload for r in records]
-                    assert len(texts) == (0 if offset == 5000 else min(7, expected_total - offset))
-                    if fields is None:
-                        assert list(texts) == [payload_text(r.payload) for r in records]
+    engine = make_engine(db_url)
+    reads = make_read_engine(engine, pool_size=2)
+    pages = SqlRosterPages(reads)
+    try:
+        version = await pages.version()
+        assert version > 0
+        async with sessions() as session:
+            store = SqlRosterStore(session)
+            for scope, expected_total in ((EVERYTHING, len(users)), (narrow, 9)):
+                for fields in (None, ("sourcedId", "givenName")):
+                    for offset in (0, 7, 5000):
+                        q = RosterQuery(kind=EntityKind.USERS, scope=scope, sort="familyName",
+                                        fields=fields, limit=7, offset=offset)  # fmt: skip
+                        records, total = await store.query(q)
+                        page = await pages.page_json(q)
+                        assert page.total == total == expected_total
+                        assert page.version == version
+                        assert [json.loads(t) for t in page.items] == [r.payload for r in records]
+                        expected = 0 if offset == 5000 else min(7, expected_total - offset)
+                        assert len(page.items) == expected
+                        if fields is None:
+                            assert list(page.items) == [payload_text(r.payload) for r in records]
+                        assert (await pages.page(q)).items == records
         nobody = RosterQuery(
             kind=EntityKind.USERS, scope=EVERYTHING, filter=parse_filter("givenName='nobody'")
         )
-        assert await store.query_json(nobody) == ([], 0)
+        assert await pages.page_json(nobody) == JsonPage(items=[], total=0, version=version)
+        await load(sessions, roster)  # the same records again: nothing changes
+        assert await pages.version() == version
+        renamed = {**users[0], "givenName": "Renamed"}
+        await load(sessions, {EntityKind.USERS: [renamed]})
+        assert await pages.version() > version
+    finally:
+        await reads.dispose()
+        await engine.dispose()
 
 
 async def test_tobedeleted_removes_the_row_and_its_links_and_feeds_a_delete(

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from adapters.db.engine import SessionFactory
+from adapters.db.engine import SessionFactory, make_engine
+from adapters.db.read_engine import make_read_engine
+from adapters.db.roster_pages import SqlRosterPages
 from adapters.db.roster_store import SqlRosterStore
 from domain.models.identity import Actor, Role
 from domain.policy import Policy
@@ -93,19 +95,18 @@ async def test_each_kind_sees_what_the_scope_reaches(sessions: SessionFactory) -
 
 
 @contextmanager
-def statements(sessions: SessionFactory) -> Iterator[list[tuple[str, Any]]]:
-    """The statements sent to the database meanwhile, with their parameters."""
-    engine = sessions.kw["bind"].sync_engine
+def statements() -> Iterator[list[tuple[str, Any]]]:
+    """The statements any engine sends meanwhile, with their parameters."""
     sent: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
         sent.append((sql, params))
 
-    sa.event.listen(engine, "before_cursor_execute", record)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
 def values(params: Any) -> list[Any]:
@@ -114,19 +115,37 @@ def values(params: Any) -> list[Any]:
     return list(params)
 
 
-@pytest.mark.parametrize(("scoped", "theirs"), [(T1, {"st1", "st2"}), (G1, {"st1", "st2"})])
-async def test_a_scoped_page_is_one_statement_binding_no_ids(
-    sessions: SessionFactory, scoped: Scope, theirs: set[str]
-) -> None:
-    query = RosterQuery(kind=EntityKind.USERS, scope=scoped, sort="sourcedId", limit=100)
-    async with sessions() as session:
-        store = SqlRosterStore(session)
-        await store.query_json(query)  # the session's own set-up statements, if any
-        with statements(sessions) as sent:
-            texts, total = await store.query_json(query)
-    assert total == len(texts) == 3
+def assert_one_statement_binding_no_ids(sent: list[tuple[str, Any]], theirs: set[str]) -> None:
     assert len(sent) == 1, [sql for sql, _ in sent]
     bound = values(sent[0][1])
     # the caller, roles and statuses, the page's limit and offset: nobody else's id
     assert not theirs & set(bound)
     assert len(set(map(str, bound))) <= 8, bound
+
+
+@pytest.mark.parametrize(("scoped", "theirs"), [(T1, {"st1", "st2"}), (G1, {"st1", "st2"})])
+async def test_a_scoped_page_is_one_statement_binding_no_ids(
+    db_url: str, sessions: SessionFactory, scoped: Scope, theirs: set[str]
+) -> None:
+    query = RosterQuery(kind=EntityKind.USERS, scope=scoped, sort="sourcedId", limit=100)
+    # the HTTP lists' path: the read engine, outside any unit of work
+    engine = make_engine(db_url)
+    reads = make_read_engine(engine, pool_size=1)
+    pages = SqlRosterPages(reads)
+    try:
+        await pages.page_json(query)  # connections made, pragmas set
+        with statements() as sent:
+            page = await pages.page_json(query)
+        assert page.total == len(page.items) == 3
+        assert_one_statement_binding_no_ids(sent, theirs)
+    finally:
+        await reads.dispose()
+        await engine.dispose()
+    # the unit of work's store (writes check visibility through it)
+    async with sessions() as session:
+        store = SqlRosterStore(session)
+        await store.query(query)
+        with statements() as sent:
+            records, total = await store.query(query)
+    assert total == len(records) == 3
+    assert_one_statement_binding_no_ids(sent, theirs)

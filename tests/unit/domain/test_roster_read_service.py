@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Self, cast
+from typing import cast
 
 import pytest
 
@@ -14,6 +14,7 @@ from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.policy import Policy
 from domain.ports import UnitOfWork
+from domain.ports.roster_pages import JsonPage, RecordPage
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op
@@ -47,26 +48,21 @@ class FakeRoster:
             if r.kind is q.kind and (wanted is None or r.sourced_id == wanted)
         ]
 
-    async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
+    async def page(self, q: RosterQuery) -> RecordPage:
         found = self._answer(q)
-        return found, len(found)
+        return RecordPage(items=found, total=len(found), version=self.version_now)
 
-    async def query_json(self, q: RosterQuery) -> tuple[Sequence[str], int]:
+    async def page_json(self, q: RosterQuery) -> JsonPage:
         found = self._answer(q)
-        return [f'{{"sourcedId":"{r.sourced_id}"}}' for r in found], len(found)
+        texts = [f'{{"sourcedId":"{r.sourced_id}"}}' for r in found]
+        return JsonPage(items=texts, total=len(found), version=self.version_now)
 
+    async def version(self) -> int:
+        self.versions_read += 1
+        return self.version_now
 
-class FakeUnitOfWork:
-    """Only the roster store, which is all these reads use."""
-
-    def __init__(self, roster: FakeRoster) -> None:
-        self.roster = roster
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
+    version_now = 7
+    versions_read = 0
 
 
 class FakeLive:
@@ -92,8 +88,12 @@ def record(kind: EntityKind, sourced_id: str) -> RosterRecord:
 
 
 def service(roster: FakeRoster, live: FakeLive | None = None) -> RosterReadService:
+    def no_unit_of_work() -> UnitOfWork:
+        raise AssertionError("cached reads use no unit of work")
+
     return RosterReadService(
-        uow=lambda: cast(UnitOfWork, FakeUnitOfWork(roster)),
+        uow=no_unit_of_work,
+        pages=roster,
         policy=Policy(InMemoryRosterRelations()),
         live=cast(RosterLiveReader, live) if live is not None else None,
     )
@@ -113,11 +113,12 @@ PARAMS = ListParams(
 async def test_a_nested_list_checks_its_parent_then_sends_one_scoped_query() -> None:
     roster = FakeRoster(record(EntityKind.CLASSES, "c1"), record(EntityKind.USERS, "u1"))
 
-    texts, total = await service(roster).list_json(
+    tagged = await service(roster).list_json(
         actor=ADMIN, view=STUDENTS, params=PARAMS, related=CLASS_STUDENTS
     )
 
-    assert (texts, total) == (['{"sourcedId":"u1"}'], 1)
+    assert tagged.value is not None
+    assert (tagged.value.items, tagged.value.total) == (['{"sourcedId":"u1"}'], 1)
     parent, listed = roster.queries
     assert (parent.kind, parent.filter, parent.scope) == (
         EntityKind.CLASSES,
@@ -196,3 +197,80 @@ async def test_a_live_list_is_refused_below_the_whole_roster_once_its_parameters
         await reads.list_live(actor=NOBODY, view=STUDENTS, params=ListParams(sort="familyName"))
 
     assert live.pages == []
+
+
+async def test_a_page_is_tagged_by_its_query_and_the_cache_version() -> None:
+    roster = FakeRoster(record(EntityKind.USERS, "u1"))
+    reads = service(roster)
+
+    first = await reads.list_json(actor=ADMIN, view=STUDENTS, params=PARAMS)
+    again = await reads.list_json(actor=ADMIN, view=STUDENTS, params=PARAMS)
+    other_page = await reads.list_json(actor=ADMIN, view=STUDENTS, params=replace(PARAMS, offset=0))
+    roster.version_now += 1
+    changed = await reads.list_json(actor=ADMIN, view=STUDENTS, params=PARAMS)
+
+    assert first.tag == again.tag
+    assert len({first.tag, other_page.tag, changed.tag}) == 3
+    assert first.tag.startswith('"')  # strong: no W/
+    assert first.tag.endswith('"')
+    assert roster.versions_read == 0  # an unconditional read learns the version with the page
+
+
+async def test_a_current_copy_is_answered_from_the_version_alone() -> None:
+    roster = FakeRoster(record(EntityKind.USERS, "u1"))
+    reads = service(roster)
+    tag = (await reads.list_json(actor=ADMIN, view=STUDENTS, params=PARAMS)).tag
+    roster.queries.clear()
+
+    current = await reads.list_json(
+        actor=ADMIN, view=STUDENTS, params=PARAMS, if_none_match=f'W/"x", {tag}'
+    )
+    roster.version_now += 1
+    stale = await reads.list_json(actor=ADMIN, view=STUDENTS, params=PARAMS, if_none_match=tag)
+
+    assert (current.tag, current.value) == (tag, None)
+    assert stale.value is not None
+    assert stale.tag != tag
+    assert len(roster.queries) == 1  # only the stale copy's page was read
+    assert roster.versions_read == 2
+
+
+async def test_a_conditional_read_under_a_hidden_parent_is_still_not_found() -> None:
+    roster = FakeRoster(record(EntityKind.USERS, "u1"))
+
+    with pytest.raises(NotFound):
+        await service(roster).list_json(
+            actor=NOBODY,
+            view=STUDENTS,
+            params=ListParams(),
+            related=CLASS_STUDENTS,
+            if_none_match="*",
+        )
+
+
+def test_tags_are_the_same_in_every_process() -> None:
+    """A frozenset's order (and so its repr) follows string hashing, which each process seeds
+    differently; every worker must still tag a page alike."""
+    import subprocess
+    import sys
+
+    code = (
+        "from domain.roster.versions import page_tag;"
+        "from domain.roster.query import RosterQuery;"
+        "from domain.roster.entities import EntityKind;"
+        "from domain.scope import Scope, Ids;"
+        "q = RosterQuery(kind=EntityKind.USERS, types=frozenset({'student', 'teacher', 'aide'}),"
+        " scope=Scope(people=(Ids(frozenset({'a', 'b', 'c', 'd'})),)));"
+        "print(page_tag(q, 3))"
+    )
+    tags = {
+        subprocess.run(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(tags) == 1
