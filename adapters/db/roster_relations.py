@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.engine import SessionFactory
-from adapters.db.scope_sql import ACTIVE, any_of, in_classes, in_orgs, in_people, orgs_of_person
+from adapters.db.scope_sql import active, any_of, in_classes, in_orgs, in_people, orgs_of_person
 from domain.ports.roster_relations import RosterRelations
 from domain.scope import Ids, Scope
 
@@ -82,34 +82,38 @@ def _question(
     asked: list[ColumnElement[bool]] = []
     if person is not None:
         them = sa.literal(person, sa.String())
-        asked += in_people(them, [x for x in scope.people if not isinstance(x, Ids)])
+        if derived := [x for x in scope.people if not isinstance(x, Ids)]:
+            asked.append(in_people(them, derived))
         if scope.orgs:
             member = (
                 sa.select(ur.user_id)
                 .join(t.users, u.sourced_id == ur.user_id)
-                .where(ur.user_id == person, u.status == ACTIVE)
-                .where(any_of(in_orgs(ur.org_id, scope.orgs)))
+                .where(ur.user_id == person, active(t.users))
+                .where(in_orgs(ur.org_id, scope.orgs))
             )
             asked.append(member.exists())
     elif class_id is not None:
         it = sa.literal(class_id, sa.String())
-        asked += in_classes(it, [x for x in scope.classes if not isinstance(x, Ids)])
+        if derived_classes := [x for x in scope.classes if not isinstance(x, Ids)]:
+            asked.append(in_classes(it, derived_classes))
         if scope.orgs:
             at_school = sa.select(c.sourced_id).where(
                 c.sourced_id == class_id,
-                c.status == ACTIVE,
-                any_of(in_orgs(c.school_id, scope.orgs)),
+                active(t.classes),
+                in_orgs(c.school_id, scope.orgs),
             )
             asked.append(at_school.exists())
     elif course_id is not None:
         if scope.classes or scope.orgs:
             of_course = sa.select(c.sourced_id).where(
                 c.course_id == course_id,
-                c.status == ACTIVE,
-                any_of(in_classes(c.sourced_id, scope.classes) + in_orgs(c.school_id, scope.orgs)),
+                active(t.classes),
+                # an empty field is ``false``, which drops out of the OR
+                sa.or_(in_classes(c.sourced_id, scope.classes), in_orgs(c.school_id, scope.orgs)),
             )
             asked.append(of_course.exists())
     elif org_id is not None:
         it = sa.literal(org_id, sa.String())
-        asked += in_orgs(it, [x for x in scope.orgs if not isinstance(x, Ids)])
+        if derived_orgs := [x for x in scope.orgs if not isinstance(x, Ids)]:
+            asked.append(in_orgs(it, derived_orgs))
     return any_of(asked) if asked else None

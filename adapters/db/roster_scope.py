@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.filter_sql import table_of
-from adapters.db.scope_sql import any_of, in_classes, in_orgs, in_people
+from adapters.db.scope_sql import any_of, in_classes, in_orgs, in_people, in_subquery
 from domain.roster.entities import EntityKind
 from domain.scope import Scope
 
@@ -30,39 +30,42 @@ def scope_condition(kind: EntityKind, scope: Scope) -> ColumnElement[bool]:
     allowed: list[ColumnElement[bool]] = []
     match kind:
         case EntityKind.USERS | EntityKind.DEMOGRAPHICS:
-            allowed += in_people(table.c.sourced_id, scope.people)
+            if scope.people:
+                allowed.append(in_people(table.c.sourced_id, scope.people))
             if scope.orgs:
-                members = sa.select(ur.user_id).where(any_of(in_orgs(ur.org_id, scope.orgs)))
-                allowed.append(table.c.sourced_id.in_(members))
+                members = sa.select(ur.user_id).where(in_orgs(ur.org_id, scope.orgs))
+                allowed.append(in_subquery(table.c.sourced_id, members))
         case EntityKind.CLASSES:
-            allowed += in_classes(table.c.sourced_id, scope.classes)
-            allowed += in_orgs(table.c.school_id, scope.orgs)
+            if scope.classes:
+                allowed.append(in_classes(table.c.sourced_id, scope.classes))
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.school_id, scope.orgs))
         case EntityKind.ENROLLMENTS:
-            allowed += in_orgs(table.c.school_id, scope.orgs)
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.school_id, scope.orgs))
             if scope.classes and scope.people:
                 allowed.append(
                     sa.and_(
-                        any_of(in_classes(table.c.class_id, scope.classes)),
-                        any_of(in_people(table.c.user_id, scope.people)),
+                        in_classes(table.c.class_id, scope.classes),
+                        in_people(table.c.user_id, scope.people),
                     )
                 )
         case EntityKind.ORGS:
-            allowed += in_orgs(table.c.sourced_id, scope.orgs)
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.sourced_id, scope.orgs))
             if scope.people:
-                mine = sa.select(ur.org_id).where(any_of(in_people(ur.user_id, scope.people)))
-                allowed.append(table.c.sourced_id.in_(mine))
+                mine = sa.select(ur.org_id).where(in_people(ur.user_id, scope.people))
+                allowed.append(in_subquery(table.c.sourced_id, mine))
         case EntityKind.COURSES:
             # a course is seen where it is owned or taught: a district's course taught at one
             # of these schools is visible to their staff, as are their classes
             if scope.orgs:
-                allowed += in_orgs(table.c.org_id, scope.orgs)
-                taught_here = sa.select(c.course_id).where(any_of(in_orgs(c.school_id, scope.orgs)))
-                allowed.append(table.c.sourced_id.in_(taught_here))
+                allowed.append(in_orgs(table.c.org_id, scope.orgs))
+                taught_here = sa.select(c.course_id).where(in_orgs(c.school_id, scope.orgs))
+                allowed.append(in_subquery(table.c.sourced_id, taught_here))
             if scope.classes:
-                taken = sa.select(c.course_id).where(
-                    any_of(in_classes(c.sourced_id, scope.classes))
-                )
-                allowed.append(table.c.sourced_id.in_(taken))
+                taken = sa.select(c.course_id).where(in_classes(c.sourced_id, scope.classes))
+                allowed.append(in_subquery(table.c.sourced_id, taken))
         case EntityKind.ACADEMIC_SESSIONS:
             # calendars are not personal: anyone with any scope sees them
             if not scope.empty:
