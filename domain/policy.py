@@ -20,6 +20,17 @@ from enum import StrEnum
 from domain.errors import PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.ports.roster_relations import RosterRelations
+from domain.scope import (
+    EVERYTHING,
+    NOTHING,
+    ClassesTakenBy,
+    ClassesTaughtBy,
+    DependantsOf,
+    Ids,
+    OrgsReachedBy,
+    Scope,
+    StudentsOf,
+)
 
 
 class Action(StrEnum):
@@ -69,22 +80,6 @@ class Area(StrEnum):
 Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | Area
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Scope:
-    """What a list may contain for an actor: everything, or these people, classes and orgs."""
-
-    everything: bool = False
-    people: frozenset[str] = frozenset()
-    classes: frozenset[str] = frozenset()
-    orgs: frozenset[str] = frozenset()
-
-    def allows_person(self, person_id: str, person_orgs: frozenset[str] = frozenset()) -> bool:
-        return self.everything or person_id in self.people or bool(person_orgs & self.orgs)
-
-    def allows_class(self, class_id: str, class_orgs: frozenset[str] = frozenset()) -> bool:
-        return self.everything or class_id in self.classes or bool(class_orgs & self.orgs)
-
-
 _AREA_READERS = {
     Area.ACCOUNTS: {Role.ADMIN},
     Area.AUDIT: {Role.ADMIN},
@@ -127,67 +122,58 @@ class Policy:
             case OrgRef(sourced_id):
                 return await self._org(actor, action, sourced_id)
 
-    async def scope(self, actor: Actor) -> Scope:
-        """Everything this actor may read, for narrowing list queries."""
+    def scope(self, actor: Actor) -> Scope:
+        """Everything this actor may read, for narrowing list queries: relations the store
+        resolves in its own query, so asking costs no round trip."""
         me = actor.person_sourced_id
         if actor.role is Role.ADMIN:
-            return Scope(everything=True)
+            return EVERYTHING
         if me is None:
-            return Scope()
-        rel = self._relations
-        if actor.role is Role.STAFF:
-            return Scope(people=frozenset({me}), orgs=await self._reach(me))
-        if actor.role is Role.TEACHER:
-            taught = await rel.classes_taught_by(me)
-            students = await rel.students_of_classes(taught)
-            return Scope(people=students | {me}, classes=taught)
-        if actor.role is Role.GUARDIAN:
-            dependants = await rel.dependants_of(me)
-            classes: frozenset[str] = frozenset()
-            for child in dependants:
-                classes |= await rel.classes_of_student(child)
-            return Scope(people=dependants | {me}, classes=classes)
-        return Scope(people=frozenset({me}), classes=await rel.classes_of_student(me))
+            return NOTHING
+        own = Ids.of(me)
+        match actor.role:
+            case Role.STAFF:
+                return Scope(people=(own,), orgs=(OrgsReachedBy(me),))
+            case Role.TEACHER:
+                taught = ClassesTaughtBy(me)
+                return Scope(people=(own, StudentsOf(taught)), classes=(taught,))
+            case Role.GUARDIAN:
+                dependants = DependantsOf(me)
+                return Scope(people=(own, dependants), classes=(ClassesTakenBy(dependants),))
+            case _:
+                return Scope(people=(own,), classes=(ClassesTakenBy(own),))
 
     async def _person(self, actor: Actor, action: Action, person_id: str) -> bool:
         me = actor.person_sourced_id
         if me is None:
             return False
-        if actor.role is Role.STAFF:
-            return person_id == me or bool(
-                await self._relations.orgs_of_person(person_id) & await self._reach(me)
-            )
-        if action is Action.WRITE:
+        if person_id == me:
+            return True
+        if action is Action.WRITE and actor.role is not Role.STAFF:
             # Apart from staff and admins, people change only what belongs to themselves.
-            return person_id == me
-        scope = await self.scope(actor)
-        return scope.allows_person(person_id)
+            return False
+        return await self._relations.includes(self.scope(actor), person=person_id)
 
     async def _class(self, actor: Actor, action: Action, class_id: str) -> bool:
-        me = actor.person_sourced_id
-        if me is None:
+        if actor.person_sourced_id is None:
             return False
-        if actor.role is Role.STAFF:
-            return bool(await self._relations.orgs_of_class(class_id) & await self._reach(me))
-        if actor.role is Role.TEACHER:
-            return class_id in await self._relations.classes_taught_by(me)
-        if action is Action.WRITE:
+        if action is Action.WRITE and actor.role not in (Role.STAFF, Role.TEACHER):
             return False
-        return (await self.scope(actor)).allows_class(class_id)
+        return await self._relations.includes(self.scope(actor), class_id=class_id)
 
     async def _org(self, actor: Actor, action: Action, org_id: str) -> bool:
         me = actor.person_sourced_id
         if me is None:
             return False
         if actor.role is Role.STAFF:
-            return org_id in await self._reach(me)
+            return await self._relations.includes(self.scope(actor), org_id=org_id)
         return action is Action.READ and org_id in await self._relations.orgs_of_person(me)
 
-    async def _reach(self, staff_person_id: str) -> frozenset[str]:
-        """The orgs a staff member works in, and every org below them."""
-        return await self._relations.org_subtree(
-            await self._relations.orgs_of_person(staff_person_id)
-        )
+    async def reaches_course(self, actor: Actor, course_id: str) -> bool:
+        """Whether a class of this course is among those the actor may read."""
+        if actor.role is Role.ADMIN:
+            return True
+        return await self._relations.includes(self.scope(actor), course_id=course_id)
 
 
 def _describe(resource: Resource) -> str:

@@ -144,13 +144,9 @@ class SqlRosterQueries(OnSession, RosterQueries):
             .limit(q.limit)
             .offset(q.offset)
         )
-        if not q.scope.everything:
-            # A narrow scope binds its id lists (thousands, for a school) into the WHERE; two
-            # statements bind them once each, where one statement would bind them twice.
-            total = (await conn.execute(count)).scalar_one()
-            return [(d, x) for d, x in await conn.execute(page)], int(total)
         # One round trip (each statement is a hop to the driver's thread on aiosqlite): the count
-        # rides along as an uncorrelated subquery, which both databases evaluate once.
+        # rides along as an uncorrelated subquery, which both databases evaluate once. A scope
+        # binds no id lists (its terms are subqueries), so repeating its condition costs nothing.
         rows = (await conn.execute(page.add_columns(count.correlate(None).scalar_subquery()))).all()
         if rows:
             return [(d, x) for d, x, _ in rows], int(rows[0][2])

@@ -2,123 +2,25 @@
 
 Decisions then agree with what the cached reads show and need no upstream call; the price is that
 they are as fresh as the last sync or BFF write. The policy asks outside any unit of work, so each
-question is one statement in a short read transaction of its own.
-
-Only objects in the cache count. A ``tobedeleted`` object is deleted from it, but rows that point
-at it can stay (an enrollment of a deleted user, an agent link to a deleted guardian, an org whose
-parent went), so every statement joins the objects it names and keeps the active ones.
+question is one statement in a short read transaction of its own. Scope terms become SQL in
+:mod:`adapters.db.scope_sql`, which lists reuse, so a point decision and a list agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
-from typing import Any
+from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.engine import SessionFactory
+from adapters.db.scope_sql import active, any_of, in_classes, in_orgs, in_people, orgs_of_person
 from domain.ports.roster_relations import RosterRelations
+from domain.scope import Ids, Scope
 
-ACTIVE = "active"
-#: Agent links are listed on both sides (a guardian's ``agents`` are their children), so the people
-#: a guardian is an agent *for* are those listing them who hold none of these roles themselves.
-AGENT_ROLES = ("guardian", "parent", "relative")
-#: ids bound per statement: far below SQLite's and asyncpg's parameter limits
-CHUNK = 500
-
-_users, _orgs, _classes = t.users, t.orgs, t.classes
-_enrollments, _user_roles, _user_agents = t.enrollments, t.user_roles, t.user_agents
-
-
-def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
-    iterator = iter(sorted(set(ids)))
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
-
-
-def _orgs_of_person() -> sa.Select[Any]:
-    ur, u, o = _user_roles, _users, _orgs
-    return (
-        sa.select(ur.c.org_id)
-        .join(u, u.c.sourced_id == ur.c.user_id)
-        .join(o, o.c.sourced_id == ur.c.org_id)
-        .where(ur.c.user_id == sa.bindparam("person"), u.c.status == ACTIVE, o.c.status == ACTIVE)
-    )
-
-
-def _org_subtree() -> sa.Select[Any]:
-    # UNION (not UNION ALL) drops rows already found, so a parent cycle ends the recursion.
-    o, child = _orgs, _orgs.alias("child")
-    tree = (
-        sa.select(o.c.sourced_id)
-        .where(o.c.sourced_id.in_(sa.bindparam("ids", expanding=True)), o.c.status == ACTIVE)
-        .cte("subtree", recursive=True)
-    )
-    tree = tree.union(
-        sa.select(child.c.sourced_id)
-        .join(tree, child.c.parent_id == tree.c.sourced_id)
-        .where(child.c.status == ACTIVE)
-    )
-    return sa.select(tree.c.sourced_id)
-
-
-def _orgs_of_class() -> sa.Select[Any]:
-    c, o = _classes, _orgs
-    return (
-        sa.select(c.c.school_id)
-        .join(o, o.c.sourced_id == c.c.school_id)
-        .where(c.c.sourced_id == sa.bindparam("class_id"), c.c.status == ACTIVE)
-        .where(o.c.status == ACTIVE)
-    )
-
-
-def _enrolled(role: str, *, returned: str, given: sa.ColumnElement[bool]) -> sa.Select[Any]:
-    """One side (``returned``: ``user_id`` or ``class_id``) of active enrollments of ``role``
-    between an active user and an active class, narrowed by ``given``."""
-    e, u, c = _enrollments, _users, _classes
-    return (
-        sa.select(e.c[returned])
-        .join(u, u.c.sourced_id == e.c.user_id)
-        .join(c, c.c.sourced_id == e.c.class_id)
-        .where(given, e.c.role == role)
-        .where(e.c.status == ACTIVE, u.c.status == ACTIVE, c.c.status == ACTIVE)
-    )
-
-
-def _classes_of(role: str) -> sa.Select[Any]:
-    return _enrolled(
-        role, returned="class_id", given=_enrollments.c.user_id == sa.bindparam("person")
-    )
-
-
-def _students_of_classes() -> sa.Select[Any]:
-    in_classes = _enrollments.c.class_id.in_(sa.bindparam("ids", expanding=True))
-    return _enrolled("student", returned="user_id", given=in_classes)
-
-
-def _dependants_of() -> sa.Select[Any]:
-    ua, ur, u, guardian = _user_agents, _user_roles, _users, _users.alias("guardian")
-    is_agent = sa.exists().where(ur.c.user_id == ua.c.user_id, ur.c.role.in_(AGENT_ROLES))
-    return (
-        sa.select(ua.c.user_id)
-        .join(u, u.c.sourced_id == ua.c.user_id)
-        .join(guardian, guardian.c.sourced_id == ua.c.agent_id)
-        .where(ua.c.agent_id == sa.bindparam("guardian"))
-        .where(u.c.status == ACTIVE, guardian.c.status == ACTIVE)
-        .where(sa.or_(u.c.role.is_(None), u.c.role.not_in(AGENT_ROLES)), ~is_agent)
-    )
-
-
-# Built once: the statements are the same for every question, only their parameters change.
-ORGS_OF_PERSON = _orgs_of_person()
-ORG_SUBTREE = _org_subtree()
-ORGS_OF_CLASS = _orgs_of_class()
-CLASSES_TAUGHT_BY = _classes_of("teacher")
-CLASSES_OF_STUDENT = _classes_of("student")
-STUDENTS_OF_CLASSES = _students_of_classes()
-DEPENDANTS_OF = _dependants_of()
+#: Built once: the statement is the same for every question, only its parameter changes.
+ORGS_OF_PERSON = orgs_of_person(sa.bindparam("person"))
 
 
 class SqlRosterRelations(RosterRelations):
@@ -126,33 +28,92 @@ class SqlRosterRelations(RosterRelations):
         self._sessions = sessions
 
     async def orgs_of_person(self, person_id: str) -> frozenset[str]:
-        return await self._ids(ORGS_OF_PERSON, [{"person": person_id}])
-
-    async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
-        return await self._ids(ORG_SUBTREE, [{"ids": c} for c in _chunks(org_ids)])
-
-    async def orgs_of_class(self, class_id: str) -> frozenset[str]:
-        return await self._ids(ORGS_OF_CLASS, [{"class_id": class_id}])
-
-    async def classes_taught_by(self, person_id: str) -> frozenset[str]:
-        return await self._ids(CLASSES_TAUGHT_BY, [{"person": person_id}])
-
-    async def classes_of_student(self, person_id: str) -> frozenset[str]:
-        return await self._ids(CLASSES_OF_STUDENT, [{"person": person_id}])
-
-    async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]:
-        return await self._ids(STUDENTS_OF_CLASSES, [{"ids": c} for c in _chunks(class_ids)])
-
-    async def dependants_of(self, guardian_id: str) -> frozenset[str]:
-        return await self._ids(DEPENDANTS_OF, [{"guardian": guardian_id}])
-
-    async def _ids(self, stmt: sa.Select[Any], params: list[dict[str, Any]]) -> frozenset[str]:
-        """The first column's values over one execution per parameter set, in one transaction."""
-        if not params:
-            return frozenset()
-        found: set[str] = set()
         async with self._sessions() as session:
             conn = await session.connection()
-            for values in params:
-                found.update(i for i in (await conn.execute(stmt, values)).scalars() if i)
-        return frozenset(found)
+            found = (await conn.execute(ORGS_OF_PERSON, {"person": person_id})).scalars()
+            return frozenset(i for i in found if i)
+
+    async def includes(
+        self,
+        scope: Scope,
+        *,
+        person: str | None = None,
+        class_id: str | None = None,
+        course_id: str | None = None,
+        org_id: str | None = None,
+    ) -> bool:
+        named = [x for x in (person, class_id, course_id, org_id) if x is not None]
+        if len(named) != 1:
+            raise TypeError("name exactly one of person, class_id, course_id, org_id")
+        if scope.everything:
+            return True
+        # A literal id answers without a statement (a caller asking about themselves).
+        if person is not None and _listed(person, scope.people):
+            return True
+        if class_id is not None and _listed(class_id, scope.classes):
+            return True
+        if org_id is not None and _listed(org_id, scope.orgs):
+            return True
+        question = _question(
+            scope, person=person, class_id=class_id, course_id=course_id, org_id=org_id
+        )
+        if question is None:
+            return False
+        async with self._sessions() as session:
+            conn = await session.connection()
+            return bool((await conn.execute(sa.select(question))).scalar())
+
+
+def _listed(x: str, terms: Sequence[object]) -> bool:
+    return any(isinstance(term, Ids) and x in term.ids for term in terms)
+
+
+def _question(
+    scope: Scope,
+    *,
+    person: str | None,
+    class_id: str | None,
+    course_id: str | None,
+    org_id: str | None,
+) -> ColumnElement[bool] | None:
+    """Whether the one thing named is in scope, as a condition without a table, or None when the
+    scope's terms cannot reach it (only literal ids, checked already)."""
+    ur, u, c = t.user_roles.c, t.users.c, t.classes.c
+    asked: list[ColumnElement[bool]] = []
+    if person is not None:
+        them = sa.literal(person, sa.String())
+        if derived := [x for x in scope.people if not isinstance(x, Ids)]:
+            asked.append(in_people(them, derived))
+        if scope.orgs:
+            member = (
+                sa.select(ur.user_id)
+                .join(t.users, u.sourced_id == ur.user_id)
+                .where(ur.user_id == person, active(t.users))
+                .where(in_orgs(ur.org_id, scope.orgs))
+            )
+            asked.append(member.exists())
+    elif class_id is not None:
+        it = sa.literal(class_id, sa.String())
+        if derived_classes := [x for x in scope.classes if not isinstance(x, Ids)]:
+            asked.append(in_classes(it, derived_classes))
+        if scope.orgs:
+            at_school = sa.select(c.sourced_id).where(
+                c.sourced_id == class_id,
+                active(t.classes),
+                in_orgs(c.school_id, scope.orgs),
+            )
+            asked.append(at_school.exists())
+    elif course_id is not None:
+        if scope.classes or scope.orgs:
+            of_course = sa.select(c.sourced_id).where(
+                c.course_id == course_id,
+                active(t.classes),
+                # an empty field is ``false``, which drops out of the OR
+                sa.or_(in_classes(c.sourced_id, scope.classes), in_orgs(c.school_id, scope.orgs)),
+            )
+            asked.append(of_course.exists())
+    elif org_id is not None:
+        it = sa.literal(org_id, sa.String())
+        if derived_orgs := [x for x in scope.orgs if not isinstance(x, Ids)]:
+            asked.append(in_orgs(it, derived_orgs))
+    return any_of(asked) if asked else None

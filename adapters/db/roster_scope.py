@@ -1,63 +1,73 @@
 """How a caller's scope reaches SQL: the one place that turns a ``Scope`` into a WHERE condition
 on a roster table. Every cached read (lists, single records, a nested list's parent) goes through
-:func:`scope_condition`."""
+:func:`scope_condition`; its terms become subqueries (:mod:`adapters.db.scope_sql`)."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.filter_sql import table_of
-from domain.policy import Scope
+from adapters.db.scope_sql import any_of, in_classes, in_orgs, in_people, in_subquery
 from domain.roster.entities import EntityKind
+from domain.scope import Scope
+
+#: conditions kept: one per kind a signed-in caller lists
+CACHED_CONDITIONS = 4096
 
 
+@lru_cache(maxsize=CACHED_CONDITIONS)
 def scope_condition(kind: EntityKind, scope: Scope) -> ColumnElement[bool]:
     """What ``scope`` may see of a kind, as a condition on the kind's table: the policy's reach
-    (``domain.policy.Policy.scope``) in SQL."""
+    (``domain.policy.Policy.scope``) in SQL. Kept per (kind, scope): both are frozen values."""
     if scope.everything:
         return sa.true()
     table = table_of(kind)
-    people, classes, orgs = list(scope.people), list(scope.classes), list(scope.orgs)
-    ur = t.user_roles
+    ur, c = t.user_roles.c, t.classes.c
     allowed: list[ColumnElement[bool]] = []
     match kind:
         case EntityKind.USERS | EntityKind.DEMOGRAPHICS:
-            if people:
-                allowed.append(table.c.sourced_id.in_(people))
-            if orgs:
-                members = sa.select(ur.c.user_id).where(ur.c.org_id.in_(orgs))
-                allowed.append(table.c.sourced_id.in_(members))
+            if scope.people:
+                allowed.append(in_people(table.c.sourced_id, scope.people))
+            if scope.orgs:
+                members = sa.select(ur.user_id).where(in_orgs(ur.org_id, scope.orgs))
+                allowed.append(in_subquery(table.c.sourced_id, members))
         case EntityKind.CLASSES:
-            if classes:
-                allowed.append(table.c.sourced_id.in_(classes))
-            if orgs:
-                allowed.append(table.c.school_id.in_(orgs))
+            if scope.classes:
+                allowed.append(in_classes(table.c.sourced_id, scope.classes))
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.school_id, scope.orgs))
         case EntityKind.ENROLLMENTS:
-            if orgs:
-                allowed.append(table.c.school_id.in_(orgs))
-            if classes and people:
-                allowed.append(sa.and_(table.c.class_id.in_(classes), table.c.user_id.in_(people)))
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.school_id, scope.orgs))
+            if scope.classes and scope.people:
+                allowed.append(
+                    sa.and_(
+                        in_classes(table.c.class_id, scope.classes),
+                        in_people(table.c.user_id, scope.people),
+                    )
+                )
         case EntityKind.ORGS:
-            if orgs:
-                allowed.append(table.c.sourced_id.in_(orgs))
-            if people:
-                mine = sa.select(ur.c.org_id).where(ur.c.user_id.in_(people))
-                allowed.append(table.c.sourced_id.in_(mine))
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.sourced_id, scope.orgs))
+            if scope.people:
+                mine = sa.select(ur.org_id).where(in_people(ur.user_id, scope.people))
+                allowed.append(in_subquery(table.c.sourced_id, mine))
         case EntityKind.COURSES:
             # a course is seen where it is owned or taught: a district's course taught at one
             # of these schools is visible to their staff, as are their classes
-            c = t.classes.c
-            if orgs:
-                allowed.append(table.c.org_id.in_(orgs))
-                taught_here = sa.select(c.course_id).where(c.school_id.in_(orgs))
-                allowed.append(table.c.sourced_id.in_(taught_here))
-            if classes:
-                taken = sa.select(c.course_id).where(c.sourced_id.in_(classes))
-                allowed.append(table.c.sourced_id.in_(taken))
+            if scope.orgs:
+                allowed.append(in_orgs(table.c.org_id, scope.orgs))
+                taught_here = sa.select(c.course_id).where(in_orgs(c.school_id, scope.orgs))
+                allowed.append(in_subquery(table.c.sourced_id, taught_here))
+            if scope.classes:
+                taken = sa.select(c.course_id).where(in_classes(c.sourced_id, scope.classes))
+                allowed.append(in_subquery(table.c.sourced_id, taken))
         case EntityKind.ACADEMIC_SESSIONS:
             # calendars are not personal: anyone with any scope sees them
-            if people or classes or orgs:
+            if not scope.empty:
                 allowed.append(sa.true())
-    return sa.or_(*allowed) if allowed else sa.false()
+    return any_of(allowed)

@@ -168,8 +168,5 @@ class TimebackRosterLookup(RosterLookup):
     async def school_of_class(self, class_id: str) -> str | None:
         return await self._ref("classes", class_id, "class", "school")
 
-    async def course_of_class(self, class_id: str) -> str | None:
-        return await self._ref("classes", class_id, "class", "course")
-
     async def org_of_course(self, course_id: str) -> str | None:
         return await self._ref("courses", course_id, "course", "org")

@@ -1,32 +1,35 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
+
+from domain.scope import Scope
 
 
 class RosterRelations(Protocol):
-    """The roster facts the access policy needs: who belongs where, teaches what, is whose agent.
+    """The roster facts the access policy needs: who belongs where, and what a scope reaches.
 
     Served by the local roster cache (decision D24), so a decision is as fresh as the last sync or
-    BFF write; by an in-memory fake in tests. Unknown ids give empty sets, never errors.
+    BFF write; by an in-memory fake in tests. Unknown ids give empty sets or False, never errors.
     """
 
     async def orgs_of_person(self, person_id: str) -> frozenset[str]:
         """The orgs the person belongs to directly (from their roles and org references)."""
         ...
 
-    async def org_subtree(self, org_ids: Iterable[str]) -> frozenset[str]:
-        """These orgs and every org below them: a district's staff reach its schools."""
-        ...
+    async def includes(
+        self,
+        scope: Scope,
+        *,
+        person: str | None = None,
+        class_id: str | None = None,
+        course_id: str | None = None,
+        org_id: str | None = None,
+    ) -> bool:
+        """Whether ``scope`` reaches the one thing named (exactly one keyword), in one question:
 
-    async def orgs_of_class(self, class_id: str) -> frozenset[str]: ...
-
-    async def classes_taught_by(self, person_id: str) -> frozenset[str]: ...
-
-    async def classes_of_student(self, person_id: str) -> frozenset[str]: ...
-
-    async def students_of_classes(self, class_ids: Iterable[str]) -> frozenset[str]: ...
-
-    async def dependants_of(self, guardian_id: str) -> frozenset[str]:
-        """People this guardian is a OneRoster agent for."""
+        * a person: one of its people, or an active person with a role at one of its orgs;
+        * a class: one of its classes, or an active class whose school is one of its orgs;
+        * a course: an active class of that course that the scope reaches, as a class above;
+        * an org: one of its orgs.
+        """
         ...

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from domain.errors import InvalidInput
-from domain.policy import Scope
 from domain.roster.entities import EntityKind
 from domain.roster.fields import field_spec, validate_filter, validate_selection
 from domain.roster.filters import Expr
+from domain.scope import Scope
 
 MAX_LIMIT = 3000  # TimeBack's own page limit
 

@@ -83,11 +83,7 @@ class ResourceService:
         if actor.role is Role.STAFF:
             org = await self._roster.org_of_course(course_id)
             return org is not None and await self._policy.allows(actor, Action.READ, OrgRef(org))
-        scope = await self._policy.scope(actor)
-        for class_id in sorted(scope.classes):
-            if await self._roster.course_of_class(class_id) == course_id:
-                return True
-        return False
+        return await self._policy.reaches_course(actor, course_id)
 
 
 def _require_admin(actor: Actor, *, write: bool = False) -> None:

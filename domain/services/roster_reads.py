@@ -134,7 +134,7 @@ class RosterReadService:
     ) -> RosterQuery:
         return RosterQuery(
             kind=view.kind,
-            scope=await self._policy.scope(actor),
+            scope=self._policy.scope(actor),
             filter=parse_filter(params.filter) if params.filter is not None else None,
             search=params.search,
             sort=params.sort,
@@ -231,7 +231,7 @@ class RosterReadService:
         (also for a conditional read, which never confirms that a hidden record exists)."""
         query = RosterQuery(
             kind=view.kind,
-            scope=await self._policy.scope(actor),
+            scope=self._policy.scope(actor),
             filter=Comparison("sourcedId", Op.EQ, sourced_id),
             fields=tuple(fields) if fields is not None else None,
             limit=1,

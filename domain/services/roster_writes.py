@@ -207,7 +207,7 @@ class RosterWriteService:
     async def _visible(self, actor: Actor, kind: EntityKind, sourced_id: str) -> bool:
         query = RosterQuery(
             kind=kind,
-            scope=await self._policy.scope(actor),
+            scope=self._policy.scope(actor),
             filter=Comparison("sourcedId", Op.EQ, sourced_id),
             fields=("sourcedId",),
             limit=1,

@@ -1,4 +1,5 @@
-"""The policy's roster relations over a cache filled by a real sync from the TimeBack simulator.
+"""The policy's roster relations and scope terms over a cache filled by a real sync from the
+TimeBack simulator.
 
 Every answer is checked against the shared demo population the simulator is seeded from, on SQLite
 and PostgreSQL: what the policy decides from the cache is what TimeBack says.
@@ -12,24 +13,34 @@ from contextlib import asynccontextmanager
 import pytest
 
 from adapters.clock import SystemClock
-from adapters.db.engine import make_engine, make_session_factory
+from adapters.db.engine import SessionFactory, make_engine, make_session_factory
 from adapters.db.roster_relations import SqlRosterRelations
 from adapters.db.uow import SqlUnitOfWork
 from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.roster_source import TimebackRosterSource
 from domain.roster.sync import SyncKind, SyncStatus
+from domain.scope import (
+    ClassesTakenBy,
+    ClassesTaughtBy,
+    DependantsOf,
+    Ids,
+    OrgsReachedBy,
+    Scope,
+    StudentsOf,
+)
 from domain.services.roster_sync import RosterSyncService
 from simulators.kit.population import Person, Population, build_population
 from simulators.kit.transport import SimulatorTransport
 from simulators.timeback import TimebackSimulator
+from tests.support.scope_terms import term_ids
 from tests.support.timeback_client import sandbox_client
 
 
 @asynccontextmanager
-async def synced_relations(
+async def synced_cache(
     db_url: str, *, seed: int, users: int, classes: int
-) -> AsyncIterator[SqlRosterRelations]:
-    """Relations over a fresh cache that one full sync from a simulator of this seed filled."""
+) -> AsyncIterator[SessionFactory]:
+    """A fresh cache that one full sync from a simulator of this seed filled."""
     engine = make_engine(db_url)
     sessions = make_session_factory(engine)
     sim = TimebackSimulator(seed=seed, users=users, classes=classes)
@@ -42,7 +53,7 @@ async def synced_relations(
         run = await service.run((await service.start(SyncKind.FULL)).id)
     assert run.status is SyncStatus.SUCCEEDED, run.error
     try:
-        yield SqlRosterRelations(sessions)
+        yield sessions
     finally:
         await engine.dispose()
 
@@ -53,9 +64,14 @@ def population() -> Population:
 
 
 @pytest.fixture
-async def relations(db_url: str) -> AsyncIterator[SqlRosterRelations]:
-    async with synced_relations(db_url, seed=7, users=24, classes=5) as relations:
-        yield relations
+async def sessions(db_url: str) -> AsyncIterator[SessionFactory]:
+    async with synced_cache(db_url, seed=7, users=24, classes=5) as sessions:
+        yield sessions
+
+
+@pytest.fixture
+def relations(sessions: SessionFactory) -> SqlRosterRelations:
+    return SqlRosterRelations(sessions)
 
 
 def classes_of(population: Population, person: Person, role: str) -> frozenset[str]:
@@ -72,45 +88,48 @@ async def test_orgs_of_person_are_the_direct_ones_only(
         assert await relations.orgs_of_person(person.key) == {person.org}
 
 
-async def test_the_district_subtree_is_the_district_and_its_schools(
-    population: Population, relations: SqlRosterRelations
+async def test_the_district_reach_is_the_district_and_its_schools(
+    population: Population, sessions: SessionFactory
 ) -> None:
     schools = {s.key for s in population.schools}
     assert len(schools) > 1
+    district_admin = population.with_role("administrator")[0]
     district = population.district.key
-    assert await relations.org_subtree([district]) == {district, *schools}
-    school = population.schools[1].key
-    assert await relations.org_subtree([school]) == {school}
+    assert await term_ids(sessions, OrgsReachedBy(district_admin.key)) == {district, *schools}
+    at_school = next(p for p in population.people if p.org == population.schools[1].key)
+    assert await term_ids(sessions, OrgsReachedBy(at_school.key)) == {at_school.org}
 
 
-async def test_orgs_of_class_is_its_school(
+async def test_a_class_is_reached_through_its_school(
     population: Population, relations: SqlRosterRelations
 ) -> None:
     for klass in population.classes:
-        assert await relations.orgs_of_class(klass.key) == {klass.school}
+        for school in population.schools:
+            reached = await relations.includes(
+                Scope(orgs=(Ids.of(school.key),)), class_id=klass.key
+            )
+            assert reached is (school.key == klass.school)
 
 
 async def test_classes_taught_by_each_teacher(
-    population: Population, relations: SqlRosterRelations
+    population: Population, sessions: SessionFactory
 ) -> None:
     for i, teacher in enumerate(population.with_role("teacher")):
-        taught = await relations.classes_taught_by(teacher.key)
+        taught = await term_ids(sessions, ClassesTaughtBy(teacher.key))
         assert taught == classes_of(population, teacher, "teacher")
         assert taught == {population.classes[i].key}  # the i-th teacher teaches class i
 
 
-async def test_classes_of_each_student(
-    population: Population, relations: SqlRosterRelations
-) -> None:
+async def test_classes_of_each_student(population: Population, sessions: SessionFactory) -> None:
     for student in population.with_role("student"):
-        classes = await relations.classes_of_student(student.key)
+        classes = await term_ids(sessions, ClassesTakenBy(Ids.of(student.key)))
         assert classes == classes_of(population, student, "student")
         assert 1 <= len(classes) <= 3
         assert {k.school for k in population.classes if k.key in classes} == {student.org}
 
 
 async def test_students_of_classes_is_the_union_of_their_rosters(
-    population: Population, relations: SqlRosterRelations
+    population: Population, sessions: SessionFactory
 ) -> None:
     def roster(class_key: str) -> frozenset[str]:
         return frozenset(
@@ -118,20 +137,20 @@ async def test_students_of_classes_is_the_union_of_their_rosters(
         )
 
     for klass in population.classes:
-        assert await relations.students_of_classes([klass.key]) == roster(klass.key)
-    two = [population.classes[0].key, population.classes[1].key]
-    assert await relations.students_of_classes(two) == roster(two[0]) | roster(two[1])
+        assert await term_ids(sessions, StudentsOf(Ids.of(klass.key))) == roster(klass.key)
+    two = Ids.of(population.classes[0].key, population.classes[1].key)
+    assert await term_ids(sessions, StudentsOf(two)) == {p for c in two.ids for p in roster(c)}
 
 
 async def test_dependants_of_a_guardian_are_their_children(
-    population: Population, relations: SqlRosterRelations
+    population: Population, sessions: SessionFactory
 ) -> None:
     guardians = population.with_role("guardian")
     assert any(len(g.agents) > 1 for g in guardians)  # siblings are covered
     for guardian in guardians:
-        assert await relations.dependants_of(guardian.key) == set(guardian.agents)
+        assert await term_ids(sessions, DependantsOf(guardian.key)) == set(guardian.agents)
     a_student = next(p for p in population.with_role("student") if p.agents)
-    assert await relations.dependants_of(a_student.key) == frozenset()
+    assert await term_ids(sessions, DependantsOf(a_student.key)) == set()
 
 
 @pytest.mark.parametrize(
@@ -145,11 +164,14 @@ async def test_the_demo_teacher_teaches_the_demo_student(
     teacher = population.with_role("teacher")[0]
     student = next(p for p in population.with_role("student") if p.agents and p.org == teacher.org)
     guardian = student.agents[0]
-    async with synced_relations(db_url, seed=seed, users=users, classes=classes) as relations:
-        taught = await relations.classes_taught_by(teacher.key)
-        assert taught & await relations.classes_of_student(student.key)
-        assert student.key in await relations.students_of_classes(taught)
-        assert student.key in await relations.dependants_of(guardian)
+    async with synced_cache(db_url, seed=seed, users=users, classes=classes) as sessions:
+        relations = SqlRosterRelations(sessions)
+        taught = ClassesTaughtBy(teacher.key)
+        assert await term_ids(sessions, taught) & await term_ids(
+            sessions, ClassesTakenBy(Ids.of(student.key))
+        )
+        assert await relations.includes(Scope(people=(StudentsOf(taught),)), person=student.key)
+        assert await relations.includes(Scope(people=(DependantsOf(guardian),)), person=student.key)
         assert await relations.orgs_of_person(student.key) == await relations.orgs_of_person(
             teacher.key
         )

@@ -17,7 +17,6 @@ from adapters.db.roster_pages import SqlRosterPages
 from adapters.db.roster_payloads import payload_text
 from adapters.db.roster_store import SqlRosterStore
 from domain.errors import InvalidInput
-from domain.policy import Scope
 from domain.ports.roster_pages import JsonPage
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
 from domain.roster.fields import FILTERABLE, FieldType, matches, search_matches
@@ -31,6 +30,7 @@ from domain.roster.sync import (
     SyncRun,
     SyncStatus,
 )
+from domain.scope import Ids, Scope
 
 EVERYTHING = Scope(everything=True)
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -259,7 +259,7 @@ async def test_pages_on_the_read_engine_are_the_store_pages_as_stored_text(
     which moves with every change and only then."""
     await load(sessions, roster)
     users = roster[EntityKind.USERS]
-    narrow = Scope(people=frozenset(u["sourcedId"] for u in users[:9]))
+    narrow = Scope(people=(Ids(frozenset(u["sourcedId"] for u in users[:9])),))
     engine = make_engine(db_url)
     reads = make_read_engine(engine, pool_size=2)
     pages = SqlRosterPages(reads)
@@ -305,7 +305,7 @@ async def test_tobedeleted_removes_the_row_and_its_links_and_feeds_a_delete(
     guardian = student["agents"][0]["sourcedId"]
     # what reads the student's link rows: their agents (the guardian stays), their orgs in scope
     own_orgs = RosterQuery(
-        kind=EntityKind.ORGS, scope=Scope(people=frozenset({student["sourcedId"]}))
+        kind=EntityKind.ORGS, scope=Scope(people=(Ids.of(student["sourcedId"]),))
     )
     async with sessions() as session:
         store = SqlRosterStore(session)
@@ -563,20 +563,20 @@ async def test_scope_narrows_every_list(
             assert total == len(got)
             return {r.sourced_id for r in got}
 
-        assert await ids(EntityKind.USERS, Scope(people=people)) == people
+        assert await ids(EntityKind.USERS, Scope(people=(Ids(people),))) == people
         assert (
             await ids(
-                EntityKind.USERS, Scope(people=people), filter=parse_filter("status='active'")
+                EntityKind.USERS,
+                Scope(people=(Ids(people),)),
+                filter=parse_filter("status='active'"),
             )
             == people
         )
         assert await ids(EntityKind.USERS, Scope()) == set()
         assert await ids(EntityKind.CLASSES, Scope()) == set()
-        assert await ids(EntityKind.CLASSES, Scope(classes=frozenset({"class-003"}))) == {
-            "class-003"
-        }
+        assert await ids(EntityKind.CLASSES, Scope(classes=(Ids.of("class-003"),))) == {"class-003"}
         # staff of school-1 see its people, classes and enrollments
-        school = Scope(people=frozenset({"staff"}), orgs=frozenset({"school-1"}))
+        school = Scope(people=(Ids.of("staff"),), orgs=(Ids.of("school-1"),))
         members = {
             u["sourcedId"]
             for u in users
@@ -600,7 +600,7 @@ async def test_scope_narrows_every_list(
             for e in roster[EntityKind.ENROLLMENTS]
             if e["user"]["sourcedId"] == student
         )
-        own = Scope(people=frozenset({student}), classes=mine)
+        own = Scope(people=(Ids.of(student),), classes=(Ids(mine),))
         assert await ids(EntityKind.ENROLLMENTS, own) == {
             e["sourcedId"]
             for e in roster[EntityKind.ENROLLMENTS]
@@ -635,7 +635,7 @@ async def test_staff_see_the_district_courses_taught_at_their_schools(
             return {r.sourced_id for r in got}
 
         def staff_of(school: str) -> Scope:
-            return Scope(people=frozenset({"staff"}), orgs=frozenset({school}))
+            return Scope(people=(Ids.of("staff"),), orgs=(Ids.of(school),))
 
         owned_by_1 = {
             c["sourcedId"] for c in data[EntityKind.COURSES] if c["org"]["sourcedId"] == "school-1"

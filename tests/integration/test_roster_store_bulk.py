@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.db.engine import make_engine, make_session_factory
 from adapters.db.roster_store import SqlRosterStore
-from domain.policy import Scope
 from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
 from domain.roster.query import RosterQuery
+from domain.scope import Scope
 
 ROWS = 20_000
 ALL = Scope(everything=True)

@@ -15,12 +15,12 @@ from adapters.db.engine import SessionFactory, make_engine, make_session_factory
 from adapters.db.uow import SqlUnitOfWork
 from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.roster_source import TimebackRosterSource
-from domain.policy import Scope
 from domain.ports import UnitOfWork
 from domain.ports.roster_source import RosterSource, SourcePage
 from domain.roster.entities import EntityKind
 from domain.roster.query import RosterQuery
 from domain.roster.sync import SyncKind, SyncStatus
+from domain.scope import Scope
 from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
 from simulators.kit.transport import SimulatorTransport
 from simulators.timeback import TimebackSimulator

@@ -7,7 +7,16 @@ import pytest
 from domain.errors import PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.policy import AccountRef, Action, Area, ClassRef, OrgRef, PersonRef, Policy
-from tests.fakes.roster import small_district
+from domain.scope import (
+    ClassesTakenBy,
+    ClassesTaughtBy,
+    DependantsOf,
+    Ids,
+    OrgsReachedBy,
+    Scope,
+    StudentsOf,
+)
+from tests.fakes.roster import InMemoryRosterRelations, small_district
 
 PEOPLE = ["t1", "t2", "t3", "st1", "st2", "st3", "st4", "g1", "a1", "ad"]
 CLASSES = ["c1", "c2", "c3"]
@@ -23,8 +32,13 @@ def actor(role: Role, person: str | None, *, can_write: bool = True) -> Actor:
 
 
 @pytest.fixture
-def policy() -> Policy:
-    return Policy(small_district())
+def relations() -> InMemoryRosterRelations:
+    return small_district()
+
+
+@pytest.fixture
+def policy(relations: InMemoryRosterRelations) -> Policy:
+    return Policy(relations)
 
 
 async def readable_people(policy: Policy, who: Actor) -> set[str]:
@@ -80,12 +94,68 @@ async def test_admin_sees_everything(policy: Policy) -> None:
     assert await policy.allows(admin, Action.READ, Area.AUDIT)
 
 
-async def test_scope_matches_single_decisions(policy: Policy) -> None:
+def test_scope_names_relations_and_asks_nothing(
+    policy: Policy, relations: InMemoryRosterRelations
+) -> None:
+    """The scope is the actor's relations as terms; the store resolves them in its query."""
+    assert policy.scope(actor(Role.ADMIN, None)) == Scope(everything=True)
+    assert policy.scope(actor(Role.STAFF, "a1")) == Scope(
+        people=(Ids.of("a1"),), orgs=(OrgsReachedBy("a1"),)
+    )
+    assert policy.scope(actor(Role.TEACHER, "t1")) == Scope(
+        people=(Ids.of("t1"), StudentsOf(ClassesTaughtBy("t1"))), classes=(ClassesTaughtBy("t1"),)
+    )
+    assert policy.scope(actor(Role.GUARDIAN, "g1")) == Scope(
+        people=(Ids.of("g1"), DependantsOf("g1")), classes=(ClassesTakenBy(DependantsOf("g1")),)
+    )
+    assert policy.scope(actor(Role.STUDENT, "st1")) == Scope(
+        people=(Ids.of("st1"),), classes=(ClassesTakenBy(Ids.of("st1")),)
+    )
+    assert relations.questions == 0
+    # equal actors, equal (and equally hashed) scopes: a cache key can be made of them
+    again = policy.scope(actor(Role.TEACHER, "t1"))
+    assert hash(again) == hash(policy.scope(actor(Role.TEACHER, "t1")))
+
+
+async def test_scope_matches_single_decisions(
+    policy: Policy, relations: InMemoryRosterRelations
+) -> None:
     """A list narrowed by scope() holds exactly what single reads allow."""
-    for who in [actor(Role.STUDENT, "st1"), actor(Role.GUARDIAN, "g1"), actor(Role.TEACHER, "t1")]:
-        scope = await policy.scope(who)
-        assert {p for p in PEOPLE if scope.allows_person(p)} == await readable_people(policy, who)
-        assert {c for c in CLASSES if scope.allows_class(c)} == await readable_classes(policy, who)
+    everyone = [
+        actor(Role.STUDENT, "st1"),
+        actor(Role.GUARDIAN, "g1"),
+        actor(Role.TEACHER, "t1"),
+        actor(Role.STAFF, "a1"),
+        actor(Role.STAFF, "ad"),
+    ]
+    for who in everyone:
+        scope = policy.scope(who)
+        people = {p for p in PEOPLE if await relations.includes(scope, person=p)}
+        classes = {c for c in CLASSES if await relations.includes(scope, class_id=c)}
+        assert people == await readable_people(policy, who)
+        assert classes == await readable_classes(policy, who)
+
+
+async def test_a_course_is_reached_through_a_class_of_it(policy: Policy) -> None:
+    t1, t3 = actor(Role.TEACHER, "t1"), actor(Role.TEACHER, "t3")
+    assert await policy.reaches_course(t1, "math")  # c1
+    assert not await policy.reaches_course(t1, "art")
+    assert await policy.reaches_course(t3, "math")  # c3
+    assert await policy.reaches_course(actor(Role.GUARDIAN, "g1"), "math")  # st1 takes c1
+    assert not await policy.reaches_course(actor(Role.GUARDIAN, "g1"), "art")
+    assert await policy.reaches_course(actor(Role.STUDENT, "st3"), "art")
+    assert await policy.reaches_course(actor(Role.STAFF, "a1"), "art")  # c2 is at s1
+    assert not await policy.reaches_course(actor(Role.STUDENT, "st3"), "nope")
+    assert await policy.reaches_course(actor(Role.ADMIN, None), "nope")
+
+
+async def test_a_person_asking_about_themselves_needs_no_question(
+    policy: Policy, relations: InMemoryRosterRelations
+) -> None:
+    for who in ("t1", "st1", "g1", "a1"):
+        role = {"t": Role.TEACHER, "s": Role.STUDENT, "g": Role.GUARDIAN, "a": Role.STAFF}[who[0]]
+        assert await policy.allows(actor(role, who), Action.WRITE, PersonRef(who))
+    assert relations.questions == 0
 
 
 async def test_read_only_tokens_never_write(policy: Policy) -> None:
@@ -109,4 +179,5 @@ async def test_areas_and_accounts(policy: Policy) -> None:
 async def test_an_actor_without_a_person_sees_nothing_personal(policy: Policy) -> None:
     orphan = actor(Role.TEACHER, None)
     assert await readable_people(policy, orphan) == set()
-    assert (await policy.scope(orphan)).people == frozenset()
+    assert policy.scope(orphan) == Scope()
+    assert policy.scope(orphan).empty

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.errors import InvalidInput
-from domain.policy import Scope
 from domain.roster.entities import EntityKind, UserRole, record_from_payload
 from domain.roster.fields import matches, select, validate_selection
 from domain.roster.filters import FilterError, parse_filter
 from domain.roster.query import Related, Relation, RosterQuery
+from domain.scope import Scope
 
 USER = {
     "sourcedId": "u1",

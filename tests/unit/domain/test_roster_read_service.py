@@ -12,7 +12,7 @@ import pytest
 
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.models.identity import Actor, Role
-from domain.policy import Policy, Scope
+from domain.policy import Policy
 from domain.ports import UnitOfWork
 from domain.ports.roster_pages import JsonPage, RecordPage
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader
@@ -20,6 +20,7 @@ from domain.roster.answers import AnswerCache
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.filters import Comparison, Op
 from domain.roster.query import Related, Relation, RosterQuery, SortOrder
+from domain.scope import Scope
 from domain.services.roster_reads import ListParams, RosterReadService, RosterView
 from tests.fakes.roster import InMemoryRosterRelations, small_district
 
