@@ -22,6 +22,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from copy import deepcopy
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from fastapi import params
@@ -46,6 +47,12 @@ class _Param:
     location: str  # "path", "query" or "header"
     field: ModelField
     many: bool  # a list: every value under the key
+    #: the default to use as it is (no copy), where it cannot be changed in place
+    shared_default: bool
+    default: Any
+
+
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +77,9 @@ def _param(field: ModelField) -> _Param | None:
     if isinstance(info, params.Header) and info.convert_underscores and key == field.name:
         key = key.replace("_", "-")
     many = not isinstance(info, params.Path) and field_annotation_is_sequence(annotation)
-    return _Param(field.name, key, info.in_.value, field, many)
+    default = None if info.is_required() else field.default
+    shared = isinstance(default, _IMMUTABLE)
+    return _Param(field.name, key, info.in_.value, field, many, shared, default)
 
 
 def _is_async(call: Any) -> bool:
@@ -155,7 +164,7 @@ def _validate(param: _Param, request: Request, values: dict[str, Any]) -> tuple[
     if raw is _MISSING:
         if field.field_info.is_required():
             return None, [get_missing_field_error(loc=loc)]
-        default = deepcopy(field.default)
+        default = param.default if param.shared_default else deepcopy(field.default)
         if not field.field_info.validate_default:
             return default, []
         raw = default

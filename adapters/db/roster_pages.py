@@ -18,6 +18,9 @@ from domain.roster.query import RosterQuery
 
 #: The change feed's newest cursor: every change to any cached record appends to the feed.
 VERSION = sa.select(sa.func.coalesce(sa.func.max(t.changes.c.id), 0)).scalar_subquery()
+#: Built once: SQLAlchemy keeps a statement's cache key on it, so a revalidation (this statement
+#: alone) skips building and keying it again.
+READ_VERSION = sa.select(VERSION)
 
 
 class SqlRosterPages(RosterPages):
@@ -25,7 +28,7 @@ class SqlRosterPages(RosterPages):
         self._reads = reads
 
     async def version(self) -> int:
-        rows = await self._reads.rows(sa.select(VERSION))
+        rows = await self._reads.rows(READ_VERSION)
         return int(rows[0][0])
 
     async def page_json(self, q: RosterQuery) -> JsonPage:

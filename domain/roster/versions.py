@@ -11,6 +11,7 @@ worker must give a page the same tag.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from enum import Enum
 from typing import Any
@@ -33,10 +34,18 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _query_key(query: RosterQuery) -> bytes:
+    """The query's canonical form, kept per distinct query (queries are frozen and hashable; the
+    same page asked for again is an equal query)."""
+    return repr(_canonical(query)).encode()
+
+
 def page_tag(query: RosterQuery, version: int) -> str:
     """A strong entity tag (quoted) for ``query`` answered from cache ``version``."""
-    text = repr((version, _canonical(query))).encode()
-    return '"' + hashlib.blake2b(text, digest_size=16).hexdigest() + '"'
+    digest = hashlib.blake2b(_query_key(query), digest_size=16)
+    digest.update(b"@%d" % version)
+    return '"' + digest.hexdigest() + '"'
 
 
 def tag_matches(if_none_match: str, tag: str) -> bool:
