@@ -33,6 +33,11 @@ from sqlalchemy.pool import SingletonThreadPool
 class ReadEngine(Protocol):
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]: ...
 
+    async def value(self, sql: str) -> Any:
+        """The first column of the first row of a constant statement (no parameters), sent to
+        the driver as it is: for the one statement every revalidation runs."""
+        ...
+
     async def dispose(self) -> None: ...
 
 
@@ -50,6 +55,14 @@ class SqliteReadEngine(ReadEngine):
         with self._engine.connect() as conn:
             return conn.execute(statement).all()
 
+    async def value(self, sql: str) -> Any:
+        connection = self._engine.raw_connection()
+        try:
+            row = connection.cursor().execute(sql).fetchone()
+        finally:
+            connection.close()  # back to the pool
+        return None if row is None else row[0]
+
     async def dispose(self) -> None:
         self._engine.dispose()
 
@@ -63,6 +76,10 @@ class SharedReadEngine(ReadEngine):
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
         async with self._engine.connect() as conn:
             return (await conn.execute(statement)).all()
+
+    async def value(self, sql: str) -> Any:
+        async with self._engine.connect() as conn:
+            return (await conn.exec_driver_sql(sql)).scalar()
 
     async def dispose(self) -> None:
         """The application disposes its own engine."""
@@ -92,6 +109,18 @@ class PostgresReadEngine(ReadEngine):
     async def _rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
         async with self._engine.connect() as conn:
             return (await conn.execute(statement)).all()
+
+    async def value(self, sql: str) -> Any:
+        try:
+            return await self._value(sql)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return await self._value(sql)  # as in rows(): once more, on a fresh connection
+
+    async def _value(self, sql: str) -> Any:
+        async with self._engine.connect() as conn:
+            return (await conn.exec_driver_sql(sql)).scalar()
 
     async def dispose(self) -> None:
         await self._engine.dispose()

@@ -18,9 +18,9 @@ from domain.roster.query import RosterQuery
 
 #: The change feed's newest cursor: every change to any cached record appends to the feed.
 VERSION = sa.select(sa.func.coalesce(sa.func.max(t.changes.c.id), 0)).scalar_subquery()
-#: Built once: SQLAlchemy keeps a statement's cache key on it, so a revalidation (this statement
-#: alone) skips building and keying it again.
-READ_VERSION = sa.select(VERSION)
+#: The same, alone, as SQL text for the driver (a revalidation runs only this statement, and
+#: SQLAlchemy's execution machinery cost more than the query); it binds nothing but the literal 0.
+READ_VERSION = str(sa.select(VERSION).compile(compile_kwargs={"literal_binds": True}))
 
 
 class SqlRosterPages(RosterPages):
@@ -28,8 +28,7 @@ class SqlRosterPages(RosterPages):
         self._reads = reads
 
     async def version(self) -> int:
-        rows = await self._reads.rows(READ_VERSION)
-        return int(rows[0][0])
+        return int(await self._reads.value(READ_VERSION))
 
     async def page_json(self, q: RosterQuery) -> JsonPage:
         rows, total, version = await self._page(q)
