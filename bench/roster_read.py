@@ -108,6 +108,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint, without wrk")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgres", help="also measure the admin page on this server")
+    parser.add_argument(
+        "--no-answer-cache",
+        action="store_true",
+        help="read every page from the database (BFF_TIMEBACK_ANSWER_CACHE_MB=0)",
+    )
     args = parser.parse_args()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
     base_env |= {
@@ -115,6 +120,8 @@ def main() -> None:
         "BFF_SANDBOX_USERS": str(args.users),
         "BFF_SANDBOX_CLASSES": str(max(1, args.users // 50)),
     }
+    if args.no_answer_cache:
+        base_env["BFF_TIMEBACK_ANSWER_CACHE_MB"] = "0"
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
@@ -173,7 +180,10 @@ def report(
         f"{page.headers['x-total-count']} users, {len(page.content)} bytes; teacher page: "
         f"{len(teacher_page.json()['users'])} of {teacher_page.headers['x-total-count']} users"
     )
-    print(f"load: {tool}, concurrency {args.concurrency}, {os.cpu_count()} cpus")
+    answers = "off" if args.no_answer_cache else "on"
+    print(
+        f"load: {tool}, concurrency {args.concurrency}, {os.cpu_count()} cpus; answer cache {answers}"
+    )
     print(f"{'endpoint':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'vs (a)':>8} {'target':>8}")
     targets = {
         "(c) BFF admin page": TARGETS["admin"],
