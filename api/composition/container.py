@@ -186,6 +186,12 @@ class Container:
         """What the log sync calls trackers through (the same token cache as the routes)."""
         return self.integrations()
 
+    def _rounding(self) -> Rounding:
+        ts = self.settings.timesheets
+        return Rounding(
+            increment_minutes=ts.rounding_increment_minutes, mode=RoundingMode(ts.rounding_mode)
+        )
+
     @_once
     def time_logs(self) -> TimeLogService:
         ts = self.settings.timesheets
@@ -197,6 +203,7 @@ class Container:
             rules=TimeLogRules(
                 max_duration=timedelta(hours=ts.max_duration_hours),
                 allow_overlap=ts.allow_overlap,
+                rounding=self._rounding(),
             ),
         )
 
@@ -209,10 +216,7 @@ class Container:
             jobs=self.jobs,
             clock=self.clock,
             config=SyncConfig(
-                rounding=Rounding(
-                    increment_minutes=ts.rounding_increment_minutes,
-                    mode=RoundingMode(ts.rounding_mode),
-                ),
+                rounding=self._rounding(),
                 max_attempts=ts.max_attempts,
                 backoff_base=timedelta(seconds=ts.backoff_base_seconds),
                 backoff_max=timedelta(seconds=ts.backoff_max_seconds),

@@ -88,10 +88,12 @@ async def list_time_logs(
     )
     if format_ is None:
         items, total = await logs.list(actor=actor, query=query)
-        return TimeLogPage(items=[TimeLogOut.of(i) for i in items], total=total)
+        return TimeLogPage(
+            items=[TimeLogOut.of(i, logs.pushed_minutes(i)) for i in items], total=total
+        )
     report = await logs.export(actor=actor, query=query, time_zone=tz)
     if format_ == "json":
-        return TimesheetExport.of(report)
+        return TimesheetExport.of(report, logs.pushed_minutes)
     return Response(
         content=to_csv(report),
         media_type="text/csv; charset=utf-8",
@@ -123,7 +125,7 @@ async def create_time_log(
 ) -> TimeLogOut:
     """Log time. Complete logs (project, task, start, end) are pushed to their tracker."""
     log = await logs.create(actor=actor, data=body.data(), idempotency_key=idempotency_key)
-    return TimeLogOut.of(log)
+    return TimeLogOut.of(log, logs.pushed_minutes(log))
 
 
 @router.get(
@@ -135,7 +137,8 @@ async def create_time_log(
 )
 async def get_time_log(log_id: str, actor: ActorDep, logs: TimeLogsDep) -> TimeLogOut:
     """One log, with where its sync stands."""
-    return TimeLogOut.of(await logs.get(actor=actor, log_id=log_id))
+    log = await logs.get(actor=actor, log_id=log_id)
+    return TimeLogOut.of(log, logs.pushed_minutes(log))
 
 
 @router.patch(
@@ -149,7 +152,8 @@ async def update_time_log(
     log_id: str, body: TimeLogPatch, actor: ActorDep, logs: TimeLogsDep
 ) -> TimeLogOut:
     """Change a log; the change is pushed (a log made incomplete is removed upstream)."""
-    return TimeLogOut.of(await logs.update(actor=actor, log_id=log_id, changes=body.changes()))
+    log = await logs.update(actor=actor, log_id=log_id, changes=body.changes())
+    return TimeLogOut.of(log, logs.pushed_minutes(log))
 
 
 @router.delete(
@@ -174,7 +178,8 @@ async def delete_time_log(log_id: str, actor: ActorDep, logs: TimeLogsDep) -> Re
 )
 async def retry_time_log(log_id: str, actor: ActorDep, logs: TimeLogsDep) -> TimeLogOut:
     """Push a failed log again with a fresh attempt budget; other logs are returned unchanged."""
-    return TimeLogOut.of(await logs.retry(actor=actor, log_id=log_id))
+    log = await logs.retry(actor=actor, log_id=log_id)
+    return TimeLogOut.of(log, logs.pushed_minutes(log))
 
 
 @router.post(
@@ -187,7 +192,8 @@ async def retry_time_log(log_id: str, actor: ActorDep, logs: TimeLogsDep) -> Tim
 )
 async def start_timer(body: TimerStartIn, actor: ActorDep, logs: TimeLogsDep) -> TimeLogOut:
     """Start a running log now (at most one at a time); it is pushed once stopped."""
-    return TimeLogOut.of(await logs.start_timer(actor=actor, data=body.data()))
+    log = await logs.start_timer(actor=actor, data=body.data())
+    return TimeLogOut.of(log, logs.pushed_minutes(log))
 
 
 @router.post(
@@ -199,4 +205,5 @@ async def start_timer(body: TimerStartIn, actor: ActorDep, logs: TimeLogsDep) ->
 )
 async def stop_timer(actor: ActorDep, logs: TimeLogsDep) -> TimeLogOut:
     """Stop your running log now."""
-    return TimeLogOut.of(await logs.stop_timer(actor=actor))
+    log = await logs.stop_timer(actor=actor)
+    return TimeLogOut.of(log, logs.pushed_minutes(log))

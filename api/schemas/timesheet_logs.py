@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -122,6 +123,11 @@ class TimeLogOut(BaseModel):
     duration_seconds: int | None = Field(
         description="Exact, from start to end (null while running); rounding applies upstream only."
     )
+    pushed_minutes: int | None = Field(
+        description="What the tracker gets (null while running): the duration in whole rounding "
+        "increments (BFF_TIMESHEETS_ROUNDING_*), never less than one increment, since trackers "
+        "refuse a zero-length entry."
+    )
     sync_state: SyncState
     upstream_id: str | None
     last_error: str | None = Field(
@@ -132,7 +138,7 @@ class TimeLogOut(BaseModel):
     updated_at: AwareDatetime
 
     @classmethod
-    def of(cls, log: TimeLog) -> TimeLogOut:
+    def of(cls, log: TimeLog, pushed_minutes: int | None) -> TimeLogOut:
         duration = exact_duration(log.start, log.end) if log.end else None
         return cls(
             id=log.id,
@@ -145,6 +151,7 @@ class TimeLogOut(BaseModel):
             billable=log.billable,
             notes=log.notes,
             duration_seconds=int(duration.total_seconds()) if duration is not None else None,
+            pushed_minutes=pushed_minutes,
             sync_state=log.sync_state,
             upstream_id=log.upstream_id,
             last_error=log.last_error,
@@ -180,10 +187,12 @@ class TimesheetExport(BaseModel):
     total_hours: float
 
     @classmethod
-    def of(cls, report: TimesheetReport) -> TimesheetExport:
+    def of(
+        cls, report: TimesheetReport, pushed_minutes: Callable[[TimeLog], int | None]
+    ) -> TimesheetExport:
         return cls(
             time_zone=report.time_zone,
-            logs=[TimeLogOut.of(line.log) for line in report.lines],
+            logs=[TimeLogOut.of(line.log, pushed_minutes(line.log)) for line in report.lines],
             per_project=[
                 ProjectTotal(
                     project=ProjectRefModel.of(p),

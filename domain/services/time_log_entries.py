@@ -30,6 +30,12 @@ class Rounding:
     mode: RoundingMode = RoundingMode.NEAREST
 
     def minutes(self, duration: timedelta) -> int:
+        """The whole minutes a log of ``duration`` is pushed as: a multiple of the increment, and
+        never less than one increment for a log that lasted at all. Trackers refuse zero (Zoho:
+        "Pattern Specified: hours" for 00:00), so a short log (a timer stopped after 2 s) would
+        otherwise be kept and never synced; it is pushed as one increment, and the API shows it."""
+        if duration <= timedelta(0):
+            return 0
         steps = duration.total_seconds() / 60 / self.increment_minutes
         match self.mode:
             case RoundingMode.UP:
@@ -38,7 +44,7 @@ class Rounding:
                 whole = math.floor(steps)
             case RoundingMode.NEAREST:
                 whole = math.floor(steps + 0.5)  # half up, not Python's banker's rounding
-        return int(whole) * self.increment_minutes
+        return max(1, int(whole)) * self.increment_minutes
 
 
 def exact_duration(start: datetime, end: datetime) -> timedelta:

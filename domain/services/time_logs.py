@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from domain.models.timesheets import IntegrationStatus, ProjectRef, SyncState, T
 from domain.policy import Action, Policy, TimeLogRef
 from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
 from domain.ports.time_logs import ACTIVE_STATES, TimeLogQuery
-from domain.services.time_log_entries import day_in, exact_duration
+from domain.services.time_log_entries import Rounding, day_in, exact_duration
 from domain.services.timesheet_export import TimesheetReport, build_report
 
 PUSH_JOB = "timelog-push"
@@ -35,6 +35,8 @@ EDITABLE = frozenset({"project", "task", "start", "end", "billable", "notes"})
 class TimeLogRules:
     max_duration: timedelta = timedelta(hours=24)
     allow_overlap: bool = False
+    #: how a complete log is pushed (the sync's own rounding), so it can be shown before it is
+    rounding: Rounding = field(default_factory=Rounding)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,6 +199,13 @@ class TimeLogService:
             saved = await self._save(uow, log)
         await self._push_soon(saved)
         return saved
+
+    def pushed_minutes(self, log: TimeLog) -> int | None:
+        """The minutes the log's tracker gets (None while it runs): its exact duration rounded as
+        the sync pushes it, at least one increment."""
+        if log.end is None:
+            return None
+        return self._rules.rounding.minutes(exact_duration(log.start, log.end))
 
     async def start_timer(self, *, actor: Actor, data: LogInput) -> TimeLog:
         return await self.create(actor=actor, data=replace(data, start=self._clock.now(), end=None))

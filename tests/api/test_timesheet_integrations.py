@@ -4,10 +4,12 @@ project search, disconnect; sealed and expiring state; reconnect-needed; partial
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +21,7 @@ from api.app import create_app
 from api.composition import Container
 from api.settings import Settings, TimesheetIntegrationSettings
 from domain.models.identity import NewAccount
+from simulators.zoho import ZohoSimulator
 from tests.conftest import login, make_settings
 from tests.fakes.tracker_plugin import (
     FAKE_KIND,
@@ -28,6 +31,7 @@ from tests.fakes.tracker_plugin import (
     fake_plugin,
     state_of,
 )
+from tests.support.sandbox import simulator
 
 BASE = "/v1/timesheets/integrations"
 
@@ -268,3 +272,38 @@ async def test_the_sandbox_connects_the_demo_teacher_to_zoho_projects(
     found = (await bff.http.get("/v1/timesheets/projects", headers=headers)).json()
     assert found["errors"] == []
     assert found["projects"]
+
+
+@pytest.mark.parametrize("seconds", [2, 10, 29])
+async def test_a_short_log_reaches_zoho_as_one_minute(
+    bff: Bff, demo: dict[str, NewAccount], seconds: int
+) -> None:
+    """Zoho refuses a 00:00 entry ("Pattern Specified: hours"): a log under 30 s rounded to zero and
+    ended failed_permanent. It is pushed as one increment now, and the API says so up front."""
+    headers = await login(bff.http, demo["teacher"].email)
+    [integration] = (await bff.http.get(BASE, headers=headers)).json()
+    project = (await bff.http.get("/v1/timesheets/projects", headers=headers)).json()["projects"][0]
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    created = await bff.http.post(
+        "/v1/timesheets/logs",
+        json={
+            "project": {"integration_id": integration["id"], "project_id": project["project_id"]},
+            "task": "Marking",
+            "start": start.isoformat(),
+            "end": (start + timedelta(seconds=seconds)).isoformat(),
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["pushed_minutes"] == 1
+    log_id = created.json()["id"]
+    for _ in range(200):  # the in-process job runner may hold the log's lease meanwhile
+        await bff.container.time_log_sync().push(log_id)
+        synced = (await bff.http.get(f"/v1/timesheets/logs/{log_id}", headers=headers)).json()
+        if synced["sync_state"] != "pending":
+            break
+        await asyncio.sleep(0.02)
+    assert synced["sync_state"] == "synced", synced["last_error"]
+    zoho = simulator(bff.container, "zoho", ZohoSimulator)
+    [upstream] = zoho.state.logs_tagged(log_id)
+    assert upstream.minutes == 1

@@ -75,6 +75,13 @@ def test_durations_across_a_dst_change_are_elapsed_time_not_wall_clock() -> None
         (67, Rounding(increment_minutes=15), 60),
         (68, Rounding(increment_minutes=15), 75),
         (7, Rounding(increment_minutes=6, mode=RoundingMode.NEAREST), 6),
+        # never below one increment for a log that lasted at all: trackers refuse zero
+        (2 / 60, Rounding(), 1),
+        (29 / 60, Rounding(), 1),
+        (0.5, Rounding(), 1),
+        (14, Rounding(increment_minutes=15, mode=RoundingMode.DOWN), 15),
+        (1 / 60, Rounding(increment_minutes=15), 15),
+        (0, Rounding(), 0),
     ],
 )
 def test_rounding(minutes: float, rounding: Rounding, expected: int) -> None:
