@@ -7,6 +7,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -120,6 +121,15 @@ class SqlRosterQueries(OnSession, RosterQueries):
             await conn.execute(sa.select(table.c.payload).where(table.c.sourced_id == sourced_id))
         ).scalar_one_or_none()
         return None if payload is None else record_from_payload(kind, payload)
+
+    async def ids_modified_before(self, kind: EntityKind, moment: datetime) -> set[str]:
+        conn = await self._conn()
+        table = table_of(kind)
+        modified = table.c.date_last_modified
+        rows = await conn.execute(
+            sa.select(table.c.sourced_id).where(sa.or_(modified < moment, modified.is_(None)))
+        )
+        return set(rows.scalars())
 
     async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
         rows, total = await self._page(q)

@@ -3,17 +3,19 @@ known), as domain records."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from datetime import datetime
 
 from adapters.timeback.oneroster import OneRosterClient
 from domain.ports.roster_source import RosterSource, SourcePage
-from domain.roster.entities import EntityKind, record_from_payload
+from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
 from domain.roster.filters import Comparison, Op, format_filter
 
 #: Sorted by sourcedId so an interrupted read resumes at the same place.
 STABLE_SORT = "sourcedId"
+#: ids asked for in one filter (``sourcedId@'a,b,...'``): a URL stays far below common limits
+PRESENT_CHUNK = 50
 
 
 class TimebackRosterSource(RosterSource):
@@ -46,3 +48,23 @@ class TimebackRosterSource(RosterSource):
                     total=page.total,
                     page_size=self._page_size,
                 )
+
+    async def present(self, kind: EntityKind, sourced_ids: Sequence[str]) -> Sequence[RosterRecord]:
+        found: list[RosterRecord] = []
+        ids = sorted(set(sourced_ids))
+        for start in range(0, len(ids), PRESENT_CHUNK):
+            chunk = ids[start : start + PRESENT_CHUNK]
+            wanted = format_filter(Comparison("sourcedId", Op.IN, ",".join(chunk)))
+            stream = self._client.stream_concurrent(
+                kind.value,
+                concurrency=1,
+                page_size=self._page_size,
+                offset=0,
+                sort=STABLE_SORT,
+                order_by="asc",
+                filter=wanted,
+            )
+            async with aclosing(stream) as pages:
+                async for page in pages:
+                    found.extend(record_from_payload(kind, item) for item in page.items)
+        return found

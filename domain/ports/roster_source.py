@@ -31,3 +31,9 @@ class RosterSource(Protocol):
         deletions reach the cache). Order must be stable across pages, so a resumed read continues
         where an interrupted one stopped."""
         ...
+
+    async def present(self, kind: EntityKind, sourced_ids: Sequence[str]) -> Sequence[RosterRecord]:
+        """The records of ``kind`` among these ids that the source has now (``tobedeleted`` ones
+        included, as such): how a full sync tells a record that is gone from one its listing
+        missed while the pages moved under it."""
+        ...

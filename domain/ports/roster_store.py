@@ -34,6 +34,11 @@ class RosterQueries(Protocol):
         """One record by id, unscoped (for writes that must see what is cached)."""
         ...
 
+    async def ids_modified_before(self, kind: EntityKind, moment: datetime) -> set[str]:
+        """Ids of the cached records of ``kind`` last modified before ``moment`` (or never said):
+        what a full listing that began after it must have seen, if upstream still has them."""
+        ...
+
     async def query(self, q: RosterQuery) -> tuple[Sequence[RosterRecord], int]:
         """A page (scope, relation, filter, search, sort with a stable sourcedId tiebreak, limit and
         offset) and the total matching count; ``q.fields`` trims each payload."""

@@ -15,6 +15,12 @@ Reading and writing overlap by one page: while page N is written, page N+1 is re
 into records. Pages are still written one at a time and in order, so a checkpoint never passes a
 page that was not written.
 
+A full run also reconciles: a cached record that the listing did not bring, and that was last
+modified before the listing began, is asked for by id; what upstream no longer has is removed
+(and fed as a delete), what the listing missed while pages moved under it is written. A full run
+that resumed a kind from a checkpoint did not see that kind's first pages, so it leaves this to
+the next full run.
+
 Every kind's first page is asked for when the run starts, all at once, and then kinds are written
 in reference order as before. An incremental run is mostly one short page per kind, so asking kind
 after kind was mostly waiting for seven round trips in a row; only that first page is read ahead
@@ -26,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from domain.errors import DomainError
@@ -121,7 +127,9 @@ class RosterSyncService:
         started = self._clock.now()
         offset = checkpoint.next_offset if checkpoint is not None else 0
         pages = self._source.pages(entity, since=since, offset=offset)
-        return _Listing(entity, progress, started, pages, asyncio.create_task(_next(pages)))
+        listing = _Listing(entity, progress, started, pages, asyncio.create_task(_next(pages)))
+        listing.reconciles = run.kind is SyncKind.FULL and offset == 0
+        return listing
 
     async def _sync_entity(self, run: SyncRun, listing: _Listing) -> None:
         entity = listing.entity
@@ -135,6 +143,8 @@ class RosterSyncService:
                     [newest, *(r.date_last_modified for r in page.records)], default=None, key=_key
                 )
                 progress = _advance(progress, page)
+                if listing.reconciles:
+                    listing.seen.update(r.sourced_id for r in page.records)
                 if writing is not None:
                     await writing
                 writing = asyncio.create_task(self._write_page(run.id, entity, page, progress))
@@ -145,6 +155,8 @@ class RosterSyncService:
             if writing is not None and not writing.done():
                 # the read failed: the page being written still lands, with its checkpoint
                 await asyncio.gather(writing, return_exceptions=True)
+        if listing.reconciles:
+            await self._reconcile(listing)
         async with self._uow() as uow:
             if newest is not None:
                 mark = min(newest, listing.started - CLOCK_SKEW)
@@ -153,6 +165,24 @@ class RosterSyncService:
                     await uow.roster.set_watermark(entity, mark)
             await uow.roster.clear_checkpoint(entity)
             await uow.roster.update_progress(run.id, replace(progress, status=SyncStatus.SUCCEEDED))
+            await uow.commit()
+
+    async def _reconcile(self, listing: _Listing) -> None:
+        """After a whole listing: remove what upstream no longer has (see the module's docs)."""
+        entity = listing.entity
+        async with self._uow() as uow:
+            cached = await uow.roster.ids_modified_before(entity, listing.started - CLOCK_SKEW)
+        unlisted = cached - listing.seen
+        listing.seen.clear()
+        if not unlisted:
+            return
+        found = await self._source.present(entity, sorted(unlisted))
+        gone = unlisted - {r.sourced_id for r in found}
+        async with self._uow() as uow:
+            if found:
+                await uow.roster.upsert_many(entity, found)
+            if gone:
+                await uow.roster.delete_many(entity, sorted(gone))
             await uow.commit()
 
     async def _write_page(
@@ -219,6 +249,10 @@ class _Listing:
     started: datetime
     pages: AsyncIterator[SourcePage]
     first: asyncio.Task[SourcePage | None]
+    #: a full listing from its start: it removes what upstream no longer has when it ends
+    reconciles: bool = False
+    #: the ids it brought, while it reconciles
+    seen: set[str] = field(default_factory=set)
 
     async def close(self) -> None:
         """Stop a read that did not finish (a failed run): its request in flight is cancelled."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,9 +17,9 @@ from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.roster_source import TimebackRosterSource
 from domain.ports import UnitOfWork
 from domain.ports.roster_source import RosterSource, SourcePage
-from domain.roster.entities import EntityKind
+from domain.roster.entities import EntityKind, RosterRecord
 from domain.roster.query import RosterQuery
-from domain.roster.sync import SyncKind, SyncStatus
+from domain.roster.sync import Change, SyncKind, SyncStatus
 from domain.scope import Scope
 from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
 from simulators.kit.transport import SimulatorTransport
@@ -102,6 +102,86 @@ class DiesAfter(RosterSource):
                     raise ConnectionError("worker killed")
                 self.left -= 1
             yield page
+
+    async def present(self, kind: EntityKind, sourced_ids: Sequence[str]) -> Sequence[RosterRecord]:
+        return await self.inner.present(kind, sourced_ids)
+
+
+class Misses(RosterSource):
+    """The real source, whose listing leaves out some ids (a record that moved to a page already
+    read while the listing went on), though asking for them by id finds them."""
+
+    def __init__(self, inner: RosterSource, missed: set[str]) -> None:
+        self.inner = inner
+        self.missed = missed
+
+    async def pages(
+        self, kind: EntityKind, *, since: datetime | None, offset: int
+    ) -> AsyncIterator[SourcePage]:
+        async for page in self.inner.pages(kind, since=since, offset=offset):
+            kept = [r for r in page.records if r.sourced_id not in self.missed]
+            yield replace(page, records=kept)
+
+    async def present(self, kind: EntityKind, sourced_ids: Sequence[str]) -> Sequence[RosterRecord]:
+        return await self.inner.present(kind, sourced_ids)
+
+
+async def test_a_full_sync_removes_what_upstream_no_longer_lists(world: World) -> None:
+    """An org and a user deleted upstream outright (no ``tobedeleted`` left behind) stayed cached
+    after every later full sync; now the full sync removes them and feeds the deletes."""
+    service = world.service()
+    await service.run((await service.start(SyncKind.FULL)).id)
+    stored_now = world.sim.state.stored()
+    org = sorted(stored_now["orgs"].items)[-1]
+    user = sorted(stored_now["users"].items)[0]
+    del stored_now["orgs"].items[org]
+    del stored_now["users"].items[user]
+    _, cursor = await changes_after(world, 0)
+
+    run = await service.run((await service.start(SyncKind.FULL)).id)
+
+    assert run.status is SyncStatus.SUCCEEDED
+    assert await counts(world) == upstream_counts(world.sim)
+    async with world.new_uow() as uow:
+        assert await uow.roster.get(EntityKind.ORGS, org) is None
+        assert await uow.roster.get(EntityKind.USERS, user) is None
+    deletes = {(c.kind, c.sourced_id) for c in (await changes_after(world, cursor))[0]}
+    assert {(EntityKind.ORGS, org), (EntityKind.USERS, user)} <= deletes
+
+
+async def test_a_full_sync_keeps_what_its_listing_missed(world: World) -> None:
+    """A record the listing skipped is asked for by id before anything is removed."""
+    await world.service().run((await world.service().start(SyncKind.FULL)).id)
+    user = sorted(world.sim.state.stored()["users"].items)[3]
+    _, cursor = await changes_after(world, 0)
+
+    missing = world.service(Misses(world.source, {user}))
+    run = await missing.run((await missing.start(SyncKind.FULL)).id)
+
+    assert run.status is SyncStatus.SUCCEEDED
+    async with world.new_uow() as uow:
+        assert await uow.roster.get(EntityKind.USERS, user) is not None
+    assert (await changes_after(world, cursor))[0] == []  # nothing removed, nothing changed
+
+
+async def test_a_resumed_full_sync_removes_nothing(world: World) -> None:
+    """A run resumed from a checkpoint did not see its first pages: it cannot tell gone from
+    unseen, so it leaves reconciling to the next full run."""
+    await world.service().run((await world.service().start(SyncKind.FULL)).id)
+    service = world.service(DiesAfter(world.source, pages=2))
+    run = await service.start(SyncKind.FULL)
+    with pytest.raises(ConnectionError):
+        await service.run(run.id)
+    _, cursor = await changes_after(world, 0)
+    resumed = await world.service().run(run.id)
+    assert resumed.status is SyncStatus.SUCCEEDED
+    assert (await changes_after(world, cursor))[0] == []
+
+
+async def changes_after(world: World, cursor: int) -> tuple[list[Change], int]:
+    async with world.new_uow() as uow:
+        changes, last = await uow.roster.changes_since(cursor, limit=100_000)
+    return list(changes), last
 
 
 async def test_a_killed_sync_resumes_from_its_checkpoint(world: World) -> None:
