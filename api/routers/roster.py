@@ -29,7 +29,6 @@ from api.routers.oneroster_query import (
     Offset,
     OrderBy,
     Search,
-    alternatives,
     declare,
     kind_parameters,
     link_header,
@@ -39,8 +38,7 @@ from api.routers.oneroster_query import (
 from api.schemas.roster import RosterCollection, collection
 from domain.models.identity import Actor
 from domain.roster.entities import EntityKind
-from domain.roster.fields import FILTERABLE, PROPERTIES, FieldType
-from domain.roster.filters import MAX_PREDICATES
+from domain.roster.fields import FILTERABLE, PROPERTIES
 from domain.roster.query import Related, Relation, SortOrder
 from domain.services.roster_reads import ListParams, RosterReadService, RosterView
 
@@ -269,37 +267,6 @@ NOT_MODIFIED: dict[str, Any] = {
     "headers": CACHE_HEADERS,
 }
 
-# Value shapes per field type, for the documented filter pattern. Explicit ranges, not \d or \s:
-# Python and the JavaScript of OpenAPI tools disagree on those.
-_DATE = "(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
-_VALUES = {
-    FieldType.STRING: ("(=|!=|~|@)", "'[^'\\x00-\\x1f]{0,40}'"),
-    FieldType.DATETIME: ("(=|!=|>|>=|<|<=)", f"'{_DATE}'"),
-    FieldType.DATE: ("(=|!=|>|>=|<|<=)", f"'{_DATE}'"),
-    FieldType.NUMBER: ("(=|!=|>|>=|<|<=)", "[0-9]{1,9}"),
-    FieldType.BOOLEAN: ("(=|!=)", "(true|false)"),
-}
-
-
-def filter_pattern(kind: EntityKind) -> str:
-    """The documented shape of a filter: comparisons of this kind's fields joined by AND / OR.
-
-    The server also accepts parentheses (which no regular expression can describe); everything
-    this pattern matches, it accepts.
-    """
-    by_type: dict[FieldType, list[str]] = {}
-    for spec in FILTERABLE[kind].values():
-        by_type.setdefault(spec.type, []).append(spec.name)
-    comparison = (
-        "("
-        + "|".join(
-            f"{alternatives(names)} ?{_VALUES[t][0]} ?{_VALUES[t][1]}"
-            for t, names in sorted(by_type.items())
-        )
-        + ")"
-    )
-    return f"^{comparison}( (AND|OR) {comparison}){{0,{MAX_PREDICATES - 1}}}$"
-
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
@@ -317,8 +284,8 @@ def _documented(
     return declare(
         endpoint,
         **kind_parameters(
-            filter_pattern=filter_pattern(kind),
             filter_example="familyName~'smi' AND status='active'",
+            filterable=FILTERABLE[kind],
             sortable=FILTERABLE[kind],
             properties=PROPERTIES[kind],
         ),

@@ -1,5 +1,5 @@
-"""The top-level fields of TimeBack's gradebook and resources entities, as its OneRoster OpenAPI
-file lists them (``LineItem``, ``Result``, ... under ``components.schemas``).
+"""The top-level fields of TimeBack's entities, as its OneRoster OpenAPI file lists them (``User``,
+``Org``, ``LineItem``, ``Result``, ... under ``components.schemas``).
 
 TimeBack knows its schema before anything is stored, so ``filter``, ``sort`` and ``fields`` may
 name these even on an empty collection. The simulator keeps its own copy: it checks the BFF,
@@ -11,6 +11,18 @@ from __future__ import annotations
 from simulators.timeback.state import BASE_FIELDS
 
 _FIELDS: dict[str, str] = {
+    "orgs": "name type identifier parent children",
+    "users": "userMasterIdentifier username userIds enabledUser givenName familyName middleName "
+    "roles agents userProfiles primaryOrg identifier email preferredFirstName preferredMiddleName "
+    "preferredLastName pronouns grades password sms phone demographics",
+    "academicSessions": "title startDate endDate type parent schoolYear org children",
+    "classes": "title classCode classType location grades subjects course school terms "
+    "subjectCodes periods resources",
+    "enrollments": "role primary beginDate endDate user class school",
+    "demographics": "birthDate sex americanIndianOrAlaskaNative asian blackOrAfricanAmerican "
+    "nativeHawaiianOrOtherPacificIslander white demographicRaceTwoOrMoreRaces "
+    "hispanicOrLatinoEthnicity countryOfBirthCode stateOfBirthAbbreviation cityOfBirth "
+    "publicSchoolResidenceStatus",
     "lineItems": "title description assignDate dueDate class school category gradingPeriod "
     "academicSession scoreScale resultValueMin resultValueMax learningObjectiveSet",
     "results": "lineItem student class scoreScale scoreStatus score textScore scoreDate comment "

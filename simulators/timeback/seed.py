@@ -55,6 +55,10 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
         path: Collection(path, singular, label, fields=set(SCHEMA_FIELDS[path]))
         for path, singular, label in GRADEBOOK_COLLECTIONS
     }
+    for roster in state.stored().values():
+        # the schema's fields too, not only those the seeded entities happen to carry (a user's
+        # ``password`` is in TimeBack's schema, so ``fields=password`` is a valid selection)
+        roster.fields.update(SCHEMA_FIELDS.get(roster.plural, ()))
     refs = Refs(public_url)
     for org in population.orgs:
         state.orgs.put(org_entity(org, population, refs))

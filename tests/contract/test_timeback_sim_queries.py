@@ -434,3 +434,15 @@ async def test_sorted_pages_walk_the_whole_collection_once(
         page = await items(http, "/users", "users", sort="sourcedId", limit=7, offset=offset)
         seen += [u["sourcedId"] for u in page]
     assert seen == sorted(sim.state.users.items, key=str.lower)
+
+
+async def test_fields_may_name_any_field_of_the_schema(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    """TimeBack knows its schema before anything is stored: a user's ``password`` is a valid
+    selection though no seeded user has one (the BFF answered 502 to ``fields=password`` live)."""
+    found = await items(http, "/users", "users", fields="sourcedId,password")
+    assert found
+    assert all(set(u) <= {"sourcedId", "password"} for u in found)
+    refused = await http.get("/users", params={"fields": "shoeSize"})
+    assert refused.status_code == 400
