@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.strict_json import NonFiniteNumber
 from domain import errors as d
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -124,6 +125,14 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         return await _unexpected_error(request, exc)
+    if isinstance(exc, NonFiniteNumber):
+        return problem_response(
+            request,
+            422,
+            "The request has 1 invalid field(s).",
+            slug="validation-error",
+            errors=[{"loc": ["body"], "msg": str(exc.detail), "type": "finite_number"}],
+        )
     return problem_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 

@@ -9,6 +9,7 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     ├── PermissionDenied
     ├── Unauthenticated
     ├── Throttled               too many attempts; carries retry_after seconds
+    ├── StorageUnavailable      the database cannot be reached now: worth retrying later
     └── UpstreamError               an upstream system failed us
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
@@ -50,6 +51,15 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     pass
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached (refused, dropped, timed out): nothing is wrong with the
+    request, so the caller is told to come back (``retry_after`` seconds) rather than shown a bug."""
+
+    def __init__(self, detail: str, *, retry_after: float = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class UpstreamError(DomainError):
