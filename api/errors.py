@@ -32,6 +32,8 @@ DOMAIN_STATUS: Mapping[type[d.DomainError], int] = {
     d.NotFound: 404,
     d.Conflict: 409,
     d.InvalidInput: 422,
+    d.UpstreamRefusedInput: 422,
+    d.StorageUnavailable: 503,
     d.PermissionDenied: 403,
     d.Unauthenticated: 401,
     d.Throttled: 429,

@@ -6,6 +6,7 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     ├── NotFound
     ├── Conflict
     ├── InvalidInput
+    │   └── UpstreamRefusedInput    an upstream refused what the caller sent; carries its reason
     ├── PermissionDenied
     ├── Unauthenticated
     ├── Throttled               too many attempts; carries retry_after seconds
@@ -43,6 +44,19 @@ class InvalidInput(DomainError):
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
         self.field = field
+
+
+class UpstreamRefusedInput(InvalidInput):
+    """An upstream refused, as invalid, a part of the request that the caller wrote (a write's
+    body, a live list's filter or sort): theirs to fix, so a 4xx with the upstream's ``reason``.
+
+    A refusal of anything the BFF composed itself is its own bug and stays an ``UpstreamRejected``
+    (decision D43)."""
+
+    def __init__(self, reason: str, *, upstream: str, field: str | None = None) -> None:
+        super().__init__(f"{upstream} refused the request: {reason}", field=field)
+        self.upstream = upstream
+        self.reason = reason
 
 
 class PermissionDenied(DomainError):
