@@ -112,6 +112,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, d.Throttled):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    if isinstance(exc, d.StorageUnavailable):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, d.UpstreamRateLimited) and exc.retry_after is not None:
         headers["Retry-After"] = str(math.ceil(exc.retry_after))
     if isinstance(exc, d.Unauthenticated):
