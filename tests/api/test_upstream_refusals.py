@@ -16,6 +16,7 @@ from api.settings import Settings
 from tests.api.test_gradebook import Sandbox, open_sandbox
 
 ROSTERING = "/ims/oneroster/rostering/v1p2"
+GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
 REFUSAL = {
     "imsx_codeMajor": "failure",
     "imsx_severity": "error",
@@ -154,3 +155,23 @@ async def test_a_write_timeback_refuses_is_a_422_with_its_reason(sandbox: Sandbo
     body = problem(refused, 422)
     assert "email already used by another user" in body["detail"]
     assert body["type"].endswith("/upstream-refused-input")
+
+
+async def test_gradebook_refusals_are_the_callers_only_for_what_the_caller_sent(
+    sandbox: Sandbox,
+) -> None:
+    s = sandbox
+    admin = s.headers["admin"]
+    made = await s.http.post(
+        "/v1/gradebook/categories", json={"category": {"title": "Quizzes"}}, headers=admin
+    )
+    assert made.status_code == 201, made.text
+    category = made.json()["sourcedId"]
+    refusal = {**REFUSAL, "imsx_description": "unsupported sort field"}
+    # a list with the caller's sort: theirs to fix
+    s.sim.fail_next(400, body=refusal, path=f"{GRADEBOOK}/categories")
+    listed = await s.http.get("/v1/gradebook/categories", params={"sort": "title"}, headers=admin)
+    assert "unsupported sort field" in problem(listed, 422)["detail"]
+    # a read of one object by a valid id: nothing of the caller's TimeBack could refuse
+    s.sim.fail_next(400, body=refusal, path=f"{GRADEBOOK}/categories/{category}")
+    problem(await s.http.get(f"/v1/gradebook/categories/{category}", headers=admin), 502)
