@@ -6,9 +6,11 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     ├── NotFound
     ├── Conflict
     ├── InvalidInput
+    │   └── UpstreamRefusedInput    an upstream refused what the caller sent; carries its reason
     ├── PermissionDenied
     ├── Unauthenticated
     ├── Throttled               too many attempts; carries retry_after seconds
+    ├── StorageUnavailable      the database cannot be reached now: worth retrying later
     └── UpstreamError               an upstream system failed us
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
@@ -44,12 +46,34 @@ class InvalidInput(DomainError):
         self.field = field
 
 
+class UpstreamRefusedInput(InvalidInput):
+    """An upstream refused, as invalid, a part of the request that the caller wrote (a write's
+    body, a live list's filter or sort): theirs to fix, so a 4xx with the upstream's ``reason``.
+
+    A refusal of anything the BFF composed itself is its own bug and stays an ``UpstreamRejected``
+    (decision D43)."""
+
+    def __init__(self, reason: str, *, upstream: str, field: str | None = None) -> None:
+        super().__init__(f"{upstream} refused the request: {reason}", field=field)
+        self.upstream = upstream
+        self.reason = reason
+
+
 class PermissionDenied(DomainError):
     pass
 
 
 class Unauthenticated(DomainError):
     pass
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached (refused, dropped, timed out): nothing is wrong with the
+    request, so the caller is told to come back (``retry_after`` seconds) rather than shown a bug."""
+
+    def __init__(self, detail: str, *, retry_after: float = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class UpstreamError(DomainError):

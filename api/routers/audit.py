@@ -9,9 +9,12 @@ from api.deps import ActorDep, AuditServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.common import MAX_OFFSET, IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
+from api.strict_json import StrictJsonRoute
 from domain.models.identity import AuditQuery, Outcome
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 
 @router.get(

@@ -10,10 +10,13 @@ from api.access import Access, access
 from api.deps import ActorDep, AuthServiceDep, SsoServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.schemas.identity import LogoutIn, RefreshIn, TokenOut
+from api.strict_json import StrictJsonRoute
 from domain.errors import Unauthenticated
 from domain.models.identity import IssuedTokens
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/auth", tags=["auth"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 SSO_COOKIE = "bff_sso_pending"
 

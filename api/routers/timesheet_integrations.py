@@ -19,9 +19,10 @@ from api.schemas.timesheet_integrations import (
     ProjectSearchOut,
     TrackerKindOut,
 )
+from api.strict_json import StrictJsonRoute
 from domain.errors import DomainError, PermissionDenied
 
-router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
+router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
 
 
 BASE = "/v1/timesheets/integrations"

@@ -2,9 +2,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
-from api.schemas.common import Email
+from api.schemas.common import Email, SourcedId
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
 
@@ -75,7 +83,7 @@ class AccountIn(BaseModel):
     email: Email = Field(examples=["ada.lovelace@school.example"])
     display_name: str = Field(default="", max_length=200)
     role: Role
-    person_sourced_id: str | None = Field(default=None, min_length=1, max_length=255)
+    person_sourced_id: SourcedId | None = None
     password: str | None = Field(
         default=None,
         min_length=12,
@@ -97,7 +105,7 @@ class AccountPatch(BaseModel):
     display_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     person_sourced_id: str | None = Field(default=None, max_length=255)
-    active: bool | None = None
+    active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=12, max_length=256)
 
 
@@ -110,7 +118,7 @@ class ApiTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, examples=["grade export script"])
     scope: TokenScope = TokenScope.READ
-    expires_in_days: int | None = Field(
+    expires_in_days: StrictInt | None = Field(
         default=None, ge=1, le=366, description="Days until the token stops working; none: never."
     )
 
