@@ -75,15 +75,9 @@ class RosterReferenceCheck:
         self._live = live
         self._require_orgs = require_orgs
 
-    async def check(
-        self,
-        actor: Actor,
-        kind: EntityKind,
-        changes: Mapping[str, Any],
-        merged: Mapping[str, Any] | None = None,
-    ) -> None:
-        """The references ``changes`` names (a create's whole body, an update's changed fields);
-        ``merged`` is the record as it will be, which belonging is judged on."""
+    async def exist(self, actor: Actor, kind: EntityKind, changes: Mapping[str, Any]) -> None:
+        """Steps 1 and 2 for the references ``changes`` names (a create's whole body, an update's
+        changed fields); the orgs a record hangs from are the service's to judge."""
         at = ENVELOPE.get(kind, str(kind))
         found: dict[tuple[EntityKind, str], RosterRecord] = {}
         wanted = [
@@ -110,11 +104,13 @@ class RosterReferenceCheck:
             # the link is recorded on the agent too: the caller must be able to change both ends
             for agent in refs(changes.get("agents")):
                 await self._require_orgs(actor, found[(EntityKind.USERS, agent)].org_ids)
-        await self._belongs(kind, changes, merged or changes, at)
 
-    async def _belongs(
-        self, kind: EntityKind, changes: Mapping[str, Any], merged: Mapping[str, Any], at: str
+    async def fit(
+        self, kind: EntityKind, changes: Mapping[str, Any], merged: Mapping[str, Any]
     ) -> None:
+        """Step 3, judged on the record as it will be (``merged``), once the caller is known to
+        reach it: a misfit of what they may not reach is their 403, not a 422."""
+        at = ENVELOPE.get(kind, str(kind))
         if kind is EntityKind.CLASSES and {"course", "terms", "school", "org"} & set(changes):
             school = ref_id(merged.get("school")) or ref_id(merged.get("org"))
             if school is None:

@@ -63,8 +63,9 @@ class RosterWriteService:
         self, *, actor: Actor, kind: EntityKind, entity: Mapping[str, Any]
     ) -> RosterRecord:
         _writable(kind)
-        await self._references.check(actor, kind, entity)
+        await self._references.exist(actor, kind, entity)
         await self._require(actor, await self._orgs(kind, entity, new=True))
+        await self._references.fit(kind, entity, entity)
         supplied = entity.get("sourcedId")
         if isinstance(supplied, str) and await self._live.fetch(kind, supplied) is not None:
             raise Conflict(f"A {kind} record with sourcedId {supplied!r} already exists.")
@@ -81,12 +82,13 @@ class RosterWriteService:
         _writable(kind)
         current = await self._existing(actor, kind, sourced_id)
         merged = _without_server_fields({**current.payload, **changes, "sourcedId": sourced_id})
-        await self._references.check(actor, kind, changes, merged)
+        await self._references.exist(actor, kind, changes)
         wanted = await self._orgs(kind, merged, new=False)
         parent = ref_id(merged.get("parent"))
         if kind is EntityKind.ORGS and parent and parent != ref_id(current.payload.get("parent")):
             wanted.add(parent)  # moving an org needs a hand on where it goes
         await self._require(actor, wanted, kind, sourced_id)
+        await self._references.fit(kind, changes, merged)
         await self._writer.replace(kind, sourced_id, merged)
         return await self._refresh(kind, sourced_id)
 
