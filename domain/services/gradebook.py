@@ -17,6 +17,10 @@ TimeBack cannot narrow a list to what a caller may see, so whole-collection list
 student in a class, a line item in a class, a student. A single object is fetched first and judged
 by the class or student it refers to; one the caller may not see is "not found", so the answer
 never confirms that it exists.
+
+A write is also judged on everything its body names (line item, student, class, school, category,
+score scale, course...): within reach, existing, fitting together; and a create needs TimeBack's
+required fields (D38, :mod:`domain.services.gradebook_references`).
 """
 
 from __future__ import annotations
