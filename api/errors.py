@@ -119,8 +119,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, d.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     errors = None
-    if isinstance(exc, d.InvalidInput) and exc.field:
-        errors = [{"loc": ["body", exc.field], "msg": exc.detail, "type": "value_error"}]
+    if isinstance(exc, d.InvalidInput) and exc.fields:
+        errors = [
+            {"loc": ["body", *name.split(".")], "msg": exc.detail, "type": "value_error"}
+            for name in exc.fields
+        ]
     return problem_response(
         request, status_for(exc), exc.detail, slug=_slug(exc), errors=errors, headers=headers
     )

@@ -39,11 +39,16 @@ class Conflict(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Input that is well-formed but breaks a business rule (field names the offending input)."""
+    """Input that is well-formed but breaks a business rule. ``field`` names the offending input
+    (dots step into nested objects: ``result.lineItem``); ``fields`` names several at once (every
+    required field a create leaves out), ``field`` being the first of them."""
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, fields: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(detail)
-        self.field = field
+        self.fields = fields or ((field,) if field else ())
+        self.field = field or (fields[0] if fields else None)
 
 
 class UpstreamRefusedInput(InvalidInput):

@@ -20,6 +20,7 @@ SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (the documented sandbox credential)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
 #: the gradebook's collections (path = list key, singular key, label); empty in the demo data
+#: but for the shared categories below
 GRADEBOOK_COLLECTIONS = (
     ("lineItems", "lineItem", "Line item"),
     ("results", "result", "Result"),
@@ -40,6 +41,9 @@ REF_PATHS = {
     "courseComponent": "courses/components",
     "componentResource": "courses/component-resources",
 }
+#: shared gradebook categories: a line item must name one that exists, and only admins make them,
+#: so a teacher in the sandbox has these to grade with
+DEMO_CATEGORIES = (("cat-homework", "Homework"), ("cat-quiz", "Quizzes"), ("cat-test", "Tests"))
 RESOURCES = "/ims/oneroster/resources/v1p2"
 #: per course, its units; per unit, its lessons (each a resource placed in the unit)
 UNITS_PER_COURSE = 2
@@ -79,6 +83,10 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
         state.demographics.put(demographics_entity(person, demo_gen))
     # Their own stream too: course structure is new, and changes nothing seeded before it.
     seed_course_structure(state, population, SeedGenerator(spec.seed, "timeback-components"), refs)
+    for key, title in DEMO_CATEGORIES:
+        state.gradebook["categories"].put(
+            {**base(key, population.district.created_at), "title": title, "weight": 1}
+        )
     return state
 
 
