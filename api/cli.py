@@ -106,17 +106,23 @@ def simulate(
     users: Annotated[int, typer.Option(help="Roster users to generate.")] = 60,
     classes: Annotated[int, typer.Option(help="Classes to generate.")] = 6,
 ) -> None:
-    """Run one upstream simulator standalone on a real socket."""
+    """Run one upstream simulator standalone on a real socket; ``all``: every simulated upstream
+    on one socket, the shared simulators of a sandbox of several processes (set
+    BFF_SANDBOX_SIMULATORS_URL to its address in each of them)."""
     if system not in composition.SIMULATED_SYSTEMS:
         console.print(
             f"[red]Unknown system {system!r}[/red]; choose from {', '.join(composition.SIMULATED_SYSTEMS)}"
         )
         raise typer.Exit(2)
+    settings = _settings()
+    where = (
+        "/{host}/..., each with its control API at /{host}/_sim/" if system == "all" else "/_sim/"
+    )
     console.print(
-        f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at /_sim/"
+        f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at {where}"
     )
     composition.serve_simulator(
-        system, host=host, port=port, seed=seed, users=users, classes=classes
+        system, settings=settings, host=host, port=port, seed=seed, users=users, classes=classes
     )
 
 
