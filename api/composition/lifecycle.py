@@ -34,8 +34,18 @@ from domain.services.time_logs import PUSH_JOB
 SANDBOX_SEED_LOCK = "sandbox-demo-data"
 
 
+MIGRATION_LOCK = "migrations"
+
+
 async def migrate(settings: Settings) -> None:
-    await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
+    """Apply pending migrations; processes started together (two sandbox APIs, compose's
+    ``bff migrate`` beside another) take turns instead of racing to create the same tables."""
+    engine = make_engine(settings.database.url, pool_size=1)
+    try:
+        async with database_lock(engine, MIGRATION_LOCK):
+            await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager

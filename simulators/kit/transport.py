@@ -73,10 +73,13 @@ class ForwardingTransport(httpx.AsyncBaseTransport):
         return self._base.copy_with(raw_path=prefix + b"/" + url.host.encode() + url.raw_path)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.target(request.url)
         headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        # given a stream, httpx adds no Host header of its own
+        headers.insert(0, (b"Host", target.netloc))
         forwarded = httpx.Request(
             request.method,
-            self.target(request.url),
+            target,
             headers=headers,
             stream=request.stream,
             extensions=request.extensions,
