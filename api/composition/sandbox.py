@@ -247,5 +247,13 @@ def demo_login_lines(settings: Settings) -> list[str]:
         return []
     lines = [f"Demo logins (password {DEMO_PASSWORD!r}):"]
     lines += [f"  {a.role.value:<9} {a.email}" for a in demo_accounts(settings)]
-    lines.append(f"Upstreams   simulated in-process (seed {settings.sandbox.seed})")
+    shared = shared_simulators_url(settings, own=True)
+    where = f"simulated at {shared}" if shared else "simulated in-process"
+    lines.append(f"Upstreams   {where} (seed {settings.sandbox.seed})")
+    # an upstream pointed at a real address (`bff simulate zoho` on a socket, or the vendor)
+    lines += [
+        f"  {upstream.name:<9} {upstream.address(group)}"
+        for upstream, group in settings.upstreams()
+        if not is_simulated(upstream.address(group))
+    ]
     return lines

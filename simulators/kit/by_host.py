@@ -22,6 +22,9 @@ class PathHostRouter:
         if scope["type"] != "http":
             return
         host, _, rest = str(scope["path"]).lstrip("/").partition("/")
+        if not host:  # the root: which hosts are served (and a health check's 200)
+            await _answer(send, 200, {"hosts": self.hosts})
+            return
         app = self._apps.get(host.lower())
         if app is None:
             await _not_found(send, host, self.hosts)
@@ -41,12 +44,15 @@ class PathHostRouter:
 
 
 async def _not_found(send: Send, host: str, hosts: tuple[str, ...]) -> None:
-    body = json.dumps({"error": f"no simulator serves host {host!r}", "hosts": hosts}).encode()
+    await _answer(send, 404, {"error": f"no simulator serves host {host!r}", "hosts": hosts})
+
+
+async def _answer(send: Send, status: int, body: dict[str, object]) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 404,
+            "status": status,
             "headers": [(b"content-type", b"application/json")],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": json.dumps(body).encode()})
