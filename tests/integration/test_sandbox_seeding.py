@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from adapters.zoho.upstream import ZohoSettings
 from api import composition
 from api.composition import demo_accounts
-from api.settings import ZohoSettings
 from domain.models.identity import Role
 from simulators.kit.server import serve_in_thread
 from simulators.zoho.app import ZohoSimulator

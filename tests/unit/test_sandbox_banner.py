@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from adapters.zoho.upstream import ZohoSettings
 from api.composition import demo_login_lines
-from api.settings import SandboxSettings, Settings, ZohoSettings
+from api.settings import SandboxSettings, Settings
 
 
 def test_the_banner_names_shared_simulators_and_real_socket_upstreams() -> None:
