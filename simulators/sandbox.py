@@ -50,9 +50,10 @@ def build_simulator(
     users: int = 60,
     classes: int = 6,
     public_url: str | None = None,
+    demo_data: bool = False,
 ) -> Simulator[Any]:
     cls = load_simulator(path)
-    return cls(seed=seed, users=users, classes=classes, public_url=public_url)
+    return cls(seed=seed, users=users, classes=classes, public_url=public_url, demo_data=demo_data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +73,24 @@ class SandboxSimulators:
 
     @classmethod
     def seeded(
-        cls, specs: Mapping[str, SimulatorSpec], *, seed: int, users: int, classes: int
+        cls,
+        specs: Mapping[str, SimulatorSpec],
+        *,
+        seed: int,
+        users: int,
+        classes: int,
+        demo_data: bool = True,
     ) -> SandboxSimulators:
-        """One simulator per spec, by name, all seeded alike."""
+        """One simulator per spec, by name, all seeded alike (with the sandbox's demo extras)."""
         sims = cls()
         for name, spec in specs.items():
             built = build_simulator(
-                spec.path, seed=seed, users=users, classes=classes, public_url=spec.public_url
+                spec.path,
+                seed=seed,
+                users=users,
+                classes=classes,
+                public_url=spec.public_url,
+                demo_data=demo_data,
             )
             sims.include(built, name=name, hosts=spec.hosts)
         return sims

@@ -62,6 +62,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
         token_ttl: int | None = None,
         hang_seconds: float = 300.0,
         public_url: str | None = None,
+        demo_data: bool = False,
     ) -> None:
         # the kit's builders pass public_url; for an identity provider that URL is the issuer
         self.issuer = public_url or issuer
@@ -77,6 +78,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
             public_url=self.issuer,
             token_ttl=token_ttl,
             hang_seconds=hang_seconds,
+            demo_data=demo_data,
         )
 
     # -- state and scripting ------------------------------------------------------------------
