@@ -4,7 +4,7 @@ Nested groups use one underscore after the group name: ``BFF_DATABASE_URL`` sets
 ``BFF_TIMEBACK_CLIENT_SECRET`` sets ``timeback.client_secret``. Every variable is listed in
 ``.env.example``.
 
-``mode=sandbox`` (the default) runs on SQLite with in-process simulators and demo data and needs no
+``mode=sandbox`` (the default) runs on SQLite with simulators (D47) and demo data and needs no
 credentials. ``mode=production`` refuses to start while any secret is still a sandbox placeholder.
 
 Each upstream's group is declared by its adapter package (``adapters/<name>/upstream.py``: settings
