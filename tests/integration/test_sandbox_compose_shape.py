@@ -60,7 +60,7 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 async def _wait_answering(
     url: str, processes: dict[str, subprocess.Popen[bytes]], logs: Path
 ) -> None:
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 150
     async with httpx.AsyncClient(timeout=2) as http:
         while True:
             for name, process in processes.items():
@@ -72,7 +72,7 @@ async def _wait_answering(
                     return
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"{url} did not answer in 90 s"
+            assert time.monotonic() < deadline, f"{url} did not answer in 150 s"
             await asyncio.sleep(0.3)
 
 
@@ -108,7 +108,7 @@ async def _create_log(api: httpx.AsyncClient, notes: str, hours_ago: int) -> str
 
 
 async def _wait_synced(api: httpx.AsyncClient, log_id: str) -> None:
-    deadline = time.monotonic() + 45
+    deadline = time.monotonic() + 90
     while True:
         log = (await api.get(f"/v1/timesheets/logs/{log_id}")).json()
         if log["sync_state"] == "synced":
