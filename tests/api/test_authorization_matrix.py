@@ -450,7 +450,8 @@ async def test_every_route_declares_an_access_rule(world: World) -> None:
     assert undeclared == [], f"routes without an x-access rule: {undeclared}"
     others = [r.original_route for r in iter_route_contexts(world.app.routes)]
     plain = [r.path for r in others if isinstance(r, Route) and not isinstance(r, APIRoute)]
-    assert plain == ["/openapi.json"]
+    # and the sandbox's simulated upstreams (D47, D48), which stand in for other hosts
+    assert plain == ["/openapi.json", "/_sandbox/upstreams/{host}/{path:path}"]
     assert all(isinstance(r, APIRoute | Route | Mount) for r in others)
 
 
