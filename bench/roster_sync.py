@@ -1,8 +1,8 @@
 """Full and incremental roster sync from a remote-like TimeBack, against a plain sequential read.
 
 The TimeBack simulator runs standalone (`bff simulate timeback`) on 127.0.0.1 with the requested
-size, adding 100 ms to every response as a remote API would. In this process, the BFF's real sync
-(OneRoster client with concurrent paging) copies everything into SQLite and then into PostgreSQL,
+size, adding 100 ms to every response as a remote API would. The BFF's real sync (OneRoster client with
+concurrent paging) copies everything into SQLite and then into PostgreSQL,
 each sync in a process of its own; then a plain sequential paginator reads the same collections (no
 database) as the baseline; then 1% of users change upstream and an incremental sync on each database
 picks them up. Prints, per database, wall times, rows/s, the ratio to the sequential read of the
