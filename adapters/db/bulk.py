@@ -6,6 +6,11 @@ dialect, its parameter order and the few type conversions it needs (dates and ti
 instance) are read from the compiled form, and each row becomes one tuple handed to
 ``sqlite3``/``asyncpg``'s ``executemany``, which loop in C. What is stored is the same as through
 SQLAlchemy: the conversions are SQLAlchemy's own bind processors.
+
+On PostgreSQL a batch is one statement, not one per row: every column travels as one array
+parameter and ``unnest`` turns them back into rows (``ArrayInsert``). asyncpg's ``executemany``
+sends a bind and an execute per row, and the server runs the executor once for each of them; a
+1000-row page of users was 1000 statements there (decision D51).
 """
 
 from __future__ import annotations
@@ -76,26 +81,87 @@ def sqlite_utc_text(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-_CACHE: dict[tuple[str, str, str], DriverStatement] = {}
+class ArrayInsert:
+    """PostgreSQL: ``INSERT ... SELECT FROM unnest($1::type[], ...)``, one statement a batch."""
+
+    def __init__(self, sql: str, params: Sequence[tuple[str, Processor | None]]) -> None:
+        self.sql = sql
+        self._rows = DriverStatement(sql, params)
+
+    async def executemany(self, conn: AsyncConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+        bound = [self._rows.bind(row) for row in rows]
+        if bound:
+            # columns as tuples (zip transposes in C); asyncpg encodes each as one array
+            await conn.exec_driver_sql(self.sql, tuple(zip(*bound, strict=True)))
 
 
-def cached(key: str, dialect: Dialect, build: Callable[[], sa.Executable]) -> DriverStatement:
+def array_insert(
+    table: sa.Table,
+    columns: Sequence[tuple[str, str]],
+    dialect: Dialect,
+    *,
+    upsert_on: str | None = None,
+) -> ArrayInsert:
+    """``columns``: (column, row key) pairs. With ``upsert_on``, a row whose key exists is updated
+    unless its ``payload_hash`` is the same (a row another transaction wrote meanwhile with the
+    same content is not rewritten)."""
+    quote = dialect.identifier_preparer.quote
+    names = [quote(column) for column, _ in columns]
+    arrays: list[str] = []
+    values: list[str] = []
+    params: list[tuple[str, Processor | None]] = []
+    for i, ((column, key), name) in enumerate(zip(columns, names, strict=True), start=1):
+        type_ = table.c[column].type
+        if isinstance(type_, sa.JSON):  # arrives serialised: text on the wire, json in the table
+            arrays.append(f"${i}::text[]")
+            values.append(f"r.{name}::json")
+            params.append((key, None))
+        else:
+            arrays.append(f"${i}::{type_.compile(dialect=dialect)}[]")
+            values.append(f"r.{name}")
+            params.append((key, _processor(type_, dialect)))
+    target = quote(table.name)
+    # names and types come from our own table definitions, quoted; every value is bound
+    sql = (
+        f"INSERT INTO {target} ({', '.join(names)}) SELECT {', '.join(values)} "  # noqa: S608
+        f"FROM unnest({', '.join(arrays)}) AS r({', '.join(names)})"
+    )
+    if upsert_on is not None:
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != quote(upsert_on))
+        sql += (
+            f" ON CONFLICT ({quote(upsert_on)}) DO UPDATE SET {updates}"
+            f" WHERE {target}.payload_hash IS DISTINCT FROM excluded.payload_hash"
+        )
+    return ArrayInsert(sql, params)
+
+
+_CACHE: dict[tuple[str, str, str], DriverStatement | ArrayInsert] = {}
+
+
+def cached(
+    key: str, dialect: Dialect, build: Callable[[], sa.Executable | ArrayInsert]
+) -> DriverStatement | ArrayInsert:
     """The compiled statement for ``key`` on this dialect, compiled on first use."""
     slot = (dialect.name, dialect.driver, key)
     found = _CACHE.get(slot)
     if found is None:
-        found = _CACHE[slot] = compile_for_driver(build(), dialect)
+        built = build()
+        found = built if isinstance(built, ArrayInsert) else compile_for_driver(built, dialect)
+        _CACHE[slot] = found
     return found
 
 
 async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Plain INSERTs of ``rows`` (all with the keys of the first), one driver executemany."""
     if rows:
-        insert = cached(
-            f"insert:{table.name}:{','.join(rows[0])}",
-            conn.dialect,
-            lambda: sa.insert(table).values(
+        dialect = conn.dialect
+
+        def build() -> sa.Executable | ArrayInsert:
+            if dialect.name == "postgresql":
+                return array_insert(table, [(k, k) for k in rows[0]], dialect)
+            return sa.insert(table).values(
                 {k: sa.bindparam(k, type_=table.c[k].type) for k in rows[0]}
-            ),
-        )
+            )
+
+        insert = cached(f"insert:{table.name}:{','.join(rows[0])}", dialect, build)
         await insert.executemany(conn, rows)

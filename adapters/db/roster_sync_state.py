@@ -118,6 +118,21 @@ class SqlSyncBookkeeping(OnSession, SyncBookkeeping):
             )
         )
 
+    async def mark_run(
+        self,
+        run_id: str,
+        *,
+        status: SyncStatus,
+        waiting_for: str | None = None,
+        joined: str | None = None,
+    ) -> None:
+        conn = await self._conn()
+        await conn.execute(
+            sa.update(t.sync_runs)
+            .where(t.sync_runs.c.id == run_id)
+            .values(status=status.value, waiting_for=waiting_for, joined=joined)
+        )
+
     async def get_run(self, run_id: str) -> SyncRun | None:
         runs, _ = await self._runs(t.sync_runs.c.id == run_id, limit=1, offset=0)
         return runs[0] if runs else None
@@ -170,6 +185,8 @@ class SqlSyncBookkeeping(OnSession, SyncBookkeeping):
                 finished_at=aware(row.finished_at) if row.finished_at else None,
                 error=row.error,
                 entities=tuple(progress[row.id]),
+                waiting_for=row.waiting_for,
+                joined=row.joined,
             )
             for row in rows
         ]

@@ -153,6 +153,8 @@ sync_runs = sa.Table(
     sa.Column("started_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("finished_at", UTCDateTime(), nullable=True),
     sa.Column("error", sa.String(2000), nullable=True),
+    sa.Column("waiting_for", sa.String(32), nullable=True),
+    sa.Column("joined", sa.String(32), nullable=True),
 )
 
 sync_progress = sa.Table(

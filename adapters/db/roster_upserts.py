@@ -11,6 +11,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db import bulk
@@ -61,17 +62,44 @@ def _row(record: RosterRecord, raw: bytes, digest: str) -> dict[str, Any]:
     return row
 
 
+def _among(column: sa.Column[Any], dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` is one of the ``ids`` parameter. On PostgreSQL one array parameter
+    (``= ANY($1::VARCHAR[])``): a single prepared statement whatever the batch's length, where an
+    ``IN`` list of n parameters is a statement (and a plan) per n; elsewhere an expanding ``IN``."""
+    if dialect == "postgresql":
+        ids = sa.bindparam("ids", type_=postgresql.ARRAY(sa.String()))
+        return column == sa.any_(ids)
+    return column.in_(sa.bindparam("ids", expanding=True))
+
+
 @functools.cache
-def _stored_hashes(table: sa.Table) -> sa.Select[Any]:
-    """Built once per table (an expanding ``IN``): building the clause per 500-row batch was a
-    measurable share of a sync's CPU."""
+def _stored_hashes(table: sa.Table, dialect: str) -> sa.Select[Any]:
+    """Built once per table: building the clause per 500-row batch was a measurable share of a
+    sync's CPU."""
     return sa.select(table.c.sourced_id, table.c.payload_hash).where(
-        table.c.sourced_id.in_(sa.bindparam("ids", expanding=True))
+        _among(table.c.sourced_id, dialect)
     )
+
+
+@functools.cache
+def _delete_where(table: sa.Table, column: str, dialect: str) -> sa.Delete:
+    return sa.delete(table).where(_among(table.c[column], dialect))
+
+
+async def _plan_each_execution(conn: AsyncConnection) -> None:
+    """PostgreSQL: plan this transaction's statements for each execution, with the table's size
+    at that moment (decision D51). asyncpg prepares every statement; after five executions the
+    server may keep a generic plan, and one made while a first sync's tables were nearly empty
+    is a sequential scan that the growing table then pays for batch after batch: on a 100k-user
+    sync each id lookup ended up scanning the whole table (issue 14). Planning a lookup by primary
+    key costs ~0.1 ms."""
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 class SqlRosterUpserts(OnSession, RosterUpserts):
     async def upsert_many(self, kind: EntityKind, records: Iterable[RosterRecord]) -> int:
+        await _plan_each_execution(await self._conn())
         changed = 0
         for chunk in _chunks(records, BATCH):  # bounded memory, however many records come
             latest = {r.sourced_id: r for r in chunk}  # the last word on an id within a batch
@@ -89,7 +117,9 @@ class SqlRosterUpserts(OnSession, RosterUpserts):
         that is every row; on a repeated one, almost none."""
         conn = await self._conn()
         table = table_of(kind)
-        found = await conn.execute(_stored_hashes(table), {"ids": [r.sourced_id for r in records]})
+        found = await conn.execute(
+            _stored_hashes(table, conn.dialect.name), {"ids": [r.sourced_id for r in records]}
+        )
         stored: dict[str, str] = dict(found.all())
         rows: list[dict[str, Any]] = []
         touched: list[RosterRecord] = []
@@ -104,7 +134,7 @@ class SqlRosterUpserts(OnSession, RosterUpserts):
         if not rows:
             return 0
         upsert = bulk.cached(
-            f"upsert:{table.name}", conn.dialect, lambda: self._upsert_stmt(conn, table)
+            f"upsert:{table.name}", conn.dialect, lambda: _upsert_stmt(conn, table)
         )
         await upsert.executemany(conn, rows)
         # Links are dropped for every row written, not only for those seen stored above: a
@@ -113,24 +143,6 @@ class SqlRosterUpserts(OnSession, RosterUpserts):
         ids = [r.sourced_id for r in touched]
         await append_changes(conn, kind, ids, ChangeOp.UPSERT, self._now())
         return len(touched)
-
-    def _upsert_stmt(self, conn: AsyncConnection, table: sa.Table) -> sa.Executable:
-        # The payload arrives already serialised (see _row), so it is bound as text, not as JSON.
-        # The hash condition keeps a row another transaction wrote meanwhile with the same content
-        # from being rewritten.
-        text: Any = sa.bindparam("payload_text", type_=sa.Text())
-        if conn.dialect.name == "postgresql":
-            text = sa.cast(text, table.c.payload.type)
-        values: dict[str, Any] = {
-            c.name: sa.bindparam(c.name, type_=c.type) for c in table.c if c.name != "payload"
-        }
-        stmt = dialect_insert(conn, table).values(**values, payload=text)
-        upsert: sa.Executable = stmt.on_conflict_do_update(
-            index_elements=[table.c.sourced_id],
-            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "sourced_id"},
-            where=table.c.payload_hash != stmt.excluded.payload_hash,
-        )
-        return upsert
 
     async def _replace_links(
         self, conn: AsyncConnection, kind: EntityKind, records: list[RosterRecord]
@@ -161,19 +173,22 @@ class SqlRosterUpserts(OnSession, RosterUpserts):
     async def _drop_links(self, conn: AsyncConnection, kind: EntityKind, ids: list[str]) -> None:
         if not ids:
             return
+        dialect = conn.dialect.name
         if kind is EntityKind.USERS:
-            await conn.execute(sa.delete(t.user_roles).where(t.user_roles.c.user_id.in_(ids)))
-            await conn.execute(sa.delete(t.user_agents).where(t.user_agents.c.user_id.in_(ids)))
+            await conn.execute(_delete_where(t.user_roles, "user_id", dialect), {"ids": ids})
+            await conn.execute(_delete_where(t.user_agents, "user_id", dialect), {"ids": ids})
         elif kind is EntityKind.CLASSES:
-            await conn.execute(sa.delete(t.class_terms).where(t.class_terms.c.class_id.in_(ids)))
+            await conn.execute(_delete_where(t.class_terms, "class_id", dialect), {"ids": ids})
 
     async def delete_many(self, kind: EntityKind, sourced_ids: Iterable[str]) -> int:
         conn = await self._conn()
+        await _plan_each_execution(conn)
         table = table_of(kind)
         deleted = 0
         for chunk in _chunks(dict.fromkeys(sourced_ids), BATCH):
             result = await conn.execute(
-                sa.delete(table).where(table.c.sourced_id.in_(chunk)).returning(table.c.sourced_id)
+                _delete_where(table, "sourced_id", conn.dialect.name).returning(table.c.sourced_id),
+                {"ids": chunk},
             )
             gone = set(result.scalars().all())
             if gone:
@@ -182,3 +197,24 @@ class SqlRosterUpserts(OnSession, RosterUpserts):
                 await append_changes(conn, kind, ordered, ChangeOp.DELETE, self._now())
                 deleted += len(gone)
         return deleted
+
+
+def _upsert_stmt(conn: AsyncConnection, table: sa.Table) -> sa.Executable | bulk.ArrayInsert:
+    # The payload arrives already serialised (see _row), so it is bound as text, not as JSON.
+    # The hash condition keeps a row another transaction wrote meanwhile with the same content
+    # from being rewritten.
+    if conn.dialect.name == "postgresql":
+        columns = [(c.name, "payload_text" if c.name == "payload" else c.name) for c in table.c]
+        return bulk.array_insert(table, columns, conn.dialect, upsert_on="sourced_id")
+    values: dict[str, Any] = {
+        c.name: sa.bindparam(c.name, type_=c.type) for c in table.c if c.name != "payload"
+    }
+    stmt = dialect_insert(conn, table).values(
+        **values, payload=sa.bindparam("payload_text", type_=sa.Text())
+    )
+    upsert: sa.Executable = stmt.on_conflict_do_update(
+        index_elements=[table.c.sourced_id],
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != "sourced_id"},
+        where=table.c.payload_hash != stmt.excluded.payload_hash,
+    )
+    return upsert

@@ -15,6 +15,7 @@ from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
 from adapters.db.roster_pages import SqlRosterPages
+from adapters.db.sync_lock import make_sync_lock
 from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
@@ -283,7 +284,9 @@ class Container:
             page_size=tb.sync_page_size,
             concurrency=tb.sync_concurrency,
         )
-        return RosterSyncService(uow=self.uow, source=source, clock=self.clock)
+        return RosterSyncService(
+            uow=self.uow, source=source, clock=self.clock, lock=make_sync_lock(self.engine)
+        )
 
     @_once
     def sync_admin(self) -> SyncAdminService:

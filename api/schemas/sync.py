@@ -27,6 +27,14 @@ class SyncRunOut(BaseModel):
     finished_at: AwareDatetime | None
     error: str | None
     entities: list[EntityProgressOut]
+    waiting_for: str | None = Field(
+        default=None,
+        description="Another sync held the lock when this one was to start: the run it waited for.",
+    )
+    joined: str | None = Field(
+        default=None,
+        description="This run did no work of its own: the run it waited for did what it asked.",
+    )
 
     @classmethod
     def of(cls, run: SyncRun) -> SyncRunOut:
@@ -37,6 +45,8 @@ class SyncRunOut(BaseModel):
             started_at=run.started_at,
             finished_at=run.finished_at,
             error=run.error,
+            waiting_for=run.waiting_for,
+            joined=run.joined,
             entities=[
                 EntityProgressOut(
                     entity=p.entity.value,

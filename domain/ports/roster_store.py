@@ -87,6 +87,17 @@ class SyncBookkeeping(Protocol):
         self, run_id: str, *, status: SyncStatus, finished_at: datetime, error: str | None = None
     ) -> None: ...
 
+    async def mark_run(
+        self,
+        run_id: str,
+        *,
+        status: SyncStatus,
+        waiting_for: str | None = None,
+        joined: str | None = None,
+    ) -> None:
+        """Set a run's status and whom it waited for or joined (one sync at a time, D52)."""
+        ...
+
     async def get_run(self, run_id: str) -> SyncRun | None: ...
 
     async def list_runs(

@@ -44,6 +44,10 @@ class SyncRun:
     finished_at: datetime | None = None
     error: str | None = None
     entities: tuple[EntityProgress, ...] = ()
+    #: the run this one waited for (another sync held the lock when it was to start)
+    waiting_for: str | None = None
+    #: the run whose work stood for this one's: it waited for it, and that run did what it asked
+    joined: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

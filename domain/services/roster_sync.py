@@ -25,6 +25,14 @@ Every kind's first page is asked for when the run starts, all at once, and then 
 in reference order as before. An incremental run is mostly one short page per kind, so asking kind
 after kind was mostly waiting for seven round trips in a row; only that first page is read ahead
 (the source reads the rest when its kind's turn comes), so memory stays bounded.
+
+One run at a time (decision D52): a run works only while it holds the sync lock, which the
+database releases when the holding process dies. A run that finds it held records whom it waits
+for and waits; once it holds the lock, it is done at once ("joined") if a run that finished while
+it waited covered it (a full run covers both kinds, an incremental one another incremental), and
+otherwise works, from the checkpoints where the other stopped. A run still marked running when
+the lock is free belonged to a process that died: it is marked failed, and the checkpoints it left
+are where the new run begins.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from datetime import datetime, timedelta
 from domain.errors import DomainError
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.roster_source import RosterSource, SourcePage
+from domain.ports.sync_lock import ProcessSyncLock, SyncLock
 from domain.roster.entities import EntityKind
 from domain.roster.sync import EntityProgress, SyncCheckpoint, SyncKind, SyncRun, SyncStatus
 
@@ -65,11 +74,13 @@ class RosterSyncService:
         source: RosterSource,
         clock: Clock,
         entities: Sequence[EntityKind] = SYNC_ORDER,
+        lock: SyncLock | None = None,
     ) -> None:
         self._uow = uow
         self._source = source
         self._clock = clock
         self._entities = tuple(entities)
+        self._lock = lock or ProcessSyncLock()
 
     async def start(self, kind: SyncKind) -> SyncRun:
         """Record a new run as pending and return it (the job that does the work follows)."""
@@ -93,6 +104,82 @@ class RosterSyncService:
             raise DomainError(f"No sync run {run_id}.")
         if run.status in {SyncStatus.SUCCEEDED, SyncStatus.CANCELLED}:
             return run  # a repeated job: nothing left to do
+
+        waited = False
+
+        async def wait() -> None:
+            nonlocal waited
+            waited = True
+            async with self._uow() as uow:
+                # the holder marks itself running a moment after it takes the lock: until then,
+                # the newest other run not yet finished
+                active = [
+                    r
+                    for status in (SyncStatus.RUNNING, SyncStatus.PENDING)
+                    for r in (await uow.roster.list_runs(status=status, limit=20))[0]
+                    if r.id != run_id and r.waiting_for is None
+                ]
+                other = active[0].id if active else None
+                await uow.roster.mark_run(run_id, status=SyncStatus.PENDING, waiting_for=other)
+                await uow.commit()
+
+        async with self._lock.held(on_wait=wait):
+            joined = await self._take_over(run_id, waited=waited)
+            if joined is not None:
+                return joined
+            return await self._work(run)
+
+    async def _take_over(self, run_id: str, *, waited: bool) -> SyncRun | None:
+        """With the lock held: mark runs left running by a dead process failed, then this run
+        running, or joined (and returned) when a run that held the lock while this one waited
+        did what it asks."""
+        async with self._uow() as uow:
+            now = self._clock.now()
+            running, _ = await uow.roster.list_runs(status=SyncStatus.RUNNING, limit=200)
+            for dead in (r for r in running if r.id != run_id):
+                await uow.roster.finish_run(
+                    dead.id,
+                    status=SyncStatus.FAILED,
+                    finished_at=now,
+                    error=f"interrupted: its process stopped; run {run_id} went on from the "
+                    "checkpoints it left",
+                )
+            current = await uow.roster.get_run(run_id)
+            if current is None:
+                raise DomainError(f"No sync run {run_id}.")
+            covering = None
+            if waited:
+                done, _ = await uow.roster.list_runs(status=SyncStatus.SUCCEEDED, limit=20)
+                covering = next(
+                    (
+                        r
+                        for r in done
+                        if r.joined is None
+                        and r.finished_at is not None
+                        and r.finished_at >= current.started_at  # it ran while this one waited
+                        and (r.kind is SyncKind.FULL or r.kind is current.kind)
+                    ),
+                    None,
+                )
+            if covering is not None:
+                await uow.roster.mark_run(
+                    run_id,
+                    status=SyncStatus.PENDING,
+                    waiting_for=current.waiting_for or covering.id,
+                    joined=covering.id,
+                )
+                await uow.roster.finish_run(
+                    run_id, status=SyncStatus.SUCCEEDED, finished_at=now, error=None
+                )
+                await uow.commit()
+                return await uow.roster.get_run(run_id)
+            await uow.roster.mark_run(
+                run_id, status=SyncStatus.RUNNING, waiting_for=current.waiting_for
+            )
+            await uow.commit()
+        return None
+
+    async def _work(self, run: SyncRun) -> SyncRun:
         listings: list[_Listing] = []
         try:
             for entity in self._entities:
