@@ -44,7 +44,33 @@ EXCLUDED_CHECKS = [allow_header_conformance]
 #: state: a log's end after its start, no overlap with the person's other logs, at most one running
 #: timer, the integration being the caller's. Their 422s are correct, so for them (and only them)
 #: ``positive_data_acceptance`` is not run; every other check still is.
-BUSINESS_RULE_OPERATIONS = ["create_time_log", "update_time_log", "start_timer"]
+#: Writes whose references must exist and fit together (D38) are the same: a schema-valid
+#: sourcedId that names nothing (or a line item of another class) is a correct 422, as is a PUT that
+#: creates without the fields TimeBack requires of a new object.
+BUSINESS_RULE_OPERATIONS = [
+    "create_time_log",
+    "update_time_log",
+    "start_timer",
+    "create_account",
+    *(
+        f"put_gradebook_{kind}"
+        for kind in (
+            "line_item",
+            "result",
+            "category",
+            "score_scale",
+            "assessment_line_item",
+            "assessment_result",
+        )
+    ),
+    "create_gradebook_class_line_item",
+    "create_gradebook_class_score_scale",
+    *(
+        f"{verb}_roster_{noun}"
+        for verb in ("create", "update")
+        for noun in ("user", "class", "course", "org", "academic_session", "enrollment")
+    ),
+]
 
 DEMO_ADMIN_EMAIL = next(
     a.email for a in demo_accounts(make_settings("sqlite://")) if a.is_demo and a.role == "admin"
