@@ -135,6 +135,26 @@ async def test_changing_ones_own_password_needs_the_current_one(
     await _tokens(client, demo["teacher"].email, NEW_PASSWORD)
 
 
+async def test_guessing_the_current_password_is_throttled_like_a_login(
+    client: httpx.AsyncClient, demo: dict[str, Any], settings: Settings
+) -> None:
+    tokens = await _tokens(client, demo["guardian"].email)
+    me = (await _me(client, tokens["access_token"])).json()
+    guess = {"password": NEW_PASSWORD, "current_password": "a wrong guess here"}
+    for _ in range(settings.auth.max_failures_per_account):
+        wrong = await client.patch(
+            f"/v1/accounts/{me['id']}", json=guess, headers=_bearer(tokens["access_token"])
+        )
+        assert wrong.status_code == 403
+    throttled = await client.patch(
+        f"/v1/accounts/{me['id']}",
+        json={"password": NEW_PASSWORD, "current_password": DEMO_PASSWORD},
+        headers=_bearer(tokens["access_token"]),
+    )
+    assert throttled.status_code == 429
+    assert "retry-after" in throttled.headers
+
+
 async def test_a_password_change_ends_every_session_and_api_token(
     client: httpx.AsyncClient, demo: dict[str, Any]
 ) -> None:
