@@ -130,7 +130,10 @@ class AuthService:
                 and stored.successor is not None
                 and now - stored.used_at <= self._config.refresh_grace
             ):
-                return self._unseal(stored.successor, issued_at=stored.used_at, now=now)
+                try:
+                    return self._unseal(stored.successor, issued_at=stored.used_at, now=now)
+                except InvalidInput as exc:  # sealed under an encryption key since removed
+                    raise Unauthenticated("The refresh token was just used; log in again.") from exc
             await uow.refresh_tokens.revoke_family(stored.family_id, at=now)
             await uow.commit()
             raise Unauthenticated(SPENT)
