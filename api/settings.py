@@ -105,6 +105,10 @@ class AuthSettings(BaseModel):
     audience: str = "learning-bff"
     access_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_ttl_days: int = Field(default=14, ge=1, le=365)
+    #: a spent refresh token still gets the pair it was exchanged for this long (decision D40)
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=60)
+    #: how long a process trusts what it read about an account's sessions (decision D39)
+    session_check_seconds: int = Field(default=5, ge=0, le=60)
     #: Fernet keys (JSON list), newest first: the first encrypts, all decrypt.
     encryption_keys: list[SecretStr] = [SecretStr(SANDBOX_FERNET_KEY)]
     #: argon2id costs; the defaults are pwdlib's recommendation. Tests lower them to run fast;

@@ -47,6 +47,7 @@ def _account(row: AccountRow) -> Account:
         sso_subject=row.sso_subject,
         created_at=row.created_at,
         is_demo=row.is_demo,
+        token_version=row.token_version,
     )
 
 
@@ -110,6 +111,31 @@ class SqlAccountRepository(AccountRepository):
             .values(**_account_values(account))
         )
 
+    async def bump_token_version(self, account_id: str) -> None:
+        await self._session.exec(
+            update(AccountRow)
+            .where(col(AccountRow.id) == account_id)
+            .values(token_version=AccountRow.token_version + 1)
+        )
+
+    async def lock_active_admins(self) -> None:
+        # In id order, so two transactions taking the same locks cannot deadlock. SQLite ignores
+        # FOR UPDATE; its writers are serialised by the database lock instead.
+        await self._session.exec(
+            select(AccountRow.id)
+            .where(col(AccountRow.role) == Role.ADMIN.value, col(AccountRow.active))
+            .order_by(col(AccountRow.id))
+            .with_for_update()
+        )
+
+    async def count_active_admins(self) -> int:
+        counted = (
+            select(func.count())
+            .select_from(AccountRow)
+            .where(col(AccountRow.role) == Role.ADMIN.value, col(AccountRow.active))
+        )
+        return int((await self._session.exec(counted)).one())
+
     async def any_demo(self) -> bool:
         rows = await self._session.exec(
             select(AccountRow.id).where(col(AccountRow.is_demo)).limit(1)
@@ -127,6 +153,7 @@ def _refresh(row: RefreshTokenRow) -> RefreshToken:
         expires_at=row.expires_at,
         used_at=row.used_at,
         revoked_at=row.revoked_at,
+        successor=row.successor,
     )
 
 
@@ -143,7 +170,10 @@ class SqlRefreshTokenRepository(RefreshTokenRepository):
     async def by_hash(self, token_hash: str) -> RefreshToken | None:
         row = (
             await self._session.exec(
-                select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash)
+                select(RefreshTokenRow)
+                .where(RefreshTokenRow.token_hash == token_hash)
+                # read again after a lost race: the row as committed, not as this session saw it
+                .execution_options(populate_existing=True)
             )
         ).first()
         return _refresh(row) if row else None
@@ -157,24 +187,36 @@ class SqlRefreshTokenRepository(RefreshTokenRepository):
         )
         return bool(result.rowcount)
 
+    async def seal_successor(self, token_id: str, sealed: str) -> None:
+        await self._session.exec(
+            update(RefreshTokenRow)
+            .where(col(RefreshTokenRow.id) == token_id)
+            .values(successor=sealed)
+        )
+
+    async def forget_successors(self, *, used_before: datetime) -> int:
+        result = await self._session.exec(
+            update(RefreshTokenRow)
+            .where(
+                col(RefreshTokenRow.successor).is_not(None),
+                col(RefreshTokenRow.used_at) < used_before,
+            )
+            .values(successor=None)
+        )
+        return int(result.rowcount or 0)
+
     async def revoke_family(self, family_id: str, *, at: datetime) -> None:
         await self._session.exec(
             update(RefreshTokenRow)
-            .where(
-                col(RefreshTokenRow.family_id) == family_id,
-                col(RefreshTokenRow.revoked_at).is_(None),
-            )
-            .values(revoked_at=at)
+            .where(col(RefreshTokenRow.family_id) == family_id)
+            .values(revoked_at=func.coalesce(RefreshTokenRow.revoked_at, at), successor=None)
         )
 
     async def revoke_account(self, account_id: str, *, at: datetime) -> None:
         await self._session.exec(
             update(RefreshTokenRow)
-            .where(
-                col(RefreshTokenRow.account_id) == account_id,
-                col(RefreshTokenRow.revoked_at).is_(None),
-            )
-            .values(revoked_at=at)
+            .where(col(RefreshTokenRow.account_id) == account_id)
+            .values(revoked_at=func.coalesce(RefreshTokenRow.revoked_at, at), successor=None)
         )
 
 
@@ -227,6 +269,13 @@ class SqlApiTokenRepository(ApiTokenRepository):
         await self._session.exec(
             update(ApiTokenRow)
             .where(col(ApiTokenRow.id) == token_id, col(ApiTokenRow.revoked_at).is_(None))
+            .values(revoked_at=at)
+        )
+
+    async def revoke_account(self, account_id: str, *, at: datetime) -> None:
+        await self._session.exec(
+            update(ApiTokenRow)
+            .where(col(ApiTokenRow.account_id) == account_id, col(ApiTokenRow.revoked_at).is_(None))
             .values(revoked_at=at)
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column, Text
 from sqlmodel import Field
 
 from adapters.db.metadata import Row
@@ -49,6 +50,7 @@ class AccountRow(Row, table=True):
     sso_subject: str | None = Field(default=None, max_length=255, unique=True)
     is_demo: bool = False
     created_at: datetime
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RefreshTokenRow(Row, table=True):
@@ -64,6 +66,8 @@ class RefreshTokenRow(Row, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: the pair this token was exchanged for, sealed (Fernet); kept only through the grace
+    successor: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ApiTokenRow(Row, table=True):

@@ -7,9 +7,9 @@ once the access-token lifetime has passed.
 A front end sends the same token with every request until it expires, and checking a signature
 with joserfc costs ~0.3 ms, a large share of a cached roster read. So a token that verified is
 remembered (a bounded, least-recently-used map of token text to claims) and only its expiry is
-checked again. Nothing else in the verdict can change while the process lives: the keys are fixed
-at start, and revocation is a matter of short access-token lifetimes and refresh tokens
-(decision D12), not of this check.
+checked again. Nothing else in the signature's verdict can change while the process lives: the keys
+are fixed at start. Revocation is not this check's business: the token carries its account's
+``ver`` (token version), which ``AuthService.authenticate`` compares with the account's (D39).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class JwtAccessTokenCodec(AccessTokenCodec):
             "sub": claims.account_id,
             "role": claims.role.value,
             "person": claims.person_sourced_id,
+            "ver": claims.token_version,
             # the caller's clock, the one ``verify`` is given: a token is never issued "in the future"
             "iat": int(now.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
@@ -101,6 +102,8 @@ class JwtAccessTokenCodec(AccessTokenCodec):
                 role=Role(claims["role"]),
                 person_sourced_id=claims.get("person"),
                 expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+                # tokens from before versions existed count as version 0, every account's first
+                token_version=int(claims.get("ver", 0)),
             )
         except (JoseError, KeyError, ValueError) as exc:
             raise Unauthenticated(f"The access token is not valid: {_reason(exc)}") from exc

@@ -47,6 +47,7 @@ from domain.services.roster_reads import RosterReadService
 from domain.services.roster_sync import RosterSyncService
 from domain.services.roster_writes import RosterWriteService
 from domain.services.scheduling import Scheduler, TaskSpec
+from domain.services.sessions import AccountStates
 from domain.services.sso import SsoService
 from domain.services.sync_admin import SyncAdminService
 from domain.services.system import SystemService
@@ -119,6 +120,12 @@ class Container:
         )
 
     @_once
+    def account_states(self) -> AccountStates:
+        """One per process: what the auth check and the account changes share (decision D39)."""
+        ttl = timedelta(seconds=self.settings.auth.session_check_seconds)
+        return AccountStates(uow=self.uow, ttl=ttl)
+
+    @_once
     def auth(self) -> AuthService:
         a = self.settings.auth
         return AuthService(
@@ -126,12 +133,15 @@ class Container:
             hasher=self.hasher,
             codec=self.codec,
             clock=self.clock,
+            cipher=self.cipher,
+            states=self.account_states(),
             config=AuthConfig(
                 access_ttl=timedelta(seconds=a.access_ttl_seconds),
                 refresh_ttl=timedelta(days=a.refresh_ttl_days),
                 throttle_window=timedelta(seconds=a.throttle_window_seconds),
                 max_failures_per_account=a.max_failures_per_account,
                 max_failures_per_address=a.max_failures_per_address,
+                refresh_grace=timedelta(seconds=a.refresh_grace_seconds),
             ),
         )
 
@@ -143,6 +153,8 @@ class Container:
             hasher=self.hasher,
             common_passwords=self.common_passwords,
             clock=self.clock,
+            auth=self.auth(),
+            states=self.account_states(),
         )
 
     @_once
@@ -308,7 +320,8 @@ class Container:
                 TaskSpec(
                     name=PRUNE_LOGIN_FAILURES_TASK,
                     interval=timedelta(hours=1),
-                    work=self.auth().prune_login_failures,
+                    # also forgets sealed refresh successors past the grace (decision D40)
+                    work=self.auth().prune,
                 ),
                 TaskSpec(
                     name=ROSTER_SYNC_TASK,

@@ -82,12 +82,17 @@ async def get_account(account_id: str, actor: ActorDep, accounts: AccountService
     "/{account_id}",
     operation_id="update_account",
     response_model=AccountOut,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 409, 429),
     openapi_extra=access(Access.OWN_ACCOUNT),
 )
 async def update_account(
     account_id: str, body: AccountPatch, actor: ActorDep, accounts: AccountServiceDep
 ) -> AccountOut:
-    """Change an account. People change their own name and password; admins change anything."""
+    """Change an account. People change their own name and password (giving ``current_password``);
+    admins change anything, but not their own role or active flag, nor remove the last active admin.
+
+    A new password or a deactivation ends every session and personal API token of the account at
+    once; a new role or person ends its access tokens (a refresh brings the new role).
+    """
     changes = AccountChanges(**body.model_dump(exclude_unset=True))
     return AccountOut.of(await accounts.update(actor=actor, account_id=account_id, changes=changes))

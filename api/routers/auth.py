@@ -58,7 +58,11 @@ async def login(
     openapi_extra=access(Access.PUBLIC),
 )
 async def refresh(body: RefreshIn, auth: AuthServiceDep) -> TokenOut:
-    """Trade a refresh token for new tokens. Each refresh token works once; reuse ends the session."""
+    """Trade a refresh token for new tokens. Each refresh token works once; reuse ends the session.
+
+    Presented again within ``BFF_AUTH_REFRESH_GRACE_SECONDS`` (10 s) of its first use (two tabs, a
+    retry), it answers with the same new pair as the first time; later, reuse revokes the session.
+    """
     return _out(await auth.refresh(refresh_token=body.refresh_token))
 
 
@@ -70,7 +74,8 @@ async def refresh(body: RefreshIn, auth: AuthServiceDep) -> TokenOut:
     openapi_extra=access(Access.AUTHENTICATED),
 )
 async def logout(body: LogoutIn, actor: ActorDep, auth: AuthServiceDep) -> Response:
-    """End this session (with its refresh token) or every session of the account."""
+    """End this session (with its refresh token), or, without one, log out everywhere: every
+    session, access token and personal API token of the account stops working at once."""
     await auth.logout(actor=actor, refresh_token=body.refresh_token)
     return Response(status_code=204)
 

@@ -35,7 +35,10 @@ class LogoutIn(BaseModel):
     refresh_token: str | None = Field(
         default=None,
         max_length=200,
-        description="End this session only; without it every session of the account ends.",
+        description=(
+            "End this session only; without it every session, access token and personal API "
+            "token of the account ends."
+        ),
     )
 
 
@@ -107,6 +110,11 @@ class AccountPatch(BaseModel):
     person_sourced_id: str | None = Field(default=None, max_length=255)
     active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=12, max_length=256)
+    current_password: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Your present password: needed to change your own password.",
+    )
 
 
 class AccountPage(BaseModel):

@@ -40,6 +40,9 @@ class Account:
     sso_subject: str | None = None
     created_at: datetime
     is_demo: bool = False
+    #: Carried in every access token; raised to end them all at once (password change,
+    #: deactivation, log out everywhere, a change of role or person).
+    token_version: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +70,9 @@ class RefreshToken:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+    #: The pair this token was exchanged for, sealed by the ``Cipher``: a request that lost the
+    #: race to spend this token gets the same pair within the grace (decision D40).
+    successor: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +106,8 @@ class AccessClaims:
     role: Role
     person_sourced_id: str | None
     expires_at: datetime
+    #: the account's ``token_version`` when the token was issued
+    token_version: int = 0
 
 
 class Outcome(StrEnum):

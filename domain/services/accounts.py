@@ -6,13 +6,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models.identity import Account, Actor, NewAccount, Role
 from domain.policy import AccountRef, Action, Area, Policy
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.identity import PasswordHasher
 from domain.roster.entities import EntityKind
+from domain.services.auth import AuthService
 from domain.services.passwords import CommonPasswords, check_password
+from domain.services.sessions import AccountStates, end_sessions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +24,8 @@ class AccountChanges:
     person_sourced_id: str | None = None
     active: bool | None = None
     password: str | None = None
+    #: needed to change one's own password: a stolen access token alone must not be enough
+    current_password: str | None = None
 
 
 class AccountService:
@@ -33,12 +37,16 @@ class AccountService:
         hasher: PasswordHasher,
         common_passwords: CommonPasswords,
         clock: Clock,
+        auth: AuthService,
+        states: AccountStates,
     ) -> None:
         self._uow = uow
         self._policy = policy
         self._hasher = hasher
         self._common = common_passwords
         self._clock = clock
+        self._auth = auth
+        self._states = states
 
     async def create(self, *, actor: Actor | None, new: NewAccount) -> Account:
         """Create an account. ``actor=None`` is the operator at the command line (``bff users create``)."""
@@ -97,7 +105,13 @@ class AccountService:
             return await uow.accounts.list(role=role, limit=limit, offset=offset)
 
     async def update(self, *, actor: Actor, account_id: str, changes: AccountChanges) -> Account:
-        """Admins change anything; people change their own display name and password."""
+        """Admins change anything; people change their own display name and password.
+
+        Changing one's own password asks for the current one. A password change or a
+        deactivation ends every session and personal API token of the account; a change of role
+        or person ends its access tokens (a refresh brings the new claims). No admin may
+        deactivate or demote themselves, and nobody may remove the last active admin.
+        """
         account = await self.get(actor=actor, account_id=account_id)
         privileged = any(
             v is not None for v in (changes.role, changes.person_sourced_id, changes.active)
@@ -105,6 +119,9 @@ class AccountService:
         await self._policy.require(
             actor, Action.WRITE, Area.ACCOUNTS if privileged else AccountRef(account_id)
         )
+        own = actor.account_id == account_id
+        if own and (changes.active is False or changes.role not in (None, Role.ADMIN)):
+            raise Conflict("You cannot deactivate or demote your own account; ask another admin.")
         updated = account
         if changes.display_name is not None:
             updated = replace(updated, display_name=changes.display_name.strip() or updated.email)
@@ -118,17 +135,36 @@ class AccountService:
             updated = replace(updated, active=changes.active)
         if changes.password is not None:
             check_password(changes.password, email=updated.email, common=self._common)
+            if own:
+                await self._check_current_password(account, changes.current_password)
             updated = replace(updated, password_hash=await self._hasher.hash(changes.password))
         if updated.role is not Role.ADMIN and not updated.person_sourced_id:
             raise InvalidInput(
                 "A non-admin account must stay linked to a roster person.",
                 field="person_sourced_id",
             )
+        removes_admin = (account.role is Role.ADMIN and account.active) and not (
+            updated.role is Role.ADMIN and updated.active
+        )
+        ends_sessions = changes.active is False or changes.password is not None
+        new_claims = (updated.role, updated.person_sourced_id) != (
+            account.role,
+            account.person_sourced_id,
+        )
         async with self._uow() as uow:
+            if removes_admin:
+                await uow.accounts.lock_active_admins()
             await uow.accounts.update(updated)
-            if changes.active is False or changes.password is not None:
-                await uow.refresh_tokens.revoke_account(account_id, at=self._clock.now())
+            # Counted after the change, in its transaction: of two admins removing each other
+            # at once, the second sees the first's change (decisions D39).
+            if removes_admin and await uow.accounts.count_active_admins() == 0:
+                raise Conflict("That would leave no active admin; make another admin first.")
+            if ends_sessions:
+                await end_sessions(uow, account_id, at=self._clock.now())
+            elif new_claims:
+                await uow.accounts.bump_token_version(account_id)
             await uow.commit()
+        self._states.forget(account_id)
         return updated
 
     async def _require_person(self, person_id: str) -> None:
@@ -142,3 +178,16 @@ class AccountService:
                 f"There is no roster person {person_id!r} (is the roster synced?).",
                 field="person_sourced_id",
             )
+
+    async def _check_current_password(self, account: Account, current: str | None) -> None:
+        if account.password_hash is None:
+            raise PermissionDenied(
+                "This account signs in through SSO and has no password to change; "
+                "an admin can set one."
+            )
+        if not current:
+            raise InvalidInput(
+                "Give your current password (current_password) to change it.",
+                field="current_password",
+            )
+        await self._auth.verify_password(account, current)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -21,10 +22,12 @@ from domain.models.identity import (
     TokenScope,
 )
 from domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from domain.ports.identity import AccessTokenCodec, PasswordHasher
+from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
+from domain.services.sessions import AccountStates, end_sessions
 
 API_TOKEN_PREFIX = "bff_pat_"  # noqa: S105 - a recognisable prefix, like GitHub's, not a secret
 BAD_CREDENTIALS = "Incorrect email or password."
+SPENT = "The refresh token was already used; every session from it is revoked."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +37,9 @@ class AuthConfig:
     throttle_window: timedelta = timedelta(minutes=15)
     max_failures_per_account: int = 5
     max_failures_per_address: int = 30
+    #: how long after a refresh token is spent the same token still gets the same new pair, for
+    #: the request that lost the race (two tabs, a client retry); decision D40
+    refresh_grace: timedelta = timedelta(seconds=10)
 
 
 def digest(secret: str) -> str:
@@ -50,12 +56,16 @@ class AuthService:
         codec: AccessTokenCodec,
         clock: Clock,
         config: AuthConfig,
+        cipher: Cipher,
+        states: AccountStates,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._codec = codec
         self._clock = clock
         self._config = config
+        self._cipher = cipher
+        self._states = states
 
     async def login(self, *, email: str, password: str, client_address: str | None) -> IssuedTokens:
         """Password login. Unknown accounts and wrong passwords get the same answer and cost."""
@@ -92,40 +102,71 @@ class AuthService:
     async def refresh(self, *, refresh_token: str) -> IssuedTokens:
         """Rotate: the presented token is spent and a new one issued in the same family.
 
-        Presenting a spent token means it leaked: the whole family is revoked.
+        Presenting a spent token means it leaked, and the whole family is revoked; except within
+        ``refresh_grace`` of its first use, when the caller gets the pair that first use got: two
+        tabs or a retry refreshing at once are one client, not a thief (decision D40).
         """
         now = self._clock.now()
+        token_hash = digest(refresh_token)
         async with self._uow() as uow:
-            stored = await uow.refresh_tokens.by_hash(digest(refresh_token))
+            stored = await uow.refresh_tokens.by_hash(token_hash)
             if stored is None or stored.revoked_at is not None or now >= stored.expires_at:
                 raise Unauthenticated("The refresh token is invalid or expired; log in again.")
-            if stored.used_at is not None or not await uow.refresh_tokens.mark_used(
-                stored.id, at=now
+            if stored.used_at is None and await uow.refresh_tokens.mark_used(stored.id, at=now):
+                account = await uow.accounts.get(stored.account_id)
+                if account is None or not account.active:
+                    await uow.commit()
+                    raise Unauthenticated("The account is no longer active.")
+                tokens = await self._issue(uow, account, family_id=stored.family_id, now=now)
+                await uow.refresh_tokens.seal_successor(stored.id, self._seal(tokens))
+                await uow.commit()
+                return tokens
+            if stored.used_at is None:
+                # Lost the race: the winner held the row until it committed, so it is there now.
+                stored = await uow.refresh_tokens.by_hash(token_hash) or stored
+            if (
+                stored.revoked_at is None
+                and stored.used_at is not None
+                and stored.successor is not None
+                and now - stored.used_at <= self._config.refresh_grace
             ):
-                await uow.refresh_tokens.revoke_family(stored.family_id, at=now)
-                await uow.commit()
-                raise Unauthenticated(
-                    "The refresh token was already used; every session from it is revoked."
-                )
-            account = await uow.accounts.get(stored.account_id)
-            if account is None or not account.active:
-                await uow.commit()
-                raise Unauthenticated("The account is no longer active.")
-            tokens = await self._issue(uow, account, family_id=stored.family_id, now=now)
+                try:
+                    return self._unseal(stored.successor, issued_at=stored.used_at, now=now)
+                except InvalidInput as exc:  # sealed under an encryption key since removed
+                    raise Unauthenticated("The refresh token was just used; log in again.") from exc
+            await uow.refresh_tokens.revoke_family(stored.family_id, at=now)
             await uow.commit()
-            return tokens
+            raise Unauthenticated(SPENT)
 
     async def logout(self, *, actor: Actor, refresh_token: str | None) -> None:
-        """Revoke the session of ``refresh_token``, or every session of the account when none is given."""
+        """End the session of ``refresh_token``; without one, every session, access token and
+        personal API token of the account."""
         now = self._clock.now()
         async with self._uow() as uow:
             if refresh_token:
                 stored = await uow.refresh_tokens.by_hash(digest(refresh_token))
                 if stored is not None and stored.account_id == actor.account_id:
                     await uow.refresh_tokens.revoke_family(stored.family_id, at=now)
-            else:
-                await uow.refresh_tokens.revoke_account(actor.account_id, at=now)
+                await uow.commit()
+                return
+            await end_sessions(uow, actor.account_id, at=now)
             await uow.commit()
+        self._states.forget(actor.account_id)
+
+    async def verify_password(self, account: Account, password: str) -> None:
+        """Check a password the caller already logged in with (to change it, say). Failures count
+        towards the account's login throttle, so a stolen token cannot guess it at leisure."""
+        now = self._clock.now()
+        key = f"account:{account.email.strip().casefold()}"
+        async with self._uow() as uow:
+            await self._refuse_if_throttled(uow, [key], now)
+            if account.password_hash is not None and await self._hasher.verify(
+                password, account.password_hash
+            ):
+                return
+            await uow.login_throttle.record_failure(key, at=now)
+            await uow.commit()
+        raise PermissionDenied("The current_password is not correct.")
 
     async def authenticate(self, bearer: str) -> Actor:
         """An access token (JWT) or a personal API token, as an Actor."""
@@ -133,6 +174,7 @@ class AuthService:
         if bearer.startswith(API_TOKEN_PREFIX):
             return await self._authenticate_api_token(bearer, now)
         claims = self._codec.verify(bearer, now=now)
+        await self._states.require_current(claims, now=now)
         return Actor(
             account_id=claims.account_id,
             role=claims.role,
@@ -188,6 +230,16 @@ class AuthService:
             await uow.commit()
         return f"pruned {removed} old login failures"
 
+    async def prune(self) -> str:
+        """Periodic: old login failures, and sealed refresh successors past the grace."""
+        failures = await self.prune_login_failures()
+        async with self._uow() as uow:
+            forgotten = await uow.refresh_tokens.forget_successors(
+                used_before=self._clock.now() - self._config.refresh_grace
+            )
+            await uow.commit()
+        return f"{failures}; forgot {forgotten} spent refresh successors"
+
     async def _authenticate_api_token(self, secret: str, now: datetime) -> Actor:
         async with self._uow() as uow:
             token = await uow.api_tokens.by_hash(digest(secret))
@@ -240,6 +292,7 @@ class AuthService:
                 role=account.role,
                 person_sourced_id=account.person_sourced_id,
                 expires_at=now + self._config.access_ttl,
+                token_version=account.token_version,
             ),
             now=now,
         )
@@ -247,4 +300,17 @@ class AuthService:
             access_token=access,
             expires_in=int(self._config.access_ttl.total_seconds()),
             refresh_token=refresh_secret,
+        )
+
+    def _seal(self, tokens: IssuedTokens) -> str:
+        plain = {"access": tokens.access_token, "refresh": tokens.refresh_token}
+        return self._cipher.encrypt(json.dumps(plain).encode())
+
+    def _unseal(self, sealed: str, *, issued_at: datetime, now: datetime) -> IssuedTokens:
+        plain = json.loads(self._cipher.decrypt(sealed))
+        return IssuedTokens(
+            access_token=plain["access"],
+            # the same access token, so the same expiry: a few seconds sooner than a fresh one's
+            expires_in=int((issued_at + self._config.access_ttl - now).total_seconds()),
+            refresh_token=plain["refresh"],
         )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from api.app import create_app
 from api.composition import DEMO_PASSWORD
+from api.settings import Settings
 from tests.conftest import login
 
 PROBLEM = "application/problem+json"
@@ -44,9 +48,22 @@ async def test_unknown_account_and_wrong_password_get_the_same_answer(
     assert unknown.json()["detail"] == wrong.json()["detail"] == "Incorrect email or password."
 
 
+@pytest.fixture
+async def no_grace_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """``BFF_AUTH_REFRESH_GRACE_SECONDS=0``: any second use of a refresh token is a reuse (the
+    grace itself is tested in test_sessions.py, on a clock the test moves)."""
+    auth = settings.auth.model_copy(update={"refresh_grace_seconds": 0})
+    app = create_app(settings.model_copy(update={"auth": auth}))
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
+            yield http
+
+
 async def test_refresh_rotates_and_reuse_revokes_the_family(
-    client: httpx.AsyncClient, demo: dict[str, Any]
+    no_grace_client: httpx.AsyncClient, demo: dict[str, Any]
 ) -> None:
+    client = no_grace_client
     first = (await _login(client, demo["student"].email)).json()
     second = await client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200

@@ -353,7 +353,9 @@ BODIES: dict[str, Body] = {
         "data": {"username": "nobody@example.org", "password": "wrong-password-here"}
     },
     "refresh_token": lambda: {"json": {"refresh_token": "not-a-real-token"}},
-    "logout": lambda: {"json": {}},
+    # One session only: logging out everywhere would end the matrix's own access tokens
+    # (decision D39; tests/api/test_sessions.py covers it).
+    "logout": lambda: {"json": {"refresh_token": "not-a-real-token"}},
     "create_api_token": lambda: {"json": {"name": "matrix token", "scope": "read"}},
     "create_account": lambda: {
         "json": {

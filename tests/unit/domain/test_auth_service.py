@@ -18,6 +18,7 @@ from domain.models.identity import (
 )
 from domain.ports import UnitOfWork
 from domain.services.auth import AuthConfig, AuthService
+from domain.services.sessions import AccountStates
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -92,10 +93,26 @@ class Refresh:
         self.store.refresh[token_id] = replace(token, used_at=at)
         return True
 
+    async def seal_successor(self, token_id: str, sealed: str) -> None:
+        self.store.refresh[token_id] = replace(self.store.refresh[token_id], successor=sealed)
+
     async def revoke_family(self, family_id: str, *, at: datetime) -> None:
         for key, token in self.store.refresh.items():
             if token.family_id == family_id:
-                self.store.refresh[key] = replace(token, revoked_at=at)
+                self.store.refresh[key] = replace(token, revoked_at=at, successor=None)
+
+
+class ReversingCipher:
+    """Not encryption: enough to show the sealed value is not the plain one."""
+
+    def encrypt(self, plaintext: bytes) -> str:
+        return plaintext[::-1].decode()
+
+    def decrypt(self, token: str) -> bytes:
+        return token.encode()[::-1]
+
+    def rotate(self, token: str) -> str:
+        return token
 
 
 class Throttle:
@@ -155,11 +172,14 @@ def world() -> tuple[AuthService, Store, CountingHasher, Clock]:
         created_at=T0,
     )
     hasher, clock = CountingHasher(), Clock()
+    uow = lambda: cast(UnitOfWork, Uow(store))  # noqa: E731
     service = AuthService(
-        uow=lambda: cast(UnitOfWork, Uow(store)),
+        uow=uow,
         hasher=hasher,
         codec=Codec(),
         clock=clock,
+        cipher=ReversingCipher(),
+        states=AccountStates(uow=uow, ttl=timedelta(0)),
         config=AuthConfig(
             max_failures_per_account=3,
             max_failures_per_address=5,
@@ -218,11 +238,15 @@ async def test_address_throttle_covers_many_accounts(world: Any) -> None:
 
 
 async def test_refresh_reuse_revokes_every_token_of_the_family(world: Any) -> None:
-    service, store, _, _ = world
+    service, store, _, clock = world
     first = await service.login(
         email="t@school.example", password="right password", client_address=None
     )
     second = await service.refresh(refresh_token=first.refresh_token)
+    sealed = store.refresh[next(iter(store.refresh))].successor
+    assert sealed is not None
+    assert second.refresh_token not in sealed
+    clock.at = T0 + timedelta(seconds=11)  # past the grace (10 s by default)
     with pytest.raises(Unauthenticated, match="already used"):
         await service.refresh(refresh_token=first.refresh_token)
     assert all(t.revoked_at is not None for t in store.refresh.values())
