@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, AuditServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.common import MAX_OFFSET, IsoDateTime
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers
+from api.schemas.common import IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
 from domain.models.identity import AuditQuery, Outcome
 
@@ -18,10 +19,12 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSE
     "",
     operation_id="list_audit_events",
     response_model=AuditPage,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.ADMIN),
 )
 async def list_audit_events(
+    request: Request,
+    response: Response,
     actor: ActorDep,
     audit: AuditServiceDep,
     actor_account_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -30,8 +33,8 @@ async def list_audit_events(
     outcome: Outcome | None = None,
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> AuditPage:
     """Every write made through the BFF, newest first (admins only)."""
     items, total = await audit.query(
@@ -47,4 +50,5 @@ async def list_audit_events(
             offset=offset,
         ),
     )
+    paging_headers(request, response, limit=limit, offset=offset, total=total)
     return AuditPage(items=[AuditEventOut.of(e) for e in items], total=total)

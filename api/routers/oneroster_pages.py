@@ -16,15 +16,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.errors import problem_responses
+from api.paging import PAGE_HEADERS, link_header
 from api.routers.oneroster_query import (
-    PAGE_HEADERS,
     Limit,
     Offset,
     OrderBy,
     Search,
     declare,
     kind_parameters,
-    link_header,
     split_fields,
 )
 from domain.ports.gradebook import FIELDS, GradebookKind, PageQuery, WirePage

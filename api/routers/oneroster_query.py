@@ -5,6 +5,8 @@ parameter is reported, and the paging headers.
 A list takes ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``, ``limit`` and ``offset``.
 ``filter``, ``sort`` and ``fields`` are documented with the fields of the route's kind, so those
 three are typed per route (:func:`kind_parameters`, :func:`declare`); the rest are plain aliases.
+
+The paging headers themselves are every list's, OneRoster or not: :mod:`api.paging`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Query
-from fastapi.datastructures import URL
 from fastapi.exceptions import RequestValidationError
 
 from api.schemas.common import MAX_OFFSET
@@ -26,9 +26,6 @@ from domain.roster.query import MAX_LIMIT, SortOrder
 
 #: The query parameters a domain validation error can name (anything else keeps its own location).
 QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
-_PAGING = frozenset({"limit", "offset"})
-#: What RFC 3986 lets a path segment hold unquoted (besides letters, digits and ``-._~``).
-_PATH_SAFE = "/:@!$&'()*+,;="
 
 OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
 Search = Annotated[
@@ -36,17 +33,6 @@ Search = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-
-PAGE_HEADERS = {
-    "X-Total-Count": {
-        "description": "How many records match, over all pages.",
-        "schema": {"type": "integer"},
-    },
-    "Link": {
-        "description": "RFC 8288 links to the first, previous, next and last pages.",
-        "schema": {"type": "string"},
-    },
-}
 
 
 def alternatives(names: Iterable[str]) -> str:
@@ -154,26 +140,3 @@ def query_errors() -> Iterator[None]:
         raise RequestValidationError(
             [{"loc": ("query", exc.field), "msg": exc.detail, "type": "value_error"}]
         ) from exc
-
-
-def link_header(url: URL, *, limit: int, offset: int, total: int) -> str:
-    """RFC 8288 first, prev, next and last links: the request's other parameters in their order,
-    then ``limit`` and ``offset`` (what ``URL.include_query_params`` gives, parsed once)."""
-    # The path arrives decoded; quoted again, because a header must be ASCII and ids may not be.
-    base = url.replace(path=quote(url.path, safe=_PATH_SAFE), query="")
-    kept = urlencode(
-        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PAGING]
-    )
-    prefix = f"{base}?{kept}&" if kept else f"{base}?"
-
-    def url_at(at: int) -> str:
-        return f"{prefix}limit={limit}&offset={at}"
-
-    last = max(0, (total - 1) // limit * limit)
-    links = [(url_at(0), "first")]
-    if offset > 0:
-        links.append((url_at(max(0, min(offset - limit, last))), "prev"))
-    if offset + limit < total:
-        links.append((url_at(offset + limit), "next"))
-    links.append((url_at(last), "last"))
-    return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from api.paging import Page
 from api.schemas.common import Email
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
@@ -101,9 +102,8 @@ class AccountPatch(BaseModel):
     password: str | None = Field(default=None, min_length=12, max_length=256)
 
 
-class AccountPage(BaseModel):
-    items: list[AccountOut]
-    total: int
+class AccountPage(Page[AccountOut]):
+    pass
 
 
 class ApiTokenIn(BaseModel):
@@ -137,6 +137,10 @@ class ApiTokenOut(BaseModel):
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
         )
+
+
+class ApiTokenPage(Page[ApiTokenOut]):
+    pass
 
 
 class ApiTokenCreated(ApiTokenOut):
@@ -173,6 +177,5 @@ class AuditEventOut(BaseModel):
         )
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    total: int
+class AuditPage(Page[AuditEventOut]):
+    pass

@@ -94,7 +94,9 @@ async def test_api_tokens_are_shown_once_work_and_stop_when_revoked(
     assert created.status_code == 201
     secret = created.json()["token"]
     assert secret.startswith("bff_pat_")
-    listed = (await client.get("/v1/me/api-tokens", headers=headers)).json()
+    answer = await client.get("/v1/me/api-tokens", headers=headers)
+    assert answer.headers["X-Total-Count"] == "1"
+    listed = answer.json()["items"]
     assert [t["name"] for t in listed] == ["export"]
     assert "token" not in listed[0]
     assert secret not in str(listed)
