@@ -72,7 +72,7 @@ async def create_line_item(
         headers=headers,
     )
     assert response.status_code == 201, response.text
-    return str(response.json()["sourcedId"])
+    return str(response.json()["lineItem"]["sourcedId"])
 
 
 async def put_result(
@@ -159,7 +159,7 @@ async def seed_gradebook(
                 assert made.status_code == 200, made.text
                 per_class[class_id] = {
                     "line_item_id": line_item,
-                    "score_scale": scale.json()["sourcedId"],
+                    "score_scale": scale.json()["scoreScale"]["sourcedId"],
                     "assessment_line_item": assessment,
                 }
             me = demo[caller].person_sourced_id if caller in demo else None
@@ -195,8 +195,8 @@ async def seed_gradebook(
                 "assessment-line-items": per_class[class_id]["assessment_line_item"],
                 "results": result,
                 "assessment-results": assessed,
-                "categories": category.json()["sourcedId"],
-                "resources": resource.json()["sourcedId"],
+                "categories": category.json()["category"]["sourcedId"],
+                "resources": resource.json()["resource"]["sourcedId"],
             }
     return world
 
@@ -322,6 +322,23 @@ def held(collection: Collection, sourced_id: str) -> dict[str, Any]:
 def taught_class(s: Sandbox) -> str:
     teacher = s.demo["teacher"].person_sourced_id
     return min(c.key for c in s.population.classes if c.teacher == teacher)
+
+
+async def test_a_create_answers_the_created_object_as_a_get_would(sandbox: Sandbox) -> None:
+    s, http = sandbox, sandbox.http
+    teacher = s.headers["teacher"]
+    class_id = taught_class(s)
+    made = await http.post(
+        f"/v1/gradebook/classes/{class_id}/line-items",
+        json={"lineItem": line_item_body()},
+        headers=teacher,
+    )
+    assert made.status_code == 201, made.text
+    created = made.json()["lineItem"]
+    assert created["title"] == line_item_body()["title"]
+    assert created["class"]["sourcedId"] == class_id
+    got = await http.get(f"/v1/gradebook/line-items/{created['sourcedId']}", headers=teacher)
+    assert got.json() == made.json()
 
 
 async def test_a_teacher_keeps_the_gradebook_of_their_class(sandbox: Sandbox) -> None:
