@@ -488,6 +488,26 @@ async def test_a_bad_filter_is_refused_before_timeback_is_asked(sandbox: Sandbox
     assert len(s.sim.log.entries(path="/ims/oneroster/gradebook")) == before
 
 
+async def test_an_unknown_field_is_refused_before_timeback_is_asked(sandbox: Sandbox) -> None:
+    s, http = sandbox, sandbox.http
+    before = len(s.sim.log.entries(path="/ims/oneroster/gradebook"))
+    response = await http.get(
+        "/v1/gradebook/line-items",
+        params={"fields": "sourcedId, shoeSize"},
+        headers=s.headers["admin"],
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "fields"]
+    assert "shoeSize" in response.json()["errors"][0]["msg"]
+    assert len(s.sim.log.entries(path="/ims/oneroster/gradebook")) == before
+    fine = await http.get(
+        "/v1/gradebook/line-items",
+        params={"fields": "sourcedId, title"},
+        headers=s.headers["admin"],
+    )
+    assert fine.status_code == 200, fine.text
+
+
 async def test_timeback_refusals_are_4xx_and_outages_503(sandbox: Sandbox) -> None:
     s, http = sandbox, sandbox.http
     admin = s.headers["admin"]

@@ -84,6 +84,13 @@ def _filters() -> st.SearchStrategy[str]:
 
 
 schemathesis.openapi.format("oneroster-filter", _filters())
+#: sparse fields (format ``oneroster-fields``) drawn from what every OneRoster kind has
+schemathesis.openapi.format(
+    "oneroster-fields",
+    st.lists(st.sampled_from(["sourcedId", "status", "dateLastModified"]), min_size=1).map(
+        ",".join
+    ),
+)
 
 
 def _app(name: str) -> FastAPI:
