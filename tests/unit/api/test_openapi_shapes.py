@@ -136,3 +136,27 @@ def test_query_parameters_carry_no_long_patterns(document: dict[str, Any]) -> No
         if len(schema.get("pattern", "")) > 80
     ]
     assert long == []
+
+
+def test_no_schema_restates_its_properties_in_a_combinator(document: dict[str, Any]) -> None:
+    """ReDoc merges an ``anyOf``/``then`` branch into its schema; a branch that gives a property a
+    type again (``string`` over the property's ``string | null``) is "Incompatible types in allOf",
+    a warning per combination. Branches state ``required`` only."""
+    restated = [
+        f"{name}.{keyword}: {sorted(set(branch['properties']) & set(schema['properties']))}"
+        for name, schema in document["components"]["schemas"].items()
+        if "properties" in schema
+        for keyword in ("anyOf", "oneOf", "allOf")
+        for branch in schema.get(keyword) or []
+        if isinstance(branch, dict)
+        and set(branch.get("properties", {})) & set(schema["properties"])
+    ]
+    restated += [
+        f"{name}.{keyword}: {sorted(set(branch['properties']) & set(schema['properties']))}"
+        for name, schema in document["components"]["schemas"].items()
+        if "properties" in schema
+        for keyword in ("then", "else")
+        if isinstance(branch := schema.get(keyword), dict)
+        and set(branch.get("properties", {})) & set(schema["properties"])
+    ]
+    assert restated == []
