@@ -163,3 +163,24 @@ async def test_login_form_needs_both_fields(client: httpx.AsyncClient, field: st
     response = await client.post("/v1/auth/token", data=data)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+async def test_json_to_the_token_endpoint_is_told_it_takes_a_form(
+    client: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    response = await client.post(
+        "/v1/auth/token",
+        json={"username": demo["teacher"].email, "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert "application/x-www-form-urlencoded" in detail
+    assert "username" in detail
+    assert "password" in detail
+
+
+async def test_the_root_points_at_the_documentation(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs"
