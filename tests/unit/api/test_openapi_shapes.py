@@ -160,3 +160,41 @@ def test_no_schema_restates_its_properties_in_a_combinator(document: dict[str, A
         and set(branch.get("properties", {})) & set(schema["properties"])
     ]
     assert restated == []
+
+
+def _reachable(document: dict[str, Any], value: Any, found: set[str]) -> set[str]:
+    """The component schemas ``value`` refers to, directly or through others."""
+    if isinstance(value, dict):
+        if "$ref" in value:
+            name = str(value["$ref"]).rsplit("/", 1)[-1]
+            if name not in found:
+                found.add(name)
+                _reachable(document, document["components"]["schemas"][name], found)
+        for item in value.values():
+            _reachable(document, item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _reachable(document, item, found)
+    return found
+
+
+def test_field_case_is_one_per_family(document: dict[str, Any]) -> None:
+    """snake_case in BFF-native bodies, OneRoster's camelCase in OneRoster-shaped ones."""
+    native: set[str] = set()
+    oneroster: set[str] = set()
+    for _, _, op in _operations(document):
+        family = oneroster if ONEROSTER_TAGS & set(op.get("tags", ())) else native
+        _reachable(document, op, family)
+    schemas = document["components"]["schemas"]
+    wrong = [
+        f"{name}.{field}"
+        for name in sorted(native)
+        for field in schemas[name].get("properties", {})
+        if any(c.isupper() for c in field)
+    ] + [
+        f"{name}.{field}"
+        for name in sorted(oneroster - native)
+        for field in schemas[name].get("properties", {})
+        if "_" in field
+    ]
+    assert wrong == []
