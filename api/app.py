@@ -22,6 +22,7 @@ from api.routers import (
     resources,
     roster,
     roster_writes,
+    sandbox,
     sync,
     system,
     timesheet_integrations,
@@ -111,4 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         system.router,
     ):
         add_routes(app, router)
+    if settings.mode == "sandbox":
+        add_routes(app, sandbox.router)
     return app

@@ -102,21 +102,38 @@ def simulate(
     ],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8100,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 42,
-    users: Annotated[int, typer.Option(help="Roster users to generate.")] = 60,
-    classes: Annotated[int, typer.Option(help="Classes to generate.")] = 6,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the generated data (default BFF_SANDBOX_SEED).")
+    ] = None,
+    users: Annotated[
+        int | None, typer.Option(help="Roster users to generate (default BFF_SANDBOX_USERS).")
+    ] = None,
+    classes: Annotated[
+        int | None, typer.Option(help="Classes to generate (default BFF_SANDBOX_CLASSES).")
+    ] = None,
 ) -> None:
-    """Run one upstream simulator standalone on a real socket."""
+    """Run one upstream simulator standalone on a real socket; ``all``: every simulated upstream
+    on one socket, the shared simulators of a sandbox of several processes (set
+    BFF_SANDBOX_SIMULATORS_URL to its address in each of them)."""
     if system not in composition.SIMULATED_SYSTEMS:
         console.print(
             f"[red]Unknown system {system!r}[/red]; choose from {', '.join(composition.SIMULATED_SYSTEMS)}"
         )
         raise typer.Exit(2)
+    settings = _settings()
+    # the sandbox's own sizes by default: its demo accounts name people of this population
+    sandbox = settings.sandbox
+    seed = sandbox.seed if seed is None else seed
+    users = sandbox.users if users is None else users
+    classes = sandbox.classes if classes is None else classes
+    where = (
+        "/{host}/..., each with its control API at /{host}/_sim/" if system == "all" else "/_sim/"
+    )
     console.print(
-        f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at /_sim/"
+        f"Simulating {system} on http://{host}:{port} (seed {seed}); control API at {where}"
     )
     composition.serve_simulator(
-        system, host=host, port=port, seed=seed, users=users, classes=classes
+        system, settings=settings, host=host, port=port, seed=seed, users=users, classes=classes
     )
 
 

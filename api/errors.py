@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.strict_json import NonFiniteNumber
 from domain import errors as d
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -31,6 +32,8 @@ DOMAIN_STATUS: Mapping[type[d.DomainError], int] = {
     d.NotFound: 404,
     d.Conflict: 409,
     d.InvalidInput: 422,
+    d.UpstreamRefusedInput: 422,
+    d.StorageUnavailable: 503,
     d.PermissionDenied: 403,
     d.Unauthenticated: 401,
     d.Throttled: 429,
@@ -109,13 +112,18 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, d.Throttled):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    if isinstance(exc, d.StorageUnavailable):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, d.UpstreamRateLimited) and exc.retry_after is not None:
         headers["Retry-After"] = str(math.ceil(exc.retry_after))
     if isinstance(exc, d.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     errors = None
-    if isinstance(exc, d.InvalidInput) and exc.field:
-        errors = [{"loc": ["body", exc.field], "msg": exc.detail, "type": "value_error"}]
+    if isinstance(exc, d.InvalidInput) and exc.fields:
+        errors = [
+            {"loc": ["body", *name.split(".")], "msg": exc.detail, "type": "value_error"}
+            for name in exc.fields
+        ]
     return problem_response(
         request, status_for(exc), exc.detail, slug=_slug(exc), errors=errors, headers=headers
     )
@@ -124,6 +132,14 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, StarletteHTTPException):
         return await _unexpected_error(request, exc)
+    if isinstance(exc, NonFiniteNumber):
+        return problem_response(
+            request,
+            422,
+            "The request has 1 invalid field(s).",
+            slug="validation-error",
+            errors=[{"loc": ["body"], "msg": str(exc.detail), "type": "finite_number"}],
+        )
     return problem_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 

@@ -19,7 +19,7 @@ requests through both and compares the answers.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from enum import Enum
@@ -30,13 +30,13 @@ from fastapi._compat import ModelField, field_annotation_is_sequence, get_missin
 from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+from api.strict_json import Handler, StrictJsonRoute
+
 _MISSING = object()
 
 
@@ -172,7 +172,7 @@ def _validate(param: _Param, request: Request, values: dict[str, Any]) -> tuple[
     return value, list(problems or [])
 
 
-class LeanRoute(APIRoute):
+class LeanRoute(StrictJsonRoute):
     """An ``APIRoute`` that answers GET through a compiled plan where it can (module docs)."""
 
     #: False: every request goes to FastAPI's own handler (the tests compare the two this way)

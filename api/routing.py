@@ -22,10 +22,12 @@ from collections import defaultdict
 from itertools import chain
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import _update_scope
+from fastapi.routing import APIRoute, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
+
+from api.strict_json import StrictJsonRoute
 
 #: how many leading path segments the index keys on
 DEPTH = 3
@@ -104,5 +106,11 @@ def use_indexed_routing(app: FastAPI) -> None:
 
 def add_routes(app: FastAPI, router: APIRouter) -> None:
     """``router``'s routes on the app's own router. Unlike ``include_router`` this takes no
-    prefix, tags or dependencies of its own: the routers here carry theirs."""
+    prefix, tags or dependencies of its own: the routers here carry theirs.
+
+    Every route reads its body strictly (:mod:`api.strict_json`): a router made without
+    ``route_class=StrictJsonRoute`` (or a subclass) is refused here rather than left lenient."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and not isinstance(route, StrictJsonRoute):
+            raise TypeError(f"{route.path}: give its router route_class=StrictJsonRoute")
     app.router.routes.extend(router.routes)

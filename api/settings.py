@@ -4,7 +4,7 @@ Nested groups use one underscore after the group name: ``BFF_DATABASE_URL`` sets
 ``BFF_TIMEBACK_CLIENT_SECRET`` sets ``timeback.client_secret``. Every variable is listed in
 ``.env.example``.
 
-``mode=sandbox`` (the default) runs on SQLite with in-process simulators and demo data and needs no
+``mode=sandbox`` (the default) runs on SQLite with simulators (D47) and demo data and needs no
 credentials. ``mode=production`` refuses to start while any secret is still a sandbox placeholder.
 
 Each upstream's group is declared by its adapter package (``adapters/<name>/upstream.py``: settings
@@ -127,11 +127,16 @@ class AuthSettings(BaseModel):
 
 
 class SandboxSettings(BaseModel):
-    """Size of the demo data the simulators are seeded with in sandbox mode."""
+    """Sandbox mode: size of the simulators' demo data, and where its processes find them."""
 
     seed: int = 42
     users: int = Field(default=60, ge=1)
     classes: int = Field(default=6, ge=1)
+    #: The shared simulators every process of this sandbox uses (``bff simulate all``, e.g.
+    #: ``http://127.0.0.1:8100``). Empty: ``bff serve`` runs them in-process (and serves them at
+    #: ``/_sandbox/upstreams``), and ``bff worker`` / ``bff sync roster`` / ``bff seed`` use that
+    #: server's (``BFF_HOST``:``BFF_PORT``), so one sandbox never has two upstreams (D47).
+    simulators_url: str = ""
 
 
 class Settings(BaseSettings):

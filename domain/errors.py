@@ -6,9 +6,11 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     ├── NotFound
     ├── Conflict
     ├── InvalidInput
+    │   └── UpstreamRefusedInput    an upstream refused what the caller sent; carries its reason
     ├── PermissionDenied
     ├── Unauthenticated
     ├── Throttled               too many attempts; carries retry_after seconds
+    ├── StorageUnavailable      the database cannot be reached now: worth retrying later
     └── UpstreamError               an upstream system failed us
         ├── UpstreamUnavailable     down, timing out, 5xx: worth retrying later
         ├── UpstreamRateLimited     429; carries retry_after seconds when known
@@ -37,11 +39,29 @@ class Conflict(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Input that is well-formed but breaks a business rule (field names the offending input)."""
+    """Input that is well-formed but breaks a business rule. ``field`` names the offending input
+    (dots step into nested objects: ``result.lineItem``); ``fields`` names several at once (every
+    required field a create leaves out), ``field`` being the first of them."""
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, fields: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(detail)
-        self.field = field
+        self.fields = fields or ((field,) if field else ())
+        self.field = field or (fields[0] if fields else None)
+
+
+class UpstreamRefusedInput(InvalidInput):
+    """An upstream refused, as invalid, a part of the request that the caller wrote (a write's
+    body, a live list's filter or sort): theirs to fix, so a 4xx with the upstream's ``reason``.
+
+    A refusal of anything the BFF composed itself is its own bug and stays an ``UpstreamRejected``
+    (decision D43)."""
+
+    def __init__(self, reason: str, *, upstream: str, field: str | None = None) -> None:
+        super().__init__(f"{upstream} refused the request: {reason}", field=field)
+        self.upstream = upstream
+        self.reason = reason
 
 
 class PermissionDenied(DomainError):
@@ -50,6 +70,15 @@ class PermissionDenied(DomainError):
 
 class Unauthenticated(DomainError):
     pass
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be reached (refused, dropped, timed out): nothing is wrong with the
+    request, so the caller is told to come back (``retry_after`` seconds) rather than shown a bug."""
+
+    def __init__(self, detail: str, *, retry_after: float = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class UpstreamError(DomainError):

@@ -9,7 +9,8 @@
 Time logs belong to the account that made them; staff also reach those of people in their orgs.
 
 Denials raise ``PermissionDenied``; lists are narrowed with :meth:`Policy.scope`, not filtered after
-the fact. Read-only API tokens can never write, whatever the role.
+the fact. Read-only API tokens can never write, whatever the role. A write is allowed on what it
+hangs from *and* on every record its body names (D38): the services ask this policy for each.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ names an upstream and a BFF outside sandbox mode never imports a simulator. In s
 upstream URL under ``.sim`` reaches them in-process through :meth:`SandboxSimulators.transport`;
 all are seeded from one spec, so the people are the same everywhere. :func:`serve_standalone` runs
 one of them on a real socket for benchmarks and harnesses, which script it through ``/_sim/``.
+
+Several processes of one sandbox (two APIs and a worker on one database) must share one upstream
+(decision D47): :func:`serve_all` runs every simulator on one socket as ``/{host}/{path}``, and
+:class:`RemoteSimulators` is what a process uses instead of simulators of its own: the same
+``.sim`` addresses, forwarded there.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from simulators.kit.by_host import PathHostRouter
 from simulators.kit.server import run
 from simulators.kit.simulator import Simulator
-from simulators.kit.transport import HostRouter, SimulatorTransport
+from simulators.kit.transport import ForwardingTransport, HostRouter, SimulatorTransport
 
 SimT = TypeVar("SimT", bound=Simulator[Any])
 
@@ -44,9 +50,10 @@ def build_simulator(
     users: int = 60,
     classes: int = 6,
     public_url: str | None = None,
+    demo_data: bool = False,
 ) -> Simulator[Any]:
     cls = load_simulator(path)
-    return cls(seed=seed, users=users, classes=classes, public_url=public_url)
+    return cls(seed=seed, users=users, classes=classes, public_url=public_url, demo_data=demo_data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +73,24 @@ class SandboxSimulators:
 
     @classmethod
     def seeded(
-        cls, specs: Mapping[str, SimulatorSpec], *, seed: int, users: int, classes: int
+        cls,
+        specs: Mapping[str, SimulatorSpec],
+        *,
+        seed: int,
+        users: int,
+        classes: int,
+        demo_data: bool = True,
     ) -> SandboxSimulators:
-        """One simulator per spec, by name, all seeded alike."""
+        """One simulator per spec, by name, all seeded alike (with the sandbox's demo extras)."""
         sims = cls()
         for name, spec in specs.items():
             built = build_simulator(
-                spec.path, seed=seed, users=users, classes=classes, public_url=spec.public_url
+                spec.path,
+                seed=seed,
+                users=users,
+                classes=classes,
+                public_url=spec.public_url,
+                demo_data=demo_data,
             )
             sims.include(built, name=name, hosts=spec.hosts)
         return sims
@@ -100,14 +118,23 @@ class SandboxSimulators:
             raise TypeError(f"the {name} simulator is a {type(sim).__name__}, not {kind.__name__}")
         return sim
 
+    def _host_names(self, name: str, sim: Simulator[Any]) -> set[str]:
+        public = urlsplit(sim.public_url).hostname or sim.hosts[0]
+        return {*sim.hosts, *self._hosts[name], public}
+
     def transport(self) -> httpx.AsyncBaseTransport:
         """One transport for every simulated host; each call gives an independent one."""
         routes: dict[str, httpx.AsyncBaseTransport] = {}
         for name, sim in self._sims.items():
-            transport = SimulatorTransport(sim.app)
-            public = urlsplit(sim.public_url).hostname or sim.hosts[0]
-            routes.update(dict.fromkeys({*sim.hosts, *self._hosts[name], public}, transport))
+            routes.update(dict.fromkeys(self._host_names(name, sim), SimulatorTransport(sim.app)))
         return HostRouter(routes)
+
+    def asgi(self) -> PathHostRouter:
+        """Every simulator on one app, as ``/{host}/{path}``."""
+        apps: dict[str, Any] = {}
+        for name, sim in self._sims.items():
+            apps.update(dict.fromkeys(self._host_names(name, sim), sim.app))
+        return PathHostRouter(apps)
 
     def reset(self) -> None:
         for sim in self._sims.values():
@@ -135,3 +162,28 @@ def serve_standalone(
         public_url=public_url or f"http://{host}:{port}",
     )
     run(sim.app, host=host, port=port, log_level=log_level)
+
+
+class RemoteSimulators:
+    """The sandbox's shared simulators, reached at ``base_url`` (``/{host}/{path}``)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return ForwardingTransport(self.base_url)
+
+
+def serve_all(
+    specs: Mapping[str, SimulatorSpec],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8100,
+    seed: int = 42,
+    users: int = 60,
+    classes: int = 6,
+    log_level: str = "info",
+) -> None:
+    """Run every simulator in ``specs`` on ``host:port`` as ``/{host}/{path}``, until interrupted."""
+    sims = SandboxSimulators.seeded(specs, seed=seed, users=users, classes=classes)
+    run(sims.asgi(), host=host, port=port, log_level=log_level)

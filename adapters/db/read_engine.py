@@ -29,6 +29,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool
 
+from adapters.db.errors import storage_errors
+
 
 class ReadEngine(Protocol):
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]: ...
@@ -52,15 +54,16 @@ class SqliteReadEngine(ReadEngine):
         sa.event.listen(self._engine, "connect", _read_only_pragmas)
 
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
-        with self._engine.connect() as conn:
+        with storage_errors(), self._engine.connect() as conn:
             return conn.execute(statement).all()
 
     async def value(self, sql: str) -> Any:
-        connection = self._engine.raw_connection()
-        try:
-            row = connection.cursor().execute(sql).fetchone()
-        finally:
-            connection.close()  # back to the pool
+        with storage_errors():
+            connection = self._engine.raw_connection()
+            try:
+                row = connection.cursor().execute(sql).fetchone()
+            finally:
+                connection.close()  # back to the pool
         return None if row is None else row[0]
 
     async def dispose(self) -> None:
@@ -74,12 +77,14 @@ class SharedReadEngine(ReadEngine):
         self._engine = engine
 
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
-        async with self._engine.connect() as conn:
-            return (await conn.execute(statement)).all()
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                return (await conn.execute(statement)).all()
 
     async def value(self, sql: str) -> Any:
-        async with self._engine.connect() as conn:
-            return (await conn.exec_driver_sql(sql)).scalar()
+        with storage_errors():
+            async with self._engine.connect() as conn:
+                return (await conn.exec_driver_sql(sql)).scalar()
 
     async def dispose(self) -> None:
         """The application disposes its own engine."""
@@ -96,27 +101,29 @@ class PostgresReadEngine(ReadEngine):
         )
 
     async def rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
-        try:
-            return await self._rows(statement)
-        except sa.exc.DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-            # A connection the server dropped (a restart, a failover) is found by using it, not
-            # by a ping before every statement (a round trip each); SQLAlchemy has dropped the
-            # pool's stale connections by now, so one more try gets a fresh one.
-            return await self._rows(statement)
+        with storage_errors():
+            try:
+                return await self._rows(statement)
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # A connection the server dropped (a restart, a failover) is found by using it,
+                # not by a ping before every statement (a round trip each); SQLAlchemy has dropped
+                # the pool's stale connections by now, so one more try gets a fresh one.
+                return await self._rows(statement)
 
     async def _rows(self, statement: sa.Executable) -> Sequence[Sequence[Any]]:
         async with self._engine.connect() as conn:
             return (await conn.execute(statement)).all()
 
     async def value(self, sql: str) -> Any:
-        try:
-            return await self._value(sql)
-        except sa.exc.DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-            return await self._value(sql)  # as in rows(): once more, on a fresh connection
+        with storage_errors():
+            try:
+                return await self._value(sql)
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                return await self._value(sql)  # as in rows(): once more, on a fresh connection
 
     async def _value(self, sql: str) -> Any:
         async with self._engine.connect() as conn:

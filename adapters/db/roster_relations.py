@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.db import roster_tables as t
 from adapters.db.engine import SessionFactory
+from adapters.db.errors import storage_errors
 from adapters.db.scope_sql import active, any_of, in_classes, in_orgs, in_people, orgs_of_person
 from domain.ports.roster_relations import RosterRelations
 from domain.scope import Ids, Scope
@@ -28,6 +29,10 @@ class SqlRosterRelations(RosterRelations):
         self._sessions = sessions
 
     async def orgs_of_person(self, person_id: str) -> frozenset[str]:
+        with storage_errors():
+            return await self._orgs_of_person(person_id)
+
+    async def _orgs_of_person(self, person_id: str) -> frozenset[str]:
         async with self._sessions() as session:
             conn = await session.connection()
             found = (await conn.execute(ORGS_OF_PERSON, {"person": person_id})).scalars()
@@ -59,9 +64,10 @@ class SqlRosterRelations(RosterRelations):
         )
         if question is None:
             return False
-        async with self._sessions() as session:
-            conn = await session.connection()
-            return bool((await conn.execute(sa.select(question))).scalar())
+        with storage_errors():
+            async with self._sessions() as session:
+                conn = await session.connection()
+                return bool((await conn.execute(sa.select(question))).scalar())
 
 
 def _listed(x: str, terms: Sequence[object]) -> bool:

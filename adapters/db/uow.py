@@ -9,6 +9,7 @@ from typing import Generic, Self, TypeVar, overload
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.db.engine import SessionFactory
+from adapters.db.errors import is_unreachable, storage_errors, unavailable
 from adapters.db.identity_repositories import (
     SqlAccountRepository,
     SqlApiTokenRepository,
@@ -74,6 +75,18 @@ class SqlUnitOfWork(UnitOfWork):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        try:
+            await self._close()
+        except Exception as closing:
+            if not is_unreachable(closing):
+                raise
+            if exc is None:  # else a database out of reach failed the body too: its error says more
+                raise unavailable(closing) from closing
+        if exc is not None and is_unreachable(exc):
+            # raised from __aexit__, it replaces the body's error: the domain sees its own
+            raise unavailable(exc) from exc
+
+    async def _close(self) -> None:
         if self._session is None:
             return
         for made in [k for k in self.__dict__ if not k.startswith("_")]:
@@ -87,7 +100,8 @@ class SqlUnitOfWork(UnitOfWork):
             self._session = None
 
     async def commit(self) -> None:
-        await self._active().commit()
+        with storage_errors():
+            await self._active().commit()
 
     async def rollback(self) -> None:
         await self._active().rollback()

@@ -31,6 +31,7 @@ from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy.engine import make_url
 
+from adapters.db.errors import storage_errors
 from adapters.jobs.collector import collector_tuned_for_bulk_work
 from adapters.jobs.runner import JobRunner, ReconcilerSlot
 from domain.ports import JobHandler, JobPayload
@@ -147,11 +148,13 @@ class ProcrastinateJobRunner(ReconcilerSlot, JobRunner):
             if self._stopped:  # shutting down: the reconciler enqueues it again later
                 log.warning("job_dropped_runner_stopped", job=job, dedupe_key=dedupe_key)
                 return
-            await self.start()
+            with storage_errors():
+                await self.start()
         try:
-            await self._run_job_task.configure(queueing_lock=dedupe_key).defer_async(
-                job=job, payload=dict(payload)
-            )
+            with storage_errors():
+                await self._run_job_task.configure(queueing_lock=dedupe_key).defer_async(
+                    job=job, payload=dict(payload)
+                )
         except procrastinate_exceptions.AlreadyEnqueued:
             log.debug("job_deduplicated", job=job, dedupe_key=dedupe_key)
 

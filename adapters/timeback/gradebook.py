@@ -1,10 +1,12 @@
 """Gradebook objects on TimeBack (``/ims/oneroster/gradebook/v1p2``), over :class:`OneRosterClient`.
 
 Objects pass through as TimeBack sends them. Errors are decided here once for a pass-through: a
-404 on a single object is "absent"; TimeBack refusing what the caller sent (400/422, a bad filter
-or field) is the caller's ``InvalidInput`` (a 4xx at the edge, with TimeBack's words), not an
-upstream fault; the rest follows :func:`adapters.timeback.errors.to_domain_error` (auth refusals
-of our own credentials, outages, rate limits).
+404 on a single object is "absent"; TimeBack refusing what the caller sent (400/422: a write's
+body, a list's filter, sort, fields or search) is the caller's ``UpstreamRefusedInput`` (a 422 at
+the edge, with TimeBack's words), not an upstream fault, while its refusal of a request the BFF
+composed alone (a read by id) is the BFF's bug, a 502 (D43); the rest follows
+:func:`adapters.timeback.errors.to_domain_error` (auth refusals of our own credentials, outages,
+rate limits).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from adapters.timeback.errors import (
     to_domain_error,
 )
 from adapters.timeback.oneroster import OneRosterClient
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, UpstreamRefusedInput
 from domain.ports.gradebook import (
     GradebookKind,
     Listing,
@@ -48,8 +50,9 @@ SINGULAR: dict[GradebookKind, str] = {
 
 
 @asynccontextmanager
-async def upstream_errors(what: str) -> AsyncIterator[None]:
-    """TimeBack's answer as a domain error (see the module docstring)."""
+async def upstream_errors(what: str, *, callers: bool = True) -> AsyncIterator[None]:
+    """TimeBack's answer as a domain error (see the module docstring); ``callers``: whether the
+    request carried something of the caller's that TimeBack could refuse."""
     try:
         yield
     except FilterError:
@@ -57,13 +60,21 @@ async def upstream_errors(what: str) -> AsyncIterator[None]:
     except TimebackNotFound as exc:
         raise NotFound(f"TimeBack has no {what}: {exc.message}") from exc
     except TimebackRejected as exc:
-        raise InvalidInput(f"TimeBack refused the request: {exc.message}") from exc
+        if not callers:
+            raise to_domain_error(exc) from exc
+        raise UpstreamRefusedInput(exc.message, upstream="TimeBack") from exc
     except TimebackError as exc:
         raise to_domain_error(exc) from exc
     except ValueError as exc:  # the client's own checks (page size, empty id)
         raise InvalidInput(str(exc)) from exc
     except Exception as exc:
         raise to_domain_error(as_timeback_error(exc)) from exc
+
+
+def _callers_part(query: PageQuery) -> bool:
+    """Whether a list sent TimeBack anything the caller wrote that it could refuse (the paging is
+    the BFF's own, checked against TimeBack's limits)."""
+    return any(p is not None for p in (query.filter, query.sort, query.fields, query.search))
 
 
 class TimebackObjects(OneRosterObjects):
@@ -75,9 +86,13 @@ class TimebackObjects(OneRosterObjects):
     def list_path(self, listing: Listing) -> str:
         raise NotImplementedError
 
-    async def list(self, listing: Listing, query: PageQuery) -> WirePage:
+    async def list(
+        self, listing: Listing, query: PageQuery, *, callers: bool | None = None
+    ) -> WirePage:
         path = self.list_path(listing)
-        async with upstream_errors(path):
+        if callers is None:
+            callers = _callers_part(query)
+        async with upstream_errors(path, callers=callers):
             page = await self._client.list_page(
                 path,
                 limit=query.limit,
@@ -94,7 +109,7 @@ class TimebackObjects(OneRosterObjects):
 
     async def get(self, kind: GradebookKind, sourced_id: str) -> WireObject | None:
         try:
-            async with upstream_errors(kind.value):
+            async with upstream_errors(kind.value, callers=False):
                 return await self._client.get(kind.value, sourced_id, key=SINGULAR[kind])
         except NotFound:
             return None
@@ -139,14 +154,19 @@ class TimebackGradebook(TimebackObjects):
             case _:
                 raise NotImplementedError(f"the gradebook has no path for {listing}")
 
-    async def list(self, listing: Listing, query: PageQuery) -> WirePage:
+    async def list(
+        self, listing: Listing, query: PageQuery, *, callers: bool | None = None
+    ) -> WirePage:
         by = FILTERED.get((listing.kind, listing.parent))
         if by is None:
             return await super().list(listing, query)
         # TimeBack has no path for these lists: filter the whole collection by the reference.
         own = f"{by}.sourcedId={quote(listing.parent_ids[0])}"
         combined = f"{own} AND ({query.filter})" if query.filter else own
-        return await super().list(Listing(listing.kind), replace(query, filter=combined))
+        # the reference filter is the BFF's own: whose a refusal is depends on the caller's part
+        return await super().list(
+            Listing(listing.kind), replace(query, filter=combined), callers=_callers_part(query)
+        )
 
 
 class TimebackRosterLookup(RosterLookup):
@@ -157,7 +177,7 @@ class TimebackRosterLookup(RosterLookup):
 
     async def _ref(self, collection: str, sourced_id: str, key: str, field: str) -> str | None:
         try:
-            async with upstream_errors(collection):
+            async with upstream_errors(collection, callers=False):
                 entity = await self._client.get(collection, sourced_id, key=key)
         except NotFound:
             return None

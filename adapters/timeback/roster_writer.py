@@ -1,8 +1,11 @@
 """TimeBack's roster through OneRoster: writes, and live reads for ``consistency=live``.
 
 Refusals of a write are the caller's problem, not TimeBack's, so they map to the domain's
-``InvalidInput`` (400/422), ``Conflict`` (409) and ``NotFound`` (404) rather than to the
-"upstream refused us" error that reads use; everything else maps as for any TimeBack call.
+``UpstreamRefusedInput`` (400/422, with TimeBack's reason), ``Conflict`` (409) and ``NotFound`` (404)
+rather than to the "upstream refused us" error that reads use. A live list is the caller's problem
+only when it carried something of theirs TimeBack could refuse (filter, sort, fields, search);
+without, a 400 is the BFF's own mistake and stays an upstream error (D43). Everything else maps as
+for any TimeBack call.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from adapters.timeback.errors import (
     to_domain_error,
 )
 from adapters.timeback.oneroster import OneRosterClient, nested
-from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound, UpstreamRefusedInput
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader, RosterWriter
 from domain.roster.entities import EntityKind, JsonObject, RosterRecord
 from domain.roster.refs import local_refs, record_from_upstream
@@ -34,8 +37,18 @@ def write_error(error: TimebackError) -> DomainError:
     if isinstance(error, TimebackRejected):
         if error.status == 409:
             return Conflict(error.message)
-        return InvalidInput(error.message)
+        return refused_input(error)
     return to_domain_error(error)
+
+
+def refused_input(error: TimebackRejected) -> UpstreamRefusedInput:
+    return UpstreamRefusedInput(error.message, upstream="TimeBack")
+
+
+def _callers_part(query: LiveQuery) -> bool:
+    """Whether the list sent TimeBack anything the caller wrote that TimeBack could refuse: the
+    paging is the BFF's own (checked, within TimeBack's limits), and so is the collection."""
+    return any(p is not None for p in (query.filter, query.sort, query.fields, query.search))
 
 
 class TimebackRoster(RosterWriter, RosterLiveReader):
@@ -68,6 +81,10 @@ class TimebackRoster(RosterWriter, RosterLiveReader):
                 fields=list(query.fields) if query.fields is not None else None,
                 search=query.search,
             )
+        except TimebackRejected as exc:
+            if exc.status in (400, 422) and _callers_part(query):
+                raise refused_input(exc) from exc
+            raise to_domain_error(exc) from exc
         except TimebackError as exc:
             raise to_domain_error(exc) from exc
         total = page.total if page.total is not None else query.offset + len(page.items)

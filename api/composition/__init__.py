@@ -16,18 +16,24 @@ from api.composition.lifecycle import migrate, running
 from api.composition.sandbox import (
     DEMO_PASSWORD,
     SIMULATED_SYSTEMS,
+    UPSTREAMS_PATH,
+    browser_url,
     demo_accounts,
     demo_login_lines,
+    is_sandbox_host,
     serve_simulator,
 )
 
 __all__ = [
     "DEMO_PASSWORD",
     "SIMULATED_SYSTEMS",
+    "UPSTREAMS_PATH",
     "Container",
+    "browser_url",
     "create_account",
     "demo_accounts",
     "demo_login_lines",
+    "is_sandbox_host",
     "migrate",
     "run_worker",
     "running",

@@ -15,12 +15,13 @@ from domain.roster.sync import SyncKind, SyncRun
 
 
 async def create_account(settings: Settings, new: NewAccount) -> Account:
-    async with running(settings, run_jobs=False) as container:
+    async with running(settings, run_jobs=False, own_simulators=None) as container:
         return await container.accounts().create(actor=None, new=new)
 
 
 async def seed(settings: Settings) -> list[str]:
-    async with running(settings, run_jobs=False) as container:
+    # running() seeds them (once, under the seeding lock); this lists what exists now.
+    async with running(settings, run_jobs=False, own_simulators=None) as container:
         created = await seed_demo_accounts(container)
     return [f"{a.role.value:<9} {a.email}" for a in created]
 
@@ -29,7 +30,7 @@ async def run_worker(settings: Settings) -> None:
     """The ``bff worker`` process: runs jobs until interrupted."""
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     async with running(
-        settings, run_jobs=False, apply_migrations=False, seed_sandbox=False
+        settings, run_jobs=False, apply_migrations=False, seed_sandbox=False, own_simulators=False
     ) as container:
         await container.scheduler().register()
         await container.jobs.run_worker()
@@ -39,7 +40,7 @@ async def sync_roster(
     settings: Settings, *, full: bool, on_progress: Callable[[SyncRun], None]
 ) -> SyncRun:
     """`bff sync roster`: one run in this process; ``on_progress`` sees the run as it advances."""
-    async with running(settings, run_jobs=False) as container:
+    async with running(settings, run_jobs=False, own_simulators=None) as container:
         service = container.roster_sync()
         run = await service.start(SyncKind.FULL if full else SyncKind.INCREMENTAL)
         with collector_tuned_for_bulk_work():

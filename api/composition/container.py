@@ -245,6 +245,7 @@ class Container:
             objects=TimebackGradebook(OneRosterClient(http, GRADEBOOK)),
             roster=TimebackRosterLookup(OneRosterClient(http)),
             policy=self.policy(),
+            uow=self.uow,
         )
 
     @_once

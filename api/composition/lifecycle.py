@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from adapters.clock import SystemClock
 from adapters.db import migrations
 from adapters.db.engine import make_engine, make_session_factory
+from adapters.db.locks import database_lock
 from adapters.db.probe import SqlDatabaseProbe, wait_until_reachable
 from adapters.db.read_engine import make_read_engine
 from adapters.db.roster_relations import SqlRosterRelations
@@ -30,9 +31,21 @@ from domain.services.scheduling import PERIODIC_JOB
 from domain.services.sync_admin import ROSTER_SYNC_JOB
 from domain.services.time_logs import PUSH_JOB
 
+SANDBOX_SEED_LOCK = "sandbox-demo-data"
+
+
+MIGRATION_LOCK = "migrations"
+
 
 async def migrate(settings: Settings) -> None:
-    await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
+    """Apply pending migrations; processes started together (two sandbox APIs, compose's
+    ``bff migrate`` beside another) take turns instead of racing to create the same tables."""
+    engine = make_engine(settings.database.url, pool_size=1)
+    try:
+        async with database_lock(engine, MIGRATION_LOCK):
+            await asyncio.to_thread(migrations.upgrade_if_behind, settings.database.url)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
@@ -42,18 +55,24 @@ async def running(
     run_jobs: bool = True,
     apply_migrations: bool | None = None,
     seed_sandbox: bool = True,
+    own_simulators: bool | None = True,
 ) -> AsyncIterator[Container]:
     """Build the container, start background work if asked, and close everything on exit.
 
     Sandbox mode applies migrations at start so the first README command needs nothing else;
     production expects ``bff migrate`` to have run (a deploy step) and ``/ready`` says if not.
-    Only the API seeds the sandbox's demo data (``seed_sandbox``): a worker started beside it
-    would race it for the same rows.
+    Only the API seeds the sandbox's demo data (``seed_sandbox``), under a database-wide lock so
+    that APIs started together seed it once. ``own_simulators`` (sandbox): whether this process
+    may run simulators of its own (see ``sandbox_simulators``; D47).
     """
     engine = make_engine(
         settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
     )
-    sims = sandbox_simulators(settings) if settings.mode == "sandbox" else None
+    sims = (
+        await sandbox_simulators(settings, own=own_simulators)
+        if settings.mode == "sandbox"
+        else None
+    )
     upstreams = connect_upstreams(settings, sims)
     handlers: dict[str, JobHandler] = {}
     auth = settings.auth
@@ -96,8 +115,11 @@ async def running(
         if apply_migrations if apply_migrations is not None else settings.mode == "sandbox":
             await migrate(settings)
         if settings.mode == "sandbox" and seed_sandbox:
-            await seed_demo_accounts(container)
-            await connect_demo_tracker(container)
+            # APIs started together on a fresh database would both find no demo accounts and
+            # both create them; the second then fails on the unique email.
+            async with database_lock(engine, SANDBOX_SEED_LOCK):
+                await seed_demo_accounts(container)
+                await connect_demo_tracker(container)
         elif settings.mode != "sandbox":
             await refuse_demo_accounts_in_production(container)
         if run_jobs:

@@ -15,11 +15,13 @@ import structlog
 
 from adapters.upstream import is_simulated
 from api.composition.container import Container
+from api.composition.upstreams import transport_for
 from api.settings import UPSTREAMS, Settings
-from domain.errors import DomainError
+from domain.errors import Conflict, DomainError
 from domain.models.identity import Actor, NewAccount, Role
 
 if TYPE_CHECKING:
+    from api.composition.upstreams import SimulatedUpstreams
     from simulators.sandbox import SandboxSimulators, SimulatorSpec
 
 log = structlog.get_logger(__name__)
@@ -28,7 +30,9 @@ log = structlog.get_logger(__name__)
 SIMULATED: dict[str, str] = {
     u.cli_name: u.simulator for u in UPSTREAMS if u.cli_name is not None and u.simulator is not None
 }
-SIMULATED_SYSTEMS: tuple[str, ...] = tuple(SIMULATED)
+#: ``bff simulate all``: the shared simulators of a sandbox of several processes (D47)
+ALL_SYSTEMS = "all"
+SIMULATED_SYSTEMS: tuple[str, ...] = (*SIMULATED, ALL_SYSTEMS)
 
 
 def simulator_specs(settings: Settings) -> dict[str, SimulatorSpec]:
@@ -43,8 +47,70 @@ def simulator_specs(settings: Settings) -> dict[str, SimulatorSpec]:
     return specs
 
 
-def sandbox_simulators(settings: Settings) -> SandboxSimulators:
-    """The simulators sandbox mode runs, seeded from ``settings.sandbox``."""
+#: Where a sandbox ``bff serve`` with in-process simulators serves them to the sandbox's other
+#: processes and to browsers (``/_sandbox/upstreams/{host}/{path}``).
+UPSTREAMS_PATH = "/_sandbox/upstreams"
+
+
+def is_sandbox_host(host: str) -> bool:
+    """Whether ``host`` is a simulated upstream's (the only hosts the sandbox routes forward to)."""
+    return is_simulated(f"http://{host}/")
+
+
+def browser_url(url: str, origin: str) -> str:
+    """``url`` as a browser reaches it from the BFF at ``origin``: a simulated upstream's address
+    becomes ``{origin}/_sandbox/upstreams/{host}/...``; any other is left alone (D48)."""
+    if not is_simulated(url):
+        return url
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{origin.rstrip('/')}{UPSTREAMS_PATH}/{parts.hostname}{parts.path or '/'}{query}"
+
+
+def local_server_url(settings: Settings) -> str:
+    """The sandbox server's own address (``BFF_HOST``:``BFF_PORT``), as a client reaches it."""
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104
+    return f"http://{host}:{settings.port}"
+
+
+def shared_simulators_url(settings: Settings, *, own: bool) -> str | None:
+    """Where this process reaches the sandbox's simulators; None: it runs them itself.
+
+    ``own`` is true for ``bff serve``: with no ``BFF_SANDBOX_SIMULATORS_URL`` it runs them
+    in-process. Every other command (worker, sync, seed) then uses that server's, never a fresh
+    copy of its own whose writes and grants the server would not see.
+    """
+    if settings.sandbox.simulators_url:
+        return settings.sandbox.simulators_url.rstrip("/")
+    return None if own else local_server_url(settings) + UPSTREAMS_PATH
+
+
+async def answers(url: str) -> bool:
+    """Whether anything serves HTTP at ``url`` (any status)."""
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            await client.get(url + "/")
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+async def sandbox_simulators(settings: Settings, *, own: bool | None = True) -> SimulatedUpstreams:
+    """The simulators this sandbox process uses: shared ones (D47) or its own, seeded from
+    ``settings.sandbox``. ``own=None`` (one-off commands): the sandbox server's when one answers,
+    else simulators of its own, since then no other process holds upstream state."""
+    from simulators.sandbox import RemoteSimulators
+
+    shared = shared_simulators_url(settings, own=bool(own))
+    if shared is not None and (
+        own is False or settings.sandbox.simulators_url or await answers(shared)
+    ):
+        return RemoteSimulators(shared)
+    return own_simulators(settings)
+
+
+def own_simulators(settings: Settings) -> SandboxSimulators:
+    """Simulators of this process's own, seeded from ``settings.sandbox``."""
     from simulators.sandbox import SandboxSimulators
 
     sandbox = settings.sandbox
@@ -54,11 +120,17 @@ def sandbox_simulators(settings: Settings) -> SandboxSimulators:
 
 
 def serve_simulator(
-    system: str, *, host: str, port: int, seed: int, users: int, classes: int
+    system: str, *, settings: Settings, host: str, port: int, seed: int, users: int, classes: int
 ) -> None:
-    """Run the simulator of the upstream whose CLI name is ``system`` on a real socket."""
-    from simulators.sandbox import serve_standalone
+    """Run the simulator of the upstream whose CLI name is ``system`` on a real socket; ``all``:
+    every simulated upstream of ``settings`` on one socket, as ``/{host}/{path}``."""
+    from simulators.sandbox import serve_all, serve_standalone
 
+    if system == ALL_SYSTEMS:
+        serve_all(
+            simulator_specs(settings), host=host, port=port, seed=seed, users=users, classes=classes
+        )
+        return
     serve_standalone(
         SIMULATED[system], host=host, port=port, seed=seed, users=users, classes=classes
     )
@@ -114,7 +186,12 @@ async def seed_demo_accounts(container: Container) -> list[NewAccount]:
     async with container.uow() as uow:
         missing = [a for a in wanted if await uow.accounts.by_email(a.email) is None]
     for account in missing:
-        await service.create(actor=None, new=account)
+        try:
+            await service.create(actor=None, new=account)
+        except Conflict:
+            # created meanwhile by another process (the seeding lock covers the sandbox's APIs,
+            # not `bff users create`): what we wanted exists
+            log.info("sandbox: demo account already exists", email=account.email)
     return wanted
 
 
@@ -136,7 +213,9 @@ async def connect_demo_tracker(container: Container, kind: str = "zoho_projects"
     service = container.integrations()
     try:
         url = await service.start(actor=actor, kind=kind, data_centre="com")
-        async with httpx.AsyncClient(transport=sims.transport()) as browser:
+        # The browser: the simulators' transport for a simulated address, else the network (a
+        # tracker simulated on a real socket, `bff simulate zoho`).
+        async with httpx.AsyncClient(transport=transport_for(url, sims)) as browser:
             approved = await browser.get(url)  # the simulator approves at once and redirects
         back = {k: v[0] for k, v in parse_qs(urlsplit(approved.headers["location"]).query).items()}
         integration = await service.callback(
@@ -168,5 +247,13 @@ def demo_login_lines(settings: Settings) -> list[str]:
         return []
     lines = [f"Demo logins (password {DEMO_PASSWORD!r}):"]
     lines += [f"  {a.role.value:<9} {a.email}" for a in demo_accounts(settings)]
-    lines.append(f"Upstreams   simulated in-process (seed {settings.sandbox.seed})")
+    shared = shared_simulators_url(settings, own=True)
+    where = f"simulated at {shared}" if shared else "simulated in-process"
+    lines.append(f"Upstreams   {where} (seed {settings.sandbox.seed})")
+    # an upstream pointed at a real address (`bff simulate zoho` on a socket, or the vendor)
+    lines += [
+        f"  {upstream.name:<9} {upstream.address(group)}"
+        for upstream, group in settings.upstreams()
+        if not is_simulated(upstream.address(group))
+    ]
     return lines

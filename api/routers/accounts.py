@@ -7,10 +7,16 @@ from api.deps import AccountServiceDep, ActorDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.identity import AccountIn, AccountOut, AccountPage, AccountPatch
+from api.strict_json import StrictJsonRoute
 from domain.models.identity import NewAccount, Role
 from domain.services.accounts import AccountChanges
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/accounts",
+    tags=["accounts"],
+    responses=COMMON_RESPONSES,
+    route_class=StrictJsonRoute,
+)
 
 
 @router.get(

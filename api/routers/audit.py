@@ -10,9 +10,12 @@ from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.common import IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
+from api.strict_json import StrictJsonRoute
 from domain.models.identity import AuditQuery, Outcome
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/audit", tags=["audit"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 
 @router.get(

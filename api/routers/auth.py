@@ -7,13 +7,17 @@ from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.access import Access, access
-from api.deps import ActorDep, AuthServiceDep, SsoServiceDep
+from api.deps import ActorDep, AuthServiceDep, ContainerDep, SsoServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.sandbox_redirects import callback_url, for_browser
 from api.schemas.identity import LogoutIn, RefreshIn, TokenOut
+from api.strict_json import StrictJsonRoute
 from domain.errors import Unauthenticated
 from domain.models.identity import IssuedTokens
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/auth", tags=["auth"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 SSO_COOKIE = "bff_sso_pending"
 
@@ -96,10 +100,14 @@ async def logout(body: LogoutIn, actor: ActorDep, auth: AuthServiceDep) -> Respo
     responses={302: {"description": "Redirect to the identity provider"}, **problem_responses(503)},
     openapi_extra=access(Access.PUBLIC),
 )
-async def sso_login(sso: SsoServiceDep) -> RedirectResponse:
+async def sso_login(
+    request: Request, sso: SsoServiceDep, container: ContainerDep
+) -> RedirectResponse:
     """Start single sign-on: redirects the browser to the OpenID Connect provider."""
-    url, sealed = await sso.start()
-    response = RedirectResponse(url, status_code=302)
+    settings = container.settings
+    callback = callback_url(request, settings, "sso_callback", settings.oidc, "redirect_url")
+    url, sealed = await sso.start(redirect_url=callback)
+    response = RedirectResponse(for_browser(url, request, settings), status_code=302)
     response.set_cookie(
         SSO_COOKIE, sealed, max_age=600, httponly=True, samesite="lax", path="/v1/auth/sso"
     )

@@ -33,11 +33,17 @@ from api.routers.passthrough import (
     add_list,
 )
 from api.schemas import gradebook as s
+from api.strict_json import StrictJsonRoute
 from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, PageQuery, WireObject, WirePage
 from domain.services.gradebook import GradebookService
 
-router = APIRouter(prefix="/v1/gradebook", tags=["gradebook"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/gradebook",
+    tags=["gradebook"],
+    responses=COMMON_RESPONSES,
+    route_class=StrictJsonRoute,
+)
 K = GradebookKind
 
 

@@ -7,8 +7,11 @@ from api.deps import AccountServiceDep, ActorDep, AuthServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
 from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut, ApiTokenPage
+from api.strict_json import StrictJsonRoute
 
-router = APIRouter(prefix="/v1/me", tags=["me"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/me", tags=["me"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 
 @router.get(

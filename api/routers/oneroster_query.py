@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 
-from api.schemas.common import MAX_OFFSET
+from api.schemas.common import MAX_OFFSET, SourcedId
 from domain.errors import InvalidInput
 from domain.roster.query import MAX_LIMIT, SortOrder
 
@@ -101,7 +101,8 @@ def declare(
     is finished here rather than in the source."""
     signature = inspect.signature(endpoint)
     ids = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=str) for name in path_ids
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=SourcedId)
+        for name in path_ids
     ]
     left_out = frozenset(omit)
     rest = [

@@ -23,6 +23,7 @@ from api.deps import ActorDep
 from api.errors import problem_responses
 from api.routers.oneroster_pages import page_query_for, page_response, page_responses
 from api.routers.oneroster_query import declare, query_errors
+from api.schemas.common import SourcedId
 from api.schemas.gradebook import envelope
 from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, PageQuery, WireObject, WirePage
@@ -219,17 +220,19 @@ def add_collection(router: APIRouter, c: Collection) -> None:
             **_problems(route, usual),
         }
 
-    async def get_one(*, sourced_id: str, actor: ActorDep, service: Catalogue) -> JSONResponse:
+    async def get_one(
+        *, sourced_id: SourcedId, actor: ActorDep, service: Catalogue
+    ) -> JSONResponse:
         return JSONResponse({key: await service.get(actor=actor, sourced_id=sourced_id)})
 
     async def put_one(
-        *, sourced_id: str, actor: ActorDep, service: Catalogue, body: BaseModel
+        *, sourced_id: SourcedId, actor: ActorDep, service: Catalogue, body: BaseModel
     ) -> JSONResponse:
         entity = wire(getattr(body, key))
         stored = await service.put(actor=actor, sourced_id=sourced_id, entity=entity)
         return JSONResponse({key: stored})
 
-    async def delete_one(*, sourced_id: str, actor: ActorDep, service: Catalogue) -> Response:
+    async def delete_one(*, sourced_id: SourcedId, actor: ActorDep, service: Catalogue) -> Response:
         await service.delete(actor=actor, sourced_id=sourced_id)
         return Response(status_code=204)
 

@@ -23,11 +23,17 @@ from api.routers.passthrough import (
     add_list,
 )
 from api.schemas.resources import NewResourceBody, Resource, ResourceBody
+from api.strict_json import StrictJsonRoute
 from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, WireObject
 from domain.services.resources import ResourceService
 
-router = APIRouter(prefix="/v1/resources", tags=["resources"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix="/v1/resources",
+    tags=["resources"],
+    responses=COMMON_RESPONSES,
+    route_class=StrictJsonRoute,
+)
 
 RESOURCES = Shapes.of("Resource", GradebookKind.RESOURCES, "resource", Resource)
 

@@ -34,6 +34,7 @@ from api.routers.oneroster_query import (
     query_errors,
     split_fields,
 )
+from api.schemas.common import SourcedId
 from api.schemas.roster import RosterCollection, collection
 from domain.models.identity import Actor
 from domain.roster.entities import EntityKind
@@ -398,7 +399,7 @@ def _add_list(c: RosterCollection, view: RosterView) -> None:
 
 def _add_get(c: RosterCollection, view: RosterView) -> None:
     async def get_record(
-        sourced_id: str,
+        sourced_id: SourcedId,
         actor: ActorDep,
         roster: RosterReadsDep,
         fields: str | None = None,
@@ -450,7 +451,7 @@ def _add_nested(
     view: RosterView,
 ) -> None:
     async def list_related(
-        sourced_id: str,
+        sourced_id: SourcedId,
         request: Request,
         actor: ActorDep,
         roster: RosterReadsDep,

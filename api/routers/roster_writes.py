@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from api.access import Access, access
 from api.deps import ActorDep, RosterWritesDep
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.schemas.common import SourcedId
 from api.schemas.roster import RosterCollection, collection
 from api.schemas.roster_writes import (
     AcademicSessionIn,
@@ -33,10 +34,13 @@ from api.schemas.roster_writes import (
     partial,
     wire,
 )
+from api.strict_json import StrictJsonRoute
 from domain.roster.entities import EntityKind
 
 PREFIX = "/v1/roster"
-router = APIRouter(prefix=PREFIX, tags=["roster"], responses=COMMON_RESPONSES)
+router = APIRouter(
+    prefix=PREFIX, tags=["roster"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
+)
 
 
 WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 422, 502, 503)
@@ -100,7 +104,9 @@ def _add_create(c: RosterCollection, kind: EntityKind, shape: type[BaseModel]) -
 def _add_update(c: RosterCollection, kind: EntityKind, shape: type[BaseModel]) -> None:
     body_model = envelope(f"Update{_title(c)}", c.singular_key, partial(shape))
 
-    async def update(sourced_id: str, actor: ActorDep, writes: RosterWritesDep, body: Any) -> Any:
+    async def update(
+        sourced_id: SourcedId, actor: ActorDep, writes: RosterWritesDep, body: Any
+    ) -> Any:
         record = await writes.update(
             actor=actor, kind=kind, sourced_id=sourced_id, changes=_entity(body, c.singular_key)
         )
@@ -124,7 +130,7 @@ def _add_update(c: RosterCollection, kind: EntityKind, shape: type[BaseModel]) -
 
 
 def _add_delete(c: RosterCollection, kind: EntityKind) -> None:
-    async def delete(sourced_id: str, actor: ActorDep, writes: RosterWritesDep) -> Response:
+    async def delete(sourced_id: SourcedId, actor: ActorDep, writes: RosterWritesDep) -> Response:
         await writes.delete(actor=actor, kind=kind, sourced_id=sourced_id)
         return Response(status_code=204)
 
@@ -147,7 +153,7 @@ def _add_delete(c: RosterCollection, kind: EntityKind) -> None:
 
 def _add_enroll(role: str) -> None:
     async def enroll(
-        sourced_id: str, actor: ActorDep, writes: RosterWritesDep, body: EnrollBody
+        sourced_id: SourcedId, actor: ActorDep, writes: RosterWritesDep, body: EnrollBody
     ) -> Any:
         details = wire(body.enrollment)
         user = details.pop("user")
@@ -190,7 +196,7 @@ def _add_enroll(role: str) -> None:
     openapi_extra=access(Access.ROSTER_WRITE),
 )
 async def add_agent(
-    sourced_id: str, actor: ActorDep, writes: RosterWritesDep, body: AgentIn
+    sourced_id: SourcedId, actor: ActorDep, writes: RosterWritesDep, body: AgentIn
 ) -> Any:
     """Link an agent to the user (TimeBack records it on both); answers with the user."""
     record = await writes.add_agent(actor=actor, user_id=sourced_id, agent_id=body.agentSourcedId)
@@ -206,7 +212,7 @@ async def add_agent(
     openapi_extra=access(Access.ROSTER_WRITE),
 )
 async def remove_agent(
-    sourced_id: str, agent_id: str, actor: ActorDep, writes: RosterWritesDep
+    sourced_id: SourcedId, agent_id: SourcedId, actor: ActorDep, writes: RosterWritesDep
 ) -> Any:
     """Unlink an agent from the user (both sides); answers with the user."""
     record = await writes.remove_agent(actor=actor, user_id=sourced_id, agent_id=agent_id)

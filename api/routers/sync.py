@@ -9,8 +9,9 @@ from api.deps import ActorDep, SyncAdminDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.sync import ChangeFeed, ChangeOut, SyncRequest, SyncRunOut, SyncRunPage
+from api.strict_json import StrictJsonRoute
 
-router = APIRouter(tags=["sync"], responses=COMMON_RESPONSES)
+router = APIRouter(tags=["sync"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
 
 
 @router.post(

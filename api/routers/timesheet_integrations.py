@@ -12,6 +12,7 @@ from api.access import Access, access
 from api.deps import ActorDep, ContainerDep, IntegrationsDep, ProjectSearchDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
+from api.sandbox_redirects import callback_url, for_browser
 from api.schemas.timesheet_integrations import (
     ConnectionTestOut,
     ConnectOut,
@@ -22,9 +23,10 @@ from api.schemas.timesheet_integrations import (
     TrackerKindOut,
     TrackerKindPage,
 )
+from api.strict_json import StrictJsonRoute
 from domain.errors import DomainError, PermissionDenied
 
-router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
+router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
 
 
 BASE = "/v1/timesheets/integrations"
@@ -60,15 +62,25 @@ async def list_tracker_kinds(
     openapi_extra=access(Access.AUTHENTICATED),
 )
 async def connect_integration(
-    body: ConnectRequest, actor: ActorDep, integrations: IntegrationsDep
+    body: ConnectRequest,
+    request: Request,
+    actor: ActorDep,
+    integrations: IntegrationsDep,
+    container: ContainerDep,
 ) -> ConnectOut:
     """Start connecting a tracker: send the browser to `authorization_url`. The tracker sends it
     back to the callback, which stores the integration. Connecting a workspace you already have
     reconnects it."""
+    settings = container.settings
+    group = settings.integrations
     url = await integrations.start(
-        actor=actor, kind=body.kind, data_centre=body.data_centre, workspace_id=body.workspace_id
+        actor=actor,
+        kind=body.kind,
+        data_centre=body.data_centre,
+        workspace_id=body.workspace_id,
+        redirect_url=callback_url(request, settings, "integration_callback", group, "callback_url"),
     )
-    return ConnectOut(authorization_url=url)
+    return ConnectOut(authorization_url=for_browser(url, request, settings))
 
 
 @router.get(

@@ -21,11 +21,12 @@ from api.schemas.timesheet_logs import (
     TimesheetExport,
     TimeZoneName,
 )
+from api.strict_json import StrictJsonRoute
 from domain.models.timesheets import SyncState
 from domain.services.time_logs import LogFilter
 from domain.services.timesheet_export import to_csv
 
-router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES)
+router = APIRouter(tags=["timesheets"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
 
 BASE = "/v1/timesheets/logs"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import AllowInfNan, AwareDatetime, BeforeValidator, Strict, StringConstraints
 
 #: Deep enough for any real list; bounded so no offset overflows a database integer.
 MAX_OFFSET = 1_000_000_000
@@ -34,3 +34,20 @@ Email = Annotated[
         max_length=320, pattern=r"^[^@\x00-\x20\x7f]{1,64}@[^@\x00-\x20\x7f]{1,255}$"
     ),
 ]
+
+#: A OneRoster ``sourcedId``, in a body or a path: 1-255 characters, no control character (C0, DEL,
+#: C1) anywhere and not only spaces. TimeBack refuses such ids with a 400, which without this check
+#: reached the caller as a 502; checked here they are the caller's 422, naming the field. A pattern,
+#: not a validator, so that the OpenAPI document says exactly what is accepted.
+SourcedId = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+    ),
+]
+
+#: A JSON number: ``true`` / ``"5"`` are refused, not read as 1 / 5, and so are NaN and the
+#: infinities (also refused earlier, where a body is decoded: :mod:`api.strict_json`).
+FiniteNumber = Annotated[float, Strict(), AllowInfNan(False)]

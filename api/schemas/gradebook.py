@@ -6,15 +6,14 @@ kept; a sparse ``fields`` request trims them, so answers declare nothing require
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from api.schemas.common import IsoDateTime
+from api.schemas.common import FiniteNumber, IsoDateTime, SourcedId
 
 Status = Literal["active", "tobedeleted"]
-#: a JSON number; ``true`` / ``"5"`` are refused, not read as 1 / 5
-Number = Annotated[float, Strict()]
+Number = FiniteNumber
 ScoreStatus = Literal["exempt", "fully graded", "not submitted", "partially graded", "submitted"]
 
 
@@ -22,7 +21,7 @@ class Ref(BaseModel):
     """A reference to another OneRoster object."""
 
     model_config = ConfigDict(extra="allow")
-    sourcedId: str = Field(min_length=1, max_length=255)
+    sourcedId: SourcedId
     href: str | None = None
     type: str | None = None
 
@@ -136,7 +135,7 @@ class CategoryIn(WireIn):
 
 
 class NewCategory(CategoryIn):
-    sourcedId: str | None = Field(default=None, min_length=1, max_length=255)
+    sourcedId: SourcedId | None = None
     title: str = Field(min_length=1, max_length=500)
 
 

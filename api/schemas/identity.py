@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from api.paging import Page
-from api.schemas.common import Email
+from api.schemas.common import Email, SourcedId
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
 
@@ -88,7 +97,9 @@ class AccountIn(BaseModel):
     email: Email = Field(examples=["ada.lovelace@school.example"])
     display_name: str = Field(default="", max_length=200)
     role: Role
-    person_sourced_id: str | SkipJsonSchema[None] = _optional_text(min_length=1, max_length=255)
+    person_sourced_id: SourcedId | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
     password: str | SkipJsonSchema[None] = _optional_text(
         min_length=12,
         max_length=256,
@@ -116,7 +127,7 @@ class AccountPatch(BaseModel):
     display_name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     person_sourced_id: str | None = Field(default=None, max_length=255)
-    active: bool | None = None
+    active: StrictBool | None = None
     password: str | None = Field(default=None, min_length=12, max_length=256)
 
 
@@ -128,7 +139,7 @@ class ApiTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, examples=["grade export script"])
     scope: TokenScope = TokenScope.READ
-    expires_in_days: int | None = Field(
+    expires_in_days: StrictInt | None = Field(
         default=None, ge=1, le=366, description="Days until the token stops working; none: never."
     )
 

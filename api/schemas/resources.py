@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from api.schemas.common import SourcedId
 from api.schemas.gradebook import WireIn, WireOut, write_envelope
 
 Importance = Literal["primary", "secondary"]
@@ -23,7 +24,7 @@ class ResourceIn(WireIn):
 
 
 class NewResource(ResourceIn):
-    sourcedId: str | None = Field(default=None, min_length=1, max_length=255)
+    sourcedId: SourcedId | None = None
     title: str = Field(min_length=1, max_length=500)
     vendorResourceId: str = Field(min_length=1, max_length=255)
 

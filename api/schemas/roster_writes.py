@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
+from api.schemas.common import SourcedId
+
 Text = Field(min_length=1, max_length=255)
 #: A calendar date as OneRoster writes it; a plain pattern, so that numbers are not read as dates
 DateText = Annotated[
@@ -23,7 +25,7 @@ Status = Literal["active", "tobedeleted"]
 class _OneRoster(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    sourcedId: str | None = Field(default=None, min_length=1, max_length=255)
+    sourcedId: SourcedId | None = None
     status: Status | None = None
     metadata: dict[str, Any] | None = None
 
@@ -33,7 +35,7 @@ class Ref(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    sourcedId: str = Field(min_length=1, max_length=255)
+    sourcedId: SourcedId
     type: str | None = None
     href: str | None = None
 
@@ -144,7 +146,7 @@ class AgentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    agentSourcedId: str = Field(min_length=1, max_length=255)
+    agentSourcedId: SourcedId
 
 
 def partial(model: type[BaseModel]) -> type[BaseModel]:

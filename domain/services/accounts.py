@@ -11,6 +11,7 @@ from domain.models.identity import Account, Actor, NewAccount, Role
 from domain.policy import AccountRef, Action, Area, Policy
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.identity import PasswordHasher
+from domain.roster.entities import EntityKind
 from domain.services.passwords import CommonPasswords, check_password
 
 
@@ -57,6 +58,8 @@ class AccountService:
             )
         if new.password is not None:
             check_password(new.password, email=email, common=self._common)
+        if actor is not None and new.person_sourced_id:
+            await self._require_person(new.person_sourced_id)
         account = Account(
             id=uuid.uuid4().hex,
             email=email,
@@ -107,6 +110,8 @@ class AccountService:
             updated = replace(updated, display_name=changes.display_name.strip() or updated.email)
         if changes.role is not None:
             updated = replace(updated, role=changes.role)
+        if changes.person_sourced_id:
+            await self._require_person(changes.person_sourced_id)
         if changes.person_sourced_id is not None:
             updated = replace(updated, person_sourced_id=changes.person_sourced_id or None)
         if changes.active is not None:
@@ -125,3 +130,15 @@ class AccountService:
                 await uow.refresh_tokens.revoke_account(account_id, at=self._clock.now())
             await uow.commit()
         return updated
+
+    async def _require_person(self, person_id: str) -> None:
+        """An account links to a roster person that exists (D38), in the roster cache the policy
+        reads: a link to nothing would make an account that reaches nothing, without a word. The
+        operator's command line (no actor) may link ahead of the first sync."""
+        async with self._uow() as uow:
+            person = await uow.roster.get(EntityKind.USERS, person_id)
+        if person is None:
+            raise InvalidInput(
+                f"There is no roster person {person_id!r} (is the roster synced?).",
+                field="person_sourced_id",
+            )

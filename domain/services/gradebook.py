@@ -17,6 +17,10 @@ TimeBack cannot narrow a list to what a caller may see, so whole-collection list
 student in a class, a line item in a class, a student. A single object is fetched first and judged
 by the class or student it refers to; one the caller may not see is "not found", so the answer
 never confirms that it exists.
+
+A write is also judged on everything its body names (line item, student, class, school, category,
+score scale, course...): within reach, existing, fitting together; and a create needs TimeBack's
+required fields (D38, :mod:`domain.services.gradebook_references`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.policy import Action, ClassRef, PersonRef, Policy
+from domain.ports import UnitOfWorkFactory
 from domain.ports.gradebook import (
     GradebookKind,
     Listing,
@@ -37,6 +42,12 @@ from domain.ports.gradebook import (
     WirePage,
 )
 from domain.roster.filters import parse_filter
+from domain.services.gradebook_references import (
+    ReferenceCheck,
+    ref_id,
+    require_fields,
+    touches_references,
+)
 
 K = GradebookKind
 #: kinds judged by the class they name
@@ -56,14 +67,6 @@ LABEL = {
     K.ASSESSMENT_RESULTS: "assessment result",
     K.RESOURCES: "resource",
 }
-
-
-def ref_id(entity: WireObject, name: str) -> str | None:
-    """The sourcedId of a OneRoster reference field (``{"sourcedId": ...}``), if set."""
-    value = entity.get(name)
-    if isinstance(value, dict) and isinstance(value.get("sourcedId"), str) and value["sourcedId"]:
-        return str(value["sourcedId"])
-    return None
 
 
 def checked(query: PageQuery) -> PageQuery:
@@ -91,10 +94,18 @@ class Anchor:
 
 
 class GradebookService:
-    def __init__(self, *, objects: OneRosterObjects, roster: RosterLookup, policy: Policy) -> None:
+    def __init__(
+        self,
+        *,
+        objects: OneRosterObjects,
+        roster: RosterLookup,
+        policy: Policy,
+        uow: UnitOfWorkFactory,
+    ) -> None:
         self._objects = objects
         self._roster = roster
         self._policy = policy
+        self._references = ReferenceCheck(objects=objects, uow=uow, policy=policy)
 
     # -- lists ------------------------------------------------------------------------------------
 
@@ -153,16 +164,26 @@ class GradebookService:
         self, *, actor: Actor, kind: GradebookKind, sourced_id: str, entity: WireObject
     ) -> WireObject:
         """Upsert, as TimeBack's gradebook does: fields given replace those stored; an absent
-        object is created (and then needs every required field). The caller must be allowed to
-        write both the object as it is and as it will be (so nothing moves out of reach)."""
+        object is created, and then needs every required field, as a POST does. The caller must
+        be allowed to write both the object as it is and as it will be (so nothing moves out of
+        reach), and what it will refer to must be within reach and fit together (D38)."""
         existing = await self._objects.get(kind, sourced_id)
         if existing is not None:
             before = await self._anchor(kind, existing)
             if not await self._may_read(actor, kind, before):
                 raise NotFound(f"No {LABEL[kind]} with sourcedId {sourced_id!r}.")
             await self._require_write(actor, kind, before)
-        after = await self._anchor(kind, {**(existing or {}), **entity})
+        else:
+            # A line item's school defaults to its class's, as in a create under the class.
+            defaulted = frozenset({"school"}) if kind is K.LINE_ITEMS else frozenset()
+            require_fields(kind, entity, defaulted=defaulted)
+        merged = {**(existing or {}), **entity}
+        if existing is None or touches_references(kind, entity):
+            await self._references.check(actor, kind, merged)
+        after = await self._anchor(kind, merged)
         await self._require_write(actor, kind, after)
+        if existing is None and kind is K.LINE_ITEMS and ref_id(entity, "school") is None:
+            entity = {**entity, "school": await self._school_of(ref_id(entity, "class") or "")}
         return await self._objects.put(kind, sourced_id, entity)
 
     async def delete(self, *, actor: Actor, kind: GradebookKind, sourced_id: str) -> None:
@@ -182,19 +203,26 @@ class GradebookService:
             raise InvalidInput(f"{LABEL[kind]}s are not created under a class.", field="kind")
         await self._policy.require(actor, Action.WRITE, ClassRef(class_id))
         body = {**entity, "class": {"sourcedId": class_id}}
+        await self._references.check(actor, kind, body)
         if kind is K.LINE_ITEMS and ref_id(body, "school") is None:
-            school = await self._roster.school_of_class(class_id)
-            if school is None:
-                raise NotFound(f"No class with sourcedId {class_id!r}.")
-            body["school"] = {"sourcedId": school}
+            body["school"] = await self._school_of(class_id)
         return await self._objects.create(kind, body)
 
     async def create(self, *, actor: Actor, kind: GradebookKind, entity: WireObject) -> str:
         """Objects bound to no class or student (categories, unbound assessment line items)."""
         anchor = await self._anchor(kind, entity)
         await self._require_write(actor, kind, anchor)
+        require_fields(kind, entity, defaulted=frozenset())
+        await self._references.check(actor, kind, entity)
         await refuse_taken_id(self._objects, kind, entity)
         return await self._objects.create(kind, entity)
+
+    async def _school_of(self, class_id: str) -> dict[str, str]:
+        """The reference to a class's school, which TimeBack requires of a line item."""
+        school = await self._roster.school_of_class(class_id)
+        if school is None:
+            raise NotFound(f"No class with sourcedId {class_id!r}.")
+        return {"sourcedId": school}
 
     # -- rules ------------------------------------------------------------------------------------
 

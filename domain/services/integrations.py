@@ -76,6 +76,9 @@ class _Pending:
     kind: str
     data_centre: str
     workspace_id: str | None
+    #: the redirect URI the authorization asked for, when not the configured one (the code
+    #: exchange must name the same)
+    redirect_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +130,16 @@ class IntegrationService(TrackerSessions):
     # -- connecting ------------------------------------------------------------------------
 
     async def start(
-        self, *, actor: Actor, kind: str, data_centre: str, workspace_id: str | None = None
+        self,
+        *,
+        actor: Actor,
+        kind: str,
+        data_centre: str,
+        workspace_id: str | None = None,
+        redirect_url: str | None = None,
     ) -> str:
-        """The tracker's authorization URL to send the browser to."""
+        """The tracker's authorization URL to send the browser to; ``redirect_url``: the callback
+        as this request reaches the BFF (sandbox mode, any port), else the configured one."""
         await self._policy.require(actor, Action.WRITE, AccountRef(actor.account_id))
         # The registry is only known at run time, so the schema cannot list kinds or data
         # centres: an unknown one is a missing resource, not malformed input.
@@ -154,12 +164,15 @@ class IntegrationService(TrackerSessions):
                     # Two connects with the same inputs still get different states.
                     "n": secrets.token_urlsafe(12),
                     "exp": expires.timestamp(),
+                    "r": redirect_url,
                 },
                 separators=(",", ":"),
             ).encode()
         )
         return plugin.auth.authorization_url(
-            data_centre=data_centre, state=state, redirect_url=self._config.redirect_url
+            data_centre=data_centre,
+            state=state,
+            redirect_url=redirect_url or self._config.redirect_url,
         )
 
     async def callback(
@@ -188,7 +201,9 @@ class IntegrationService(TrackerSessions):
         )
         # A refused code raises ReconnectNeeded: the user has to start connecting again.
         grant = await plugin.auth.exchange_code(
-            data_centre=data_centre, code=code, redirect_url=self._config.redirect_url
+            data_centre=data_centre,
+            code=code,
+            redirect_url=pending.redirect_url or self._config.redirect_url,
         )
         workspaces = await plugin.tracker.workspaces(
             data_centre=data_centre, access_token=grant.access_token
@@ -404,6 +419,7 @@ class IntegrationService(TrackerSessions):
                 kind=str(data["k"]),
                 data_centre=str(data["dc"]),
                 workspace_id=None if data.get("w") is None else str(data["w"]),
+                redirect_url=None if data.get("r") is None else str(data["r"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise Unauthenticated(

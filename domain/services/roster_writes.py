@@ -4,7 +4,8 @@ request, so the writer reads their own write without waiting for a sync.
 Who may write: admins anything; staff what hangs from the orgs they reach (a user's role orgs, a
 class's school, a course's or session's org, an org itself or, when created, its parent, both ends
 of an enrollment or agent link); nobody else. A record the caller may not even see is reported as
-not found, so a refusal never confirms that a hidden record exists.
+not found, so a refusal never confirms that a hidden record exists. What a write refers to must
+exist, be within reach and fit together (D38, ``roster_write_references``).
 
 The cache takes the record as TimeBack answers a read after the write (its stamps and completed
 references), upserted or deleted with its change-feed entry in one unit of work. Should that fail,
@@ -24,6 +25,7 @@ from domain.ports.roster_writer import RosterLiveReader, RosterWriter
 from domain.roster.entities import EntityKind, RosterRecord, ref_id
 from domain.roster.filters import Comparison, Op
 from domain.roster.query import RosterQuery
+from domain.services.roster_write_references import RosterReferenceCheck
 
 #: Fields TimeBack stamps itself; a client's value would only be overwritten (or refused).
 SERVER_FIELDS = frozenset({"dateLastModified"})
@@ -38,28 +40,6 @@ WRITABLE = frozenset(
     }
 )
 ENROLL_ROLES = frozenset({"student", "teacher"})
-#: Reference fields per kind and the kind they point at: a write naming a record that does not
-#: exist is refused here with a 404 naming it, instead of as TimeBack's anonymous 422.
-REFERENCES: dict[EntityKind, dict[str, EntityKind]] = {
-    EntityKind.USERS: {"primaryOrg": EntityKind.ORGS, "agents": EntityKind.USERS},
-    EntityKind.CLASSES: {
-        "course": EntityKind.COURSES,
-        "org": EntityKind.ORGS,
-        "school": EntityKind.ORGS,
-        "terms": EntityKind.ACADEMIC_SESSIONS,
-    },
-    EntityKind.COURSES: {"org": EntityKind.ORGS, "schoolYear": EntityKind.ACADEMIC_SESSIONS},
-    EntityKind.ORGS: {"parent": EntityKind.ORGS},
-    EntityKind.ACADEMIC_SESSIONS: {
-        "parent": EntityKind.ACADEMIC_SESSIONS,
-        "org": EntityKind.ORGS,
-    },
-    EntityKind.ENROLLMENTS: {
-        "user": EntityKind.USERS,
-        "class": EntityKind.CLASSES,
-        "school": EntityKind.ORGS,
-    },
-}
 
 
 class RosterWriteService:
@@ -75,6 +55,7 @@ class RosterWriteService:
         self._policy = policy
         self._writer = writer
         self._live = live
+        self._references = RosterReferenceCheck(uow=uow, live=live, require_orgs=self._require)
 
     # --- create, update, delete -------------------------------------------------------------------
 
@@ -82,8 +63,9 @@ class RosterWriteService:
         self, *, actor: Actor, kind: EntityKind, entity: Mapping[str, Any]
     ) -> RosterRecord:
         _writable(kind)
+        await self._references.exist(actor, kind, entity)
         await self._require(actor, await self._orgs(kind, entity, new=True))
-        await self._check_references(kind, entity)
+        await self._references.fit(kind, entity, entity)
         supplied = entity.get("sourcedId")
         if isinstance(supplied, str) and await self._live.fetch(kind, supplied) is not None:
             raise Conflict(f"A {kind} record with sourcedId {supplied!r} already exists.")
@@ -100,12 +82,13 @@ class RosterWriteService:
         _writable(kind)
         current = await self._existing(actor, kind, sourced_id)
         merged = _without_server_fields({**current.payload, **changes, "sourcedId": sourced_id})
+        await self._references.exist(actor, kind, changes)
         wanted = await self._orgs(kind, merged, new=False)
         parent = ref_id(merged.get("parent"))
         if kind is EntityKind.ORGS and parent and parent != ref_id(current.payload.get("parent")):
             wanted.add(parent)  # moving an org needs a hand on where it goes
         await self._require(actor, wanted, kind, sourced_id)
-        await self._check_references(kind, changes)
+        await self._references.fit(kind, changes, merged)
         await self._writer.replace(kind, sourced_id, merged)
         return await self._refresh(kind, sourced_id)
 
@@ -245,23 +228,6 @@ class RosterWriteService:
                 orgs = set()
         return {o for o in orgs if o}
 
-    async def _check_references(self, kind: EntityKind, entity: Mapping[str, Any]) -> None:
-        wanted = [
-            (name, target, ref)
-            for name, target in REFERENCES.get(kind, {}).items()
-            for ref in _refs(entity.get(name))
-        ]
-        if kind is EntityKind.USERS:
-            roles = [r for r in entity.get("roles") or () if isinstance(r, Mapping)]
-            wanted += [
-                ("roles.org", EntityKind.ORGS, ref) for r in roles for ref in _refs(r.get("org"))
-            ]
-        for name, target, ref in dict.fromkeys(wanted):
-            async with self._uow() as uow:
-                cached = await uow.roster.get(target, ref)
-            if cached is None and await self._live.fetch(target, ref) is None:
-                raise NotFound(f"{name} refers to {target} {ref!r}, which does not exist.")
-
     async def _refresh(self, kind: EntityKind, sourced_id: str) -> RosterRecord:
         """Read the record back from TimeBack and put it in the cache (one unit of work)."""
         record = await self._live.fetch(kind, sourced_id)
@@ -284,12 +250,6 @@ class RosterWriteService:
         if records[0] is None:
             raise NotFound(f"No user with sourcedId {user_id!r}.")
         return records[0]
-
-
-def _refs(value: Any) -> list[str]:
-    """The sourcedIds in a reference or a list of references."""
-    items = value if isinstance(value, list) else [value]
-    return [i for i in (ref_id(v) for v in items) if i is not None]
 
 
 def _writable(kind: EntityKind) -> None:

@@ -39,9 +39,12 @@ class SsoService:
         self._redirect_url = redirect_url
         self._match_by = match_by
 
-    async def start(self) -> tuple[str, str]:
-        """The provider URL to redirect to, and the sealed pending request to keep in a cookie."""
-        request = await self._provider.authorization_request(redirect_url=self._redirect_url)
+    async def start(self, redirect_url: str | None = None) -> tuple[str, str]:
+        """The provider URL to redirect to, and the sealed pending request to keep in a cookie.
+        ``redirect_url``: the callback as this request reaches the BFF (sandbox mode, any port),
+        else the configured one; the sealed request keeps it for the code exchange."""
+        redirect_url = redirect_url or self._redirect_url
+        request = await self._provider.authorization_request(redirect_url=redirect_url)
         sealed = self._cipher.encrypt(
             json.dumps(
                 {
@@ -50,19 +53,20 @@ class SsoService:
                     "nonce": request.nonce,
                     "verifier": request.code_verifier,
                     "at": self._clock.now().timestamp(),
+                    "redirect": redirect_url,
                 }
             ).encode()
         )
         return request.url, sealed
 
     async def finish(self, *, code: str, state: str, sealed: str | None) -> IssuedTokens:
-        request = self._unseal(sealed)
+        request, redirect_url = self._unseal(sealed)
         if state != request.state:
             raise Unauthenticated(
                 "The login response does not belong to this browser's login attempt."
             )
         identity = await self._provider.complete(
-            code=code, request=request, redirect_url=self._redirect_url
+            code=code, request=request, redirect_url=redirect_url
         )
         async with self._uow() as uow:
             account: Account | None
@@ -78,7 +82,7 @@ class SsoService:
             )
         return await self._auth.login_sso(account=account)
 
-    def _unseal(self, sealed: str | None) -> AuthorizationRequest:
+    def _unseal(self, sealed: str | None) -> tuple[AuthorizationRequest, str]:
         if not sealed:
             raise Unauthenticated("No login attempt is pending in this browser; start again.")
         try:
@@ -92,11 +96,12 @@ class SsoService:
         ):
             raise Unauthenticated("The login attempt expired; start again.")
         try:
-            return AuthorizationRequest(
+            request = AuthorizationRequest(
                 url=str(data["url"]),
                 state=str(data["state"]),
                 nonce=str(data["nonce"]),
                 code_verifier=str(data["verifier"]),
             )
+            return request, str(data.get("redirect") or self._redirect_url)
         except KeyError as exc:
             raise InvalidInput("The pending login is incomplete; start again.") from exc

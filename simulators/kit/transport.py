@@ -57,3 +57,34 @@ class HostRouter(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for transport in set(self._routes.values()):
             await transport.aclose()
+
+
+class ForwardingTransport(httpx.AsyncBaseTransport):
+    """Sends a request for ``http://{host}/{path}`` to ``{base}/{host}/{path}`` over the network:
+    the sandbox's shared simulators (``bff simulate all``, or ``/_sandbox/upstreams`` of a
+    sandbox ``bff serve``), so every process of one sandbox talks to the same upstream state."""
+
+    def __init__(self, base_url: str, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self._base = httpx.URL(base_url.rstrip("/"))
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    def target(self, url: httpx.URL) -> httpx.URL:
+        prefix = self._base.raw_path.split(b"?", 1)[0].rstrip(b"/")
+        return self._base.copy_with(raw_path=prefix + b"/" + url.host.encode() + url.raw_path)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.target(request.url)
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"host"]
+        # given a stream, httpx adds no Host header of its own
+        headers.insert(0, (b"Host", target.netloc))
+        forwarded = httpx.Request(
+            request.method,
+            target,
+            headers=headers,
+            stream=request.stream,
+            extensions=request.extensions,
+        )
+        return await self._inner.handle_async_request(forwarded)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

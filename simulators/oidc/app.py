@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from simulators.kit.simulator import SeedSpec, Simulator
 from simulators.kit.tokens import TokenStatus
+from simulators.oidc.pages import sign_in_page
 from simulators.oidc.state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -62,6 +63,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
         token_ttl: int | None = None,
         hang_seconds: float = 300.0,
         public_url: str | None = None,
+        demo_data: bool = False,
     ) -> None:
         # the kit's builders pass public_url; for an identity provider that URL is the issuer
         self.issuer = public_url or issuer
@@ -77,6 +79,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
             public_url=self.issuer,
             token_ttl=token_ttl,
             hang_seconds=hang_seconds,
+            demo_data=demo_data,
         )
 
     # -- state and scripting ------------------------------------------------------------------
@@ -87,6 +90,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
             DEFAULT_CLIENT_SECRET,
             DEFAULT_REDIRECT_URIS,
             DEFAULT_REDIRECT_PREFIXES,
+            loopback_any_port=True,
         )
         users = seeded_users(spec.seed, users=spec.users, classes=spec.classes)
         return OidcState(clients={client.client_id: client}, users=users, keys=[self._first_key])
@@ -202,11 +206,13 @@ class OidcProviderSimulator(Simulator[OidcState]):
             return fail("invalid_request", "PKCE is required: send code_challenge.")
         if params.get("code_challenge_method") != "S256" or not is_s256_challenge(challenge):
             return fail("invalid_request", "Only an S256 code_challenge is supported.")
+        if not params.get("login_hint") and not self.state.next_logins:
+            if params.get("prompt") == "none":
+                return fail("login_required", "Send login_hint, or script next_login().")
+            return sign_in_page(pairs, sorted(self.state.users.values(), key=_by_email))
         user = self._who_logs_in(params.get("login_hint"))
         if user is None:
-            if params.get("login_hint"):
-                return fail("access_denied", "No such user at this provider.")
-            return fail("login_required", "Send login_hint, or script next_login().")
+            return fail("access_denied", "No such user at this provider.")
 
         code = IssuedCode(
             value=secrets.token_urlsafe(32),
@@ -294,3 +300,7 @@ class OidcProviderSimulator(Simulator[OidcState]):
         if "profile" in scopes and user.name is not None:
             claims["name"] = user.name
         return JSONResponse(claims)
+
+
+def _by_email(user: SimUser) -> str:
+    return user.email or user.subject

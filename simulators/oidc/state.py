@@ -10,6 +10,7 @@ import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -39,11 +40,25 @@ class SimClient:
     secret: str
     redirect_uris: frozenset[str] = frozenset()
     redirect_prefixes: tuple[str, ...] = ()
+    #: RFC 8252 §7.3: an http redirect to a loopback address may use any port (a sandbox BFF in
+    #: a browser runs on whatever port it was given)
+    loopback_any_port: bool = False
 
     def allows(self, redirect_uri: str) -> bool:
+        if self.loopback_any_port and _is_loopback(redirect_uri):
+            return True
         return redirect_uri in self.redirect_uris or any(
             redirect_uri.startswith(prefix) for prefix in self.redirect_prefixes
         )
+
+
+def _is_loopback(uri: str) -> bool:
+    try:
+        parts = urlsplit(uri)
+        _ = parts.port  # a malformed port is no loopback address
+    except ValueError:
+        return False
+    return parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,7 @@ class TimebackSimulator(Simulator[RosterState]):
     default_token_ttl = 3600
 
     def build_state(self, spec: SeedSpec) -> RosterState:
-        return build_roster(spec, public_url=self.public_url)
+        return build_roster(spec, public_url=self.public_url, demo_data=self.demo_data)
 
     def summarize(self) -> dict[str, object]:
         roles = Counter(u["roles"][0]["role"] for u in self.state.users.all())

@@ -11,7 +11,7 @@
 * ``POST /resources/export/{id}``: a Common Cartridge package (a zip with an
   ``imsmanifest.xml`` naming the resource).
 
-The demo data has no resources; tests write them and point classes or courses at them.
+The demo data holds the resource behind each lesson (seed_gradebook.py); tests write more.
 """
 
 from __future__ import annotations

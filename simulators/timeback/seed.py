@@ -14,12 +14,14 @@ from simulators.kit.seed import SeedGenerator
 from simulators.kit.simulator import SeedSpec
 from simulators.timeback.checks import LESSON_TYPES
 from simulators.timeback.schema import SCHEMA_FIELDS
+from simulators.timeback.seed_gradebook import seed_gradebook_and_resources
 from simulators.timeback.state import Collection, JsonObject, RosterState
 
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (the documented sandbox credential)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
-#: the gradebook's collections (path = list key, singular key, label); empty in the demo data
+#: the gradebook's collections (path = list key, singular key, label): the shared categories below
+#: always; seed_gradebook.py fills the rest for the sandbox
 GRADEBOOK_COLLECTIONS = (
     ("lineItems", "lineItem", "Line item"),
     ("results", "result", "Result"),
@@ -40,13 +42,16 @@ REF_PATHS = {
     "courseComponent": "courses/components",
     "componentResource": "courses/component-resources",
 }
+#: shared gradebook categories: a line item must name one that exists, and only admins make them,
+#: so a teacher in the sandbox has these to grade with
+DEMO_CATEGORIES = (("cat-homework", "Homework"), ("cat-quiz", "Quizzes"), ("cat-test", "Tests"))
 RESOURCES = "/ims/oneroster/resources/v1p2"
 #: per course, its units; per unit, its lessons (each a resource placed in the unit)
 UNITS_PER_COURSE = 2
 LESSONS_PER_UNIT = 2
 
 
-def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
+def build_roster(spec: SeedSpec, *, public_url: str, demo_data: bool = False) -> RosterState:
     population = build_population(spec.seed, users=spec.users, classes=spec.classes)
     gen = SeedGenerator(spec.seed, "timeback")
     state = RosterState(clients={SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
@@ -79,6 +84,13 @@ def build_roster(spec: SeedSpec, *, public_url: str) -> RosterState:
         state.demographics.put(demographics_entity(person, demo_gen))
     # Their own stream too: course structure is new, and changes nothing seeded before it.
     seed_course_structure(state, population, SeedGenerator(spec.seed, "timeback-components"), refs)
+    for key, title in DEMO_CATEGORIES:
+        state.gradebook["categories"].put(
+            {**base(key, population.district.created_at), "title": title, "weight": 1}
+        )
+    if demo_data:  # the sandbox's: a front end's gradebook and resource screens have data
+        gen = SeedGenerator(spec.seed, "timeback-gradebook")
+        seed_gradebook_and_resources(state, population, gen, public_url, DEMO_CATEGORIES)
     return state
 
 

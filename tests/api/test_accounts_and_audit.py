@@ -193,3 +193,30 @@ async def test_account_lists_are_admin_only_and_paged(
     assert [a["email"] for a in teachers["items"]] == [demo["teacher"].email]
     staff = await login(client, demo["staff"].email)
     assert (await client.get("/v1/accounts", headers=staff)).status_code == 403
+
+
+async def test_an_account_links_only_to_a_roster_person_that_exists(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], demo: dict[str, Any]
+) -> None:
+    """D38: a person link is a reference like any other; one to nothing is a 422 naming it."""
+    body = {
+        "email": "linked@example.org",
+        "role": "teacher",
+        "person_sourced_id": "no-such-person",
+        "password": PASSWORD,
+    }
+    response = await client.post("/v1/accounts", json=body, headers=admin_headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "person_sourced_id"]
+    teacher = demo["teacher"].person_sourced_id
+    made = await client.post(
+        "/v1/accounts", json={**body, "person_sourced_id": teacher}, headers=admin_headers
+    )
+    assert made.status_code == 201, made.text
+    moved = await client.patch(
+        f"/v1/accounts/{made.json()['id']}",
+        json={"person_sourced_id": "no-such-person"},
+        headers=admin_headers,
+    )
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["errors"][0]["loc"] == ["body", "person_sourced_id"]

@@ -27,6 +27,7 @@ from api.access import Access
 from api.app import create_app
 from api.settings import Settings
 from simulators.kit.population import Population, build_population
+from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
 from tests.api.roster_write_matrix import RosterWrites
 from tests.api.test_gradebook import (
     GRADEBOOK_BODIES,
@@ -69,6 +70,7 @@ class World:
     run_id: str = ""
     gradebook: GradebookWorld | None = None
     writes: RosterWrites | None = None
+    foreign: ForeignReferences | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -123,6 +125,15 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             # The gradebook and resources routes pass through to TimeBack: give them data.
             w.gradebook = await seed_gradebook(
                 http, w.headers["admin"], settings, demo, w.roster, w.people, CALLERS, (OWN, OTHER)
+            )
+            population = population_of(settings)
+            seen = roster_visibility(population, demo)
+            w.foreign = ForeignReferences(
+                population,
+                w.gradebook,
+                {role: seen[role].users for role in ROLES},
+                {role: demo[role].person_sourced_id for role in ROLES},
+                time_log_body,
             )
             yield w
 
@@ -439,7 +450,8 @@ async def test_every_route_declares_an_access_rule(world: World) -> None:
     assert undeclared == [], f"routes without an x-access rule: {undeclared}"
     others = [r.original_route for r in iter_route_contexts(world.app.routes)]
     plain = [r.path for r in others if isinstance(r, Route) and not isinstance(r, APIRoute)]
-    assert plain == ["/openapi.json"]
+    # and the sandbox's simulated upstreams (D47, D48), which stand in for other hosts
+    assert plain == ["/openapi.json", "/_sandbox/upstreams/{host}/{path:path}"]
     assert all(isinstance(r, APIRoute | Route | Mount) for r in others)
 
 
@@ -457,6 +469,14 @@ async def test_authorization_matrix(world: World) -> None:
             if params_in_path
             else (OWN,)
         )
+        for method in sorted(set(route.methods or ()) - {"HEAD"}):
+            if method in {"POST", "PUT", "PATCH"}:
+                foreign_cells, foreign_failures = await foreign_reference_cells(
+                    world, route, method
+                )
+                cells += foreign_cells
+                leaks += sum(f.startswith("LEAK") for f in foreign_failures)
+                failures += foreign_failures
         for method, caller, ownership in itertools.product(
             sorted(set(route.methods or ()) - {"HEAD"}), CALLERS, ownerships
         ):
@@ -502,6 +522,41 @@ async def test_authorization_matrix(world: World) -> None:
     print(f"\nauthorization matrix: {cells} cells, {leaks} leaks, {len(failures)} failures")
     assert failures == [], "\n".join(failures)
     assert cells >= len(api_routes(world.app)) * len(CALLERS)
+
+
+async def foreign_reference_cells(
+    world: World, route: RouteContext, method: str
+) -> tuple[int, list[str]]:
+    """Every caller writes their own record with a body naming someone else's (see
+    ``foreign_reference_matrix``): none may succeed, each refusal has the expected status."""
+    assert world.foreign is not None
+    op = route.operation_id or ""
+    cells, failures = 0, []
+    for caller in CALLERS:
+        params = await path_params(world, route, caller, OWN)
+        other = None
+        if op in {"create_time_log", "update_time_log", "start_timer"}:
+            other = await world.integration_of(OTHER_ROLE.get(caller, "student"))
+        for foreign in world.foreign.bodies(op, caller, params, other):
+            if caller == "admin" and not foreign.admin:
+                continue
+            url = str(route.path).format(**params)
+            response = await world.http.request(
+                method, url, headers=world.headers[caller], **foreign.body
+            )
+            cells += 1
+            status = response.status_code
+            label = (
+                f"{method} {route.path} as {caller} naming someone else's record -> {status}: "
+                f"{foreign.body}"
+            )
+            if status < 400:
+                failures.append(f"LEAK: {label}")
+            elif status not in refused_statuses(caller):
+                failures.append(
+                    f"refused with an unexpected status: {label}: {response.text[:200]}"
+                )
+    return cells, failures
 
 
 async def test_openapi_and_docs_assets_are_public(world: World) -> None:

@@ -135,7 +135,7 @@ def settings_from_env(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -
 def test_compose_has_the_three_services_and_a_named_volume() -> None:
     compose = load_compose()
     services = compose["services"]
-    assert set(services) >= {"api", "worker", "db"}
+    assert set(services) >= {"api", "worker", "db", "simulators"}
     assert "pgdata" in (compose.get("volumes") or {})
     assert services["db"]["image"].startswith("postgres:16")
     assert any(
@@ -147,7 +147,7 @@ def test_compose_has_the_three_services_and_a_named_volume() -> None:
 
 def test_compose_builds_this_repository() -> None:
     services = load_compose()["services"]
-    for name in ("api", "worker"):
+    for name in ("api", "worker", "simulators"):
         build = services[name]["build"]
         context = build if isinstance(build, str) else build.get("context", ".")
         dockerfile = (
@@ -155,6 +155,7 @@ def test_compose_builds_this_repository() -> None:
         )
         assert (ROOT / context / dockerfile).is_file()
     assert services["api"]["image"] == services["worker"]["image"], "api and worker share one image"
+    assert services["simulators"]["image"] == services["api"]["image"]
 
 
 def _command(service: Mapping[str, Any]) -> str:
@@ -180,6 +181,23 @@ def test_compose_start_order_waits_for_healthy_dependencies() -> None:
     # The worker needs procrastinate's tables, which `api` creates (bff migrate) before it is
     # healthy.
     assert services["worker"]["depends_on"]["api"]["condition"] == "service_healthy"
+
+
+def test_compose_sandbox_processes_share_one_set_of_simulators() -> None:
+    """D47: `api` and `worker` reach the upstreams through the one `simulators` service, which
+    they wait for, on the port it listens on."""
+    services = load_compose()["services"]
+    words = _command(services["simulators"]).split()
+    assert words[:3] == ["bff", "simulate", "all"]
+    assert words[words.index("--host") + 1] == "0.0.0.0"  # noqa: S104
+    port = words[words.index("--port") + 1]
+    for name in ("api", "worker"):
+        url = service_env(name)["BFF_SANDBOX_SIMULATORS_URL"]
+        assert url == f"http://simulators:{port}"
+        assert services[name]["depends_on"]["simulators"]["condition"] == "service_healthy"
+    check = " ".join(services["simulators"]["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{port}/" in check
+    assert "urllib" in check
 
 
 def test_compose_healthchecks() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
 
 from api.app import create_app
 from api.composition import DEMO_PASSWORD, demo_accounts
 from tests.conftest import make_settings
+from tests.support.oneroster_filters import oneroster_fields, oneroster_filters
 
 Case = schemathesis.Case[Any]
 
@@ -54,43 +53,8 @@ DEMO_ADMIN_EMAIL = next(
 _DB_DIR = tempfile.TemporaryDirectory(prefix="bff-schemathesis-")
 
 
-def _filters() -> st.SearchStrategy[str]:
-    """Filters in the documented grammar (format ``oneroster-filter``) over the fields every
-    OneRoster kind has, with what a regular expression could not say: parentheses, days 29-31,
-    date-times, quotes doubled, lists."""
-    day = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
-    when = st.one_of(
-        day.map(lambda d: f"'{d.isoformat()}'"),
-        day.map(lambda d: f"'{d.isoformat()}T08:30:00Z'"),
-    )
-    text = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF), max_size=12)
-    quoted = text.map(lambda t: "'" + t.replace("'", "''") + "'")
-    comparison = st.one_of(
-        st.builds(
-            lambda op, v: f"dateLastModified{op}{v}", st.sampled_from(["=", ">=", "<"]), when
-        ),
-        st.builds(lambda op, v: f"status{op}{v}", st.sampled_from(["=", "!=", "~"]), quoted),
-        st.builds(
-            lambda v: f"sourcedId@'{v},x'", text.filter(lambda t: "'" not in t and "," not in t)
-        ),
-    )
-    return st.recursive(
-        comparison,
-        lambda inner: st.builds(
-            lambda a, op, b: f"({a} {op} {b})", inner, st.sampled_from(["AND", "OR"]), inner
-        ),
-        max_leaves=4,
-    )
-
-
-schemathesis.openapi.format("oneroster-filter", _filters())
-#: sparse fields (format ``oneroster-fields``) drawn from what every OneRoster kind has
-schemathesis.openapi.format(
-    "oneroster-fields",
-    st.lists(st.sampled_from(["sourcedId", "status", "dateLastModified"]), min_size=1).map(
-        ",".join
-    ),
-)
+schemathesis.openapi.format("oneroster-filter", oneroster_filters())
+schemathesis.openapi.format("oneroster-fields", oneroster_fields())
 
 
 def _app(name: str) -> FastAPI:

@@ -266,10 +266,11 @@ async def test_refusals_and_outages_are_problems(env: Env) -> None:
     existing = env.population.with_role("student")[0].key
     taken = problem(await env.call("POST", "users", json=new_user(school, sourcedId=existing)), 409)
     assert "already exists" in taken["detail"]
-    # a reference to nothing is named, before TimeBack is asked
-    nowhere = problem(await env.call("POST", "users", json=new_user("no-such-school")), 404)
+    # a reference to nothing is named, before TimeBack is asked (D38: a 422 naming the field)
+    nowhere = problem(await env.call("POST", "users", json=new_user("no-such-school")), 422)
     assert "roles.org" in nowhere["detail"]
     assert "no-such-school" in nowhere["detail"]
+    assert nowhere["errors"][0]["loc"] == ["body", "user", "roles", "org"]
     # numbers are not dates, strings are not booleans
     odd = new_user(school)
     odd["user"]["roles"][0]["beginDate"] = 0

@@ -42,12 +42,14 @@ async def _sign_in(sso: Sso, login_hint: str) -> httpx.Response:
     start = await sso.bff.get("/v1/auth/sso/login")
     assert start.status_code == 302
     authorize = urlsplit(start.headers["location"])
-    assert authorize.netloc == "idp.sim"
+    # sandbox mode: the provider's page under the BFF's own origin, where a browser reaches it
+    assert authorize.netloc == "bff.test"
+    assert authorize.path == "/_sandbox/upstreams/idp.sim/authorize"
     query = parse_qs(authorize.query)
     assert query["code_challenge_method"] == ["S256"]
     assert "code_verifier" not in query
     # httpx's params= would replace the query, so the hint is appended as a browser form would.
-    back = await sso.idp.get(
+    back = await sso.bff.get(
         start.headers["location"] + "&" + urlencode({"login_hint": login_hint})
     )
     assert back.status_code == 302
@@ -88,7 +90,7 @@ async def test_a_provider_refusal_is_a_401_problem(sso: Sso) -> None:
 
 async def test_a_forged_state_is_refused(sso: Sso, demo: dict[str, Any]) -> None:
     start = await sso.bff.get("/v1/auth/sso/login")
-    back = await sso.idp.get(
+    back = await sso.bff.get(
         start.headers["location"] + "&" + urlencode({"login_hint": demo["student"].email})
     )
     callback = urlsplit(back.headers["location"])

@@ -134,3 +134,20 @@ async def test_ready_reports_a_check_for_each_upstream(client: httpx.AsyncClient
     components = {c["name"]: c for c in response.json()["components"]}
     for upstream in UPSTREAMS:
         assert components[upstream.name]["ok"] is True, components.get(upstream.name)
+
+
+def test_bff_simulate_all_serves_every_simulated_upstream_with_the_sandboxs_sizes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """D47: the shared simulators hold the population the demo accounts are drawn from."""
+    served: list[tuple[set[str], int, int]] = []
+
+    def serve(specs: dict[str, Any], *, port: int, seed: int, **_: object) -> None:
+        served.append((set(specs), port, seed))
+
+    monkeypatch.setattr(simulators.sandbox, "serve_all", serve)
+    monkeypatch.setenv("BFF_SANDBOX_SEED", "7")
+    result = CliRunner().invoke(cli, ["simulate", "all", "--port", "8124"])
+    assert result.exit_code == 0, result.output
+    names = {u.name for u in UPSTREAMS if u.simulator is not None}
+    assert served == [(names, 8124, 7)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from api.composition import Container
-from api.composition.sandbox import sandbox_simulators
+from api.composition.sandbox import own_simulators
 from api.settings import SandboxSettings, Settings
 from simulators.kit.simulator import Simulator
 from simulators.sandbox import SandboxSimulators
@@ -23,4 +23,4 @@ def simulator(container: Container, name: str, kind: type[SimT]) -> SimT:
 def seeded_simulators(*, seed: int, users: int, classes: int) -> SandboxSimulators:
     """Every upstream's simulator, as sandbox mode builds them from the upstream list."""
     sandbox = SandboxSettings(seed=seed, users=users, classes=classes)
-    return sandbox_simulators(Settings(_env_file=None, sandbox=sandbox))
+    return own_simulators(Settings(_env_file=None, sandbox=sandbox))

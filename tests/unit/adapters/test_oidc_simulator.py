@@ -97,7 +97,7 @@ async def test_jwks_publishes_public_keys_only_and_keeps_old_ones_after_rotation
         ({"code_challenge": None}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"login_hint": "nobody@example.test"}, "access_denied"),
-        ({"login_hint": None}, "login_required"),
+        ({"login_hint": None, "prompt": "none"}, "login_required"),
     ],
 )
 async def test_authorize_errors_go_back_to_the_client_with_its_state(
@@ -114,6 +114,31 @@ async def test_authorize_errors_go_back_to_the_client_with_its_state(
     assert query["error"] == [error]
     assert query["state"] == ["s-1"]
     assert "code" not in query
+
+
+async def test_without_a_login_hint_a_browser_gets_a_sign_in_page_that_comes_back(
+    http: httpx.AsyncClient,
+) -> None:
+    params = {k: v for k, v in GOOD.items() if k != "login_hint"}
+    page = await http.get("/authorize", params=params)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    # the form goes back to authorize, relative (it works under any prefix), with every parameter
+    assert 'action="authorize"' in page.text
+    for key, value in params.items():
+        assert f'name="{key}" value="{value}"' in page.text
+    assert 'name="login_hint"' in page.text
+
+
+async def test_a_loopback_redirect_uri_may_use_any_port(http: httpx.AsyncClient) -> None:
+    params = GOOD | {"redirect_uri": "http://127.0.0.1:8765/v1/auth/sso/callback"}
+    answer = await http.get("/authorize", params=params)
+    assert answer.status_code == 302
+    assert answer.headers["location"].startswith("http://127.0.0.1:8765/v1/auth/sso/callback?")
+    refused = await http.get(
+        "/authorize", params=GOOD | {"redirect_uri": "http://127.0.0.1.evil.test:8765/cb"}
+    )
+    assert refused.status_code == 400
 
 
 @pytest.mark.parametrize(

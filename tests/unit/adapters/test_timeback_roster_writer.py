@@ -1,6 +1,7 @@
 """The TimeBack roster adapter against the TimeBack simulator (no database): writes land upstream,
 live reads see them, and each kind of upstream answer becomes the domain error it means for a
-write (the caller's data refused: InvalidInput / Conflict / NotFound; an outage: Upstream*)."""
+write (the caller's data refused: UpstreamRefusedInput, an InvalidInput / Conflict / NotFound; an
+outage: Upstream*)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from domain.errors import (
     InvalidInput,
     NotFound,
     UpstreamRateLimited,
+    UpstreamRefusedInput,
     UpstreamRejected,
     UpstreamUnavailable,
 )
@@ -54,8 +56,8 @@ async def roster(sims: SandboxSimulators) -> AsyncIterator[TimebackRoster]:
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (400, InvalidInput),
-        (422, InvalidInput),
+        (400, UpstreamRefusedInput),
+        (422, UpstreamRefusedInput),
         (409, Conflict),
         (404, NotFound),
         (401, UpstreamRejected),
