@@ -4,6 +4,7 @@ refusal of it as schema-valid data rejected."""
 
 import schemathesis
 
-from tests.support.oneroster_filters import oneroster_filters
+from tests.support.oneroster_filters import oneroster_fields, oneroster_filters
 
 schemathesis.openapi.format("oneroster-filter", oneroster_filters())
+schemathesis.openapi.format("oneroster-fields", oneroster_fields())

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from adapters.timeback.oneroster import OneRosterClient
 from domain.ports.roster_source import RosterSource, SourcePage
-from domain.roster.entities import EntityKind, RosterRecord, record_from_payload
+from domain.roster.entities import EntityKind, RosterRecord
 from domain.roster.filters import Comparison, Op, format_filter
+from domain.roster.refs import record_from_upstream
 
 #: Sorted by sourcedId so an interrupted read resumes at the same place.
 STABLE_SORT = "sourcedId"
@@ -43,7 +44,7 @@ class TimebackRosterSource(RosterSource):
         async with aclosing(stream) as pages:
             async for page in pages:
                 yield SourcePage(
-                    records=[record_from_payload(kind, item) for item in page.items],
+                    records=[record_from_upstream(kind, item) for item in page.items],
                     offset=page.offset,
                     total=page.total,
                     page_size=self._page_size,
@@ -66,5 +67,5 @@ class TimebackRosterSource(RosterSource):
             )
             async with aclosing(stream) as pages:
                 async for page in pages:
-                    found.extend(record_from_payload(kind, item) for item in page.items)
+                    found.extend(record_from_upstream(kind, item) for item in page.items)
         return found

@@ -27,7 +27,8 @@ from adapters.timeback.errors import (
 from adapters.timeback.oneroster import OneRosterClient, nested
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, UpstreamRefusedInput
 from domain.ports.roster_writer import LiveQuery, RosterLiveReader, RosterWriter
-from domain.roster.entities import EntityKind, JsonObject, RosterRecord, record_from_payload
+from domain.roster.entities import EntityKind, JsonObject, RosterRecord
+from domain.roster.refs import local_refs, record_from_upstream
 
 
 def write_error(error: TimebackError) -> DomainError:
@@ -64,7 +65,7 @@ class TimebackRoster(RosterWriter, RosterLiveReader):
         except TimebackError as exc:
             raise to_domain_error(exc) from exc
         try:
-            return record_from_payload(kind, payload)
+            return record_from_upstream(kind, payload)
         except InvalidInput as exc:  # TimeBack sent an object we cannot read: its fault, not ours
             raise to_domain_error(as_timeback_error(ValueError(exc.detail))) from exc
 
@@ -87,7 +88,7 @@ class TimebackRoster(RosterWriter, RosterLiveReader):
         except TimebackError as exc:
             raise to_domain_error(exc) from exc
         total = page.total if page.total is not None else query.offset + len(page.items)
-        return page.items, total
+        return [local_refs(item) for item in page.items], total
 
     # --- writes -----------------------------------------------------------------------------------
 

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request, Response
 
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.common import MAX_OFFSET
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.identity import AccountIn, AccountOut, AccountPage, AccountPatch
 from api.strict_json import StrictJsonRoute
 from domain.models.identity import NewAccount, Role
@@ -25,18 +23,21 @@ router = APIRouter(
     "",
     operation_id="list_accounts",
     response_model=AccountPage,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.ADMIN),
 )
 async def list_accounts(
+    request: Request,
+    response: Response,
     actor: ActorDep,
     accounts: AccountServiceDep,
     role: Role | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> AccountPage:
     """BFF accounts, by email (admins only)."""
     items, total = await accounts.list(actor=actor, role=role, limit=limit, offset=offset)
+    paging_headers(request, response, limit=limit, offset=offset, total=total)
     return AccountPage(items=[AccountOut.of(a) for a in items], total=total)
 
 

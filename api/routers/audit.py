@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, AuditServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.common import MAX_OFFSET, IsoDateTime
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers
+from api.schemas.common import IsoDateTime
 from api.schemas.identity import AuditEventOut, AuditPage
 from api.strict_json import StrictJsonRoute
 from domain.models.identity import AuditQuery, Outcome
@@ -21,10 +22,12 @@ router = APIRouter(
     "",
     operation_id="list_audit_events",
     response_model=AuditPage,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.ADMIN),
 )
 async def list_audit_events(
+    request: Request,
+    response: Response,
     actor: ActorDep,
     audit: AuditServiceDep,
     actor_account_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -33,8 +36,8 @@ async def list_audit_events(
     outcome: Outcome | None = None,
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> AuditPage:
     """Every write made through the BFF, newest first (admins only)."""
     items, total = await audit.query(
@@ -50,4 +53,5 @@ async def list_audit_events(
             offset=offset,
         ),
     )
+    paging_headers(request, response, limit=limit, offset=offset, total=total)
     return AuditPage(items=[AuditEventOut.of(e) for e in items], total=total)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -22,6 +22,22 @@ router = APIRouter(
 SSO_COOKIE = "bff_sso_pending"
 
 
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _a_form(request: Request) -> None:
+    """Front ends often send JSON here first; FastAPI would answer "username: field required",
+    which hides the real mistake. Route-level, so it runs before the form is read."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in _FORMS:
+        raise HTTPException(
+            415,
+            "This endpoint takes a form (application/x-www-form-urlencoded) with `username` "
+            "(your email) and `password`, as OAuth2's password grant does, not "
+            f"{media_type or 'a body without a Content-Type'}.",
+        )
+
+
 def _out(tokens: IssuedTokens) -> TokenOut:
     return TokenOut(
         access_token=tokens.access_token,
@@ -34,7 +50,8 @@ def _out(tokens: IssuedTokens) -> TokenOut:
     "/token",
     operation_id="login",
     response_model=TokenOut,
-    responses=problem_responses(401, 429),
+    responses=problem_responses(401, 415, 429),
+    dependencies=[Depends(_a_form)],
     openapi_extra=access(Access.PUBLIC),
 )
 async def login(

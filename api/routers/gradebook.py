@@ -180,8 +180,13 @@ def _add_class_list(k: Kind) -> None:
 
 
 def _add_class_create(k: Kind, new: type[BaseModel]) -> None:
-    def create(g: GradebookService, actor: Actor, entity: WireObject, ids: Ids) -> Awaitable[str]:
-        return g.create_in_class(actor=actor, class_id=ids["class_id"], kind=k.kind, entity=entity)
+    async def create(g: GradebookService, actor: Actor, entity: WireObject, ids: Ids) -> WireObject:
+        made = await g.create_in_class(
+            actor=actor, class_id=ids["class_id"], kind=k.kind, entity=entity
+        )
+        # TimeBack answers a create with the id alone; the stored object is read back so the
+        # client gets what it would GET (ids, refs, dateLastModified).
+        return await g.get(actor=actor, kind=k.kind, sourced_id=made)
 
     body = s.write_envelope(f"New{k.shapes.item.__name__}", k.singular, new)
     route = Route(
@@ -238,10 +243,11 @@ NESTED_LISTS: list[tuple[str, Shapes, Route, Fetch[GradebookService]]] = [
 ]
 
 
-def _create_category(
+async def _create_category(
     g: GradebookService, actor: Actor, entity: WireObject, _: Ids
-) -> Awaitable[str]:
-    return g.create(actor=actor, kind=K.CATEGORIES, entity=entity)
+) -> WireObject:
+    made = await g.create(actor=actor, kind=K.CATEGORIES, entity=entity)
+    return await g.get(actor=actor, kind=K.CATEGORIES, sourced_id=made)
 
 
 # Nested routes first, so no parent id is ever read as ``{sourced_id}/...``.

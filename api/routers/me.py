@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep, AuthServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
+from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut, ApiTokenPage
 from api.strict_json import StrictJsonRoute
 
 router = APIRouter(
@@ -28,13 +29,23 @@ async def me(actor: ActorDep, accounts: AccountServiceDep) -> AccountOut:
 @router.get(
     "/api-tokens",
     operation_id="list_api_tokens",
-    response_model=list[ApiTokenOut],
-    responses=problem_responses(401),
+    response_model=ApiTokenPage,
+    responses=problem_responses(401) | PAGED,
     openapi_extra=access(Access.AUTHENTICATED),
 )
-async def list_tokens(actor: ActorDep, auth: AuthServiceDep) -> list[ApiTokenOut]:
+async def list_tokens(
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    auth: AuthServiceDep,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
+) -> ApiTokenPage:
     """The caller's personal API tokens (never their secrets)."""
-    return [ApiTokenOut.of(t) for t in await auth.list_api_tokens(actor=actor)]
+    tokens = await auth.list_api_tokens(actor=actor)
+    paging_headers(request, response, limit=limit, offset=offset, total=len(tokens))
+    page = window(tokens, limit=limit, offset=offset)
+    return ApiTokenPage(items=[ApiTokenOut.of(t) for t in page], total=len(tokens))
 
 
 @router.post(

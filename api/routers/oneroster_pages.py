@@ -16,15 +16,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.errors import problem_responses
+from api.paging import PAGE_HEADERS, link_header
 from api.routers.oneroster_query import (
-    PAGE_HEADERS,
     Limit,
     Offset,
     OrderBy,
     Search,
     declare,
     kind_parameters,
-    link_header,
     split_fields,
 )
 from domain.ports.gradebook import FIELDS, GradebookKind, PageQuery, WirePage
@@ -56,11 +55,20 @@ def page_query_for(kind: GradebookKind) -> Callable[..., Awaitable[PageQuery]]:
             raise RequestValidationError(
                 [{"loc": ("query", "sort"), "msg": message, "type": "value_error"}]
             )
+        chosen = split_fields(fields)
+        unknown = sorted(set(chosen or ()) - FIELDS[kind])
+        if unknown:
+            message = f"No field {', '.join(map(repr, unknown))}; the fields are: " + ", ".join(
+                sorted(FIELDS[kind])
+            )
+            raise RequestValidationError(
+                [{"loc": ("query", "fields"), "msg": message, "type": "value_error"}]
+            )
         return PageQuery(
             filter=filter,
             sort=sort,
             order_by=order.value,
-            fields=split_fields(fields),
+            fields=chosen,
             search=search or None,
             limit=limit,
             offset=offset,

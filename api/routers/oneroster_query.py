@@ -5,19 +5,18 @@ parameter is reported, and the paging headers.
 A list takes ``filter``, ``sort``, ``orderBy``, ``fields``, ``search``, ``limit`` and ``offset``.
 ``filter``, ``sort`` and ``fields`` are documented with the fields of the route's kind, so those
 three are typed per route (:func:`kind_parameters`, :func:`declare`); the rest are plain aliases.
+
+The paging headers themselves are every list's, OneRoster or not: :mod:`api.paging`.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Query
-from fastapi.datastructures import URL
 from fastapi.exceptions import RequestValidationError
 
 from api.schemas.common import MAX_OFFSET, SourcedId
@@ -26,9 +25,6 @@ from domain.roster.query import MAX_LIMIT, SortOrder
 
 #: The query parameters a domain validation error can name (anything else keeps its own location).
 QUERY_PARAMETERS = frozenset({"filter", "sort", "orderBy", "fields", "search", "limit", "offset"})
-_PAGING = frozenset({"limit", "offset"})
-#: What RFC 3986 lets a path segment hold unquoted (besides letters, digits and ``-._~``).
-_PATH_SAFE = "/:@!$&'()*+,;="
 
 OrderBy = Annotated[SortOrder, Query(alias="orderBy", description="Sort direction.")]
 Search = Annotated[
@@ -36,22 +32,6 @@ Search = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-
-PAGE_HEADERS = {
-    "X-Total-Count": {
-        "description": "How many records match, over all pages.",
-        "schema": {"type": "integer"},
-    },
-    "Link": {
-        "description": "RFC 8288 links to the first, previous, next and last pages.",
-        "schema": {"type": "string"},
-    },
-}
-
-
-def alternatives(names: Iterable[str]) -> str:
-    """A regular expression group matching exactly one of ``names``."""
-    return "(" + "|".join(re.escape(n) for n in sorted(names)) + ")"
 
 
 #: The filter grammar, said once. A regular expression cannot describe it (parentheses nest), and
@@ -75,7 +55,7 @@ def kind_parameters(
     They document for clients and fuzzers; the domain parses and refuses what they let through,
     so a value outside them is still answered with a clear 422 naming the parameter.
     """
-    names = alternatives(properties)
+    names = ", ".join(f"`{f}`" for f in sorted(properties))
     fields = ", ".join(f"`{f}`" for f in sorted(filterable))
     return {
         "filter": Annotated[
@@ -93,12 +73,16 @@ def kind_parameters(
                 description="The field to sort by.", json_schema_extra={"enum": sorted(sortable)}
             ),
         ],
+        # The names are said in the text, not as a pattern: an alternation of every property ran
+        # to 600 characters and overflowed Swagger UI's parameter panel. A name outside them is a
+        # 422 naming ``fields``; format ``oneroster-fields`` tells tools it is such a list.
         "fields": Annotated[
             str | None,
             Query(
                 max_length=2000,
-                pattern=f"^ *{names}( *, *{names})* *$",
-                description="Comma-separated properties to return (sparse fields).",
+                description="Comma-separated properties to return (sparse fields), e.g. "
+                f"`sourcedId,status`. Properties: {names}.",
+                json_schema_extra={"format": "oneroster-fields"},
             ),
         ],
     }
@@ -155,26 +139,3 @@ def query_errors() -> Iterator[None]:
         raise RequestValidationError(
             [{"loc": ("query", exc.field), "msg": exc.detail, "type": "value_error"}]
         ) from exc
-
-
-def link_header(url: URL, *, limit: int, offset: int, total: int) -> str:
-    """RFC 8288 first, prev, next and last links: the request's other parameters in their order,
-    then ``limit`` and ``offset`` (what ``URL.include_query_params`` gives, parsed once)."""
-    # The path arrives decoded; quoted again, because a header must be ASCII and ids may not be.
-    base = url.replace(path=quote(url.path, safe=_PATH_SAFE), query="")
-    kept = urlencode(
-        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k not in _PAGING]
-    )
-    prefix = f"{base}?{kept}&" if kept else f"{base}?"
-
-    def url_at(at: int) -> str:
-        return f"{prefix}limit={limit}&offset={at}"
-
-    last = max(0, (total - 1) // limit * limit)
-    links = [(url_at(0), "first")]
-    if offset > 0:
-        links.append((url_at(max(0, min(offset - limit, last))), "prev"))
-    if offset + limit < total:
-        links.append((url_at(offset + limit), "next"))
-    links.append((url_at(last), "last"))
-    return ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)

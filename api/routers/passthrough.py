@@ -24,7 +24,7 @@ from api.errors import problem_responses
 from api.routers.oneroster_pages import page_query_for, page_response, page_responses
 from api.routers.oneroster_query import declare, query_errors
 from api.schemas.common import SourcedId
-from api.schemas.gradebook import Created, envelope
+from api.schemas.gradebook import envelope
 from domain.models.identity import Actor
 from domain.ports.gradebook import GradebookKind, PageQuery, WireObject, WirePage
 
@@ -35,8 +35,8 @@ Ids = Mapping[str, str]
 Provider = Callable[..., Awaitable[S]]
 #: what a list route calls: the service, the caller, the list parameters, the path ids
 Fetch = Callable[[S, Actor, PageQuery, Ids], Awaitable[WirePage]]
-#: what a create route calls with the object sent; answers the sourcedId TimeBack allocated
-Create = Callable[[S, Actor, WireObject, Ids], Awaitable[str]]
+#: what a create route calls with the object sent; answers the object as stored (re-read)
+Create = Callable[[S, Actor, WireObject, Ids], Awaitable[WireObject]]
 
 GET_PROBLEMS = (401, 404)
 WRITE_PROBLEMS = (401, 403, 404, 422, 502, 503)
@@ -182,13 +182,14 @@ def add_create(
     create: Create[S],
 ) -> None:
     """``POST {path}``: create one object from a ``body_model`` (its singular envelope),
-    answered with the sourcedId TimeBack allocated."""
+    answered 201 with the object as stored, in the same envelope (docs/api.md: a create answers
+    the created resource, not only its id)."""
 
     async def create_one(
         *, actor: ActorDep, service: S, body: BaseModel, **ids: str
     ) -> JSONResponse:
-        sourced_id = await create(service, actor, wire(getattr(body, shapes.singular)), ids)
-        return JSONResponse({"sourcedId": sourced_id}, status_code=201)
+        stored = await create(service, actor, wire(getattr(body, shapes.singular)), ids)
+        return JSONResponse({shapes.singular: stored}, status_code=201)
 
     declare(
         create_one,
@@ -196,8 +197,11 @@ def add_create(
         service=Annotated[Any, Depends(provide)],
         body=Annotated[body_model, Body()],
     )
-    created = _problems(route, WRITE_PROBLEMS)
-    _add(router, path, "POST", create_one, route, created, status_code=201, response_model=Created)
+    created = {
+        201: {"model": shapes.item, "description": "Created: the object as stored"},
+        **_problems(route, WRITE_PROBLEMS),
+    }
+    _add(router, path, "POST", create_one, route, created, status_code=201)
 
 
 async def _list_all(service: Catalogue, actor: Actor, query: PageQuery, _: Ids) -> WirePage:

@@ -7,8 +7,6 @@ a person they may see; see ``domain/services/resources.py``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from fastapi import APIRouter
 
 from api.access import Access
@@ -40,8 +38,9 @@ router = APIRouter(
 RESOURCES = Shapes.of("Resource", GradebookKind.RESOURCES, "resource", Resource)
 
 
-def _create(service: ResourceService, actor: Actor, entity: WireObject, _: Ids) -> Awaitable[str]:
-    return service.create(actor=actor, entity=entity)
+async def _create(service: ResourceService, actor: Actor, entity: WireObject, _: Ids) -> WireObject:
+    made = await service.create(actor=actor, entity=entity)
+    return await service.get(actor=actor, sourced_id=made)
 
 
 #: a resource names no parent, so these read it through one that names it

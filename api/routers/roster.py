@@ -23,15 +23,14 @@ from api.access import Access, access
 from api.deps import ActorDep, RosterReadsDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.lean_routes import LeanRoute
+from api.paging import PAGE_HEADERS, link_header
 from api.routers.oneroster_query import (
-    PAGE_HEADERS,
     Limit,
     Offset,
     OrderBy,
     Search,
     declare,
     kind_parameters,
-    link_header,
     query_errors,
     split_fields,
 )

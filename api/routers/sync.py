@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, SyncAdminDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.common import MAX_OFFSET
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.sync import ChangeFeed, ChangeOut, SyncRequest, SyncRunOut, SyncRunPage
 from api.strict_json import StrictJsonRoute
 
@@ -31,17 +31,20 @@ async def start_sync_run(body: SyncRequest, actor: ActorDep, sync: SyncAdminDep)
     "/v1/sync/runs",
     operation_id="list_sync_runs",
     response_model=SyncRunPage,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.OPERATIONS),
 )
 async def list_sync_runs(
+    request: Request,
+    response: Response,
     actor: ActorDep,
     sync: SyncAdminDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> SyncRunPage:
     """Roster sync runs, newest first, with each entity's progress."""
     runs, total = await sync.runs(actor=actor, limit=limit, offset=offset)
+    paging_headers(request, response, limit=limit, offset=offset, total=total)
     return SyncRunPage(items=[SyncRunOut.of(r) for r in runs], total=total)
 
 

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, SystemServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.lean_routes import LeanRoute
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
 from api.schemas.system import (
     ComponentOut,
     Health,
     PeriodicTaskOut,
+    PeriodicTaskPage,
     ReadinessOut,
     UpstreamCheckOut,
+    UpstreamCheckPage,
 )
 
 router = APIRouter(tags=["system"], responses=COMMON_RESPONSES, route_class=LeanRoute)
@@ -72,13 +75,22 @@ async def ready(system: SystemServiceDep) -> JSONResponse:
 @router.get(
     "/v1/system/upstreams",
     operation_id="list_upstream_checks",
-    response_model=list[UpstreamCheckOut],
-    responses=problem_responses(401, 403),
+    response_model=UpstreamCheckPage,
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.OPERATIONS),
 )
-async def upstream_checks(actor: ActorDep, system: SystemServiceDep) -> list[UpstreamCheckOut]:
+async def upstream_checks(
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    system: SystemServiceDep,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
+) -> UpstreamCheckPage:
     """The newest reachability check of each upstream, recorded by the periodic ``upstream-health`` task."""
-    return [
+    checks = await system.upstream_checks(actor=actor)
+    paging_headers(request, response, limit=limit, offset=offset, total=len(checks))
+    items = [
         UpstreamCheckOut(
             upstream=c.upstream,
             ok=c.ok,
@@ -86,20 +98,30 @@ async def upstream_checks(actor: ActorDep, system: SystemServiceDep) -> list[Ups
             detail=c.detail,
             checked_at=c.checked_at,
         )
-        for c in await system.upstream_checks(actor=actor)
+        for c in window(checks, limit=limit, offset=offset)
     ]
+    return UpstreamCheckPage(items=items, total=len(checks))
 
 
 @router.get(
     "/v1/system/tasks",
     operation_id="list_periodic_tasks",
-    response_model=list[PeriodicTaskOut],
-    responses=problem_responses(401, 403),
+    response_model=PeriodicTaskPage,
+    responses=problem_responses(401, 403) | PAGED,
     openapi_extra=access(Access.OPERATIONS),
 )
-async def periodic_tasks(actor: ActorDep, system: SystemServiceDep) -> list[PeriodicTaskOut]:
+async def periodic_tasks(
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    system: SystemServiceDep,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
+) -> PeriodicTaskPage:
     """Periodic background tasks: schedule, last run and outcome."""
-    return [
+    tasks = await system.periodic_tasks(actor=actor)
+    paging_headers(request, response, limit=limit, offset=offset, total=len(tasks))
+    items = [
         PeriodicTaskOut(
             name=t.name,
             interval_seconds=t.interval.total_seconds(),
@@ -110,5 +132,6 @@ async def periodic_tasks(actor: ActorDep, system: SystemServiceDep) -> list[Peri
             last_error=t.last_error,
             runs=t.runs,
         )
-        for t in await system.periodic_tasks(actor=actor)
+        for t in window(tasks, limit=limit, offset=offset)
     ]
+    return PeriodicTaskPage(items=items, total=len(tasks))

@@ -11,14 +11,17 @@ from fastapi.responses import RedirectResponse
 from api.access import Access, access
 from api.deps import ActorDep, ContainerDep, IntegrationsDep, ProjectSearchDep
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
 from api.sandbox_redirects import callback_url, for_browser
 from api.schemas.timesheet_integrations import (
     ConnectionTestOut,
     ConnectOut,
     ConnectRequest,
     IntegrationOut,
+    IntegrationPage,
     ProjectSearchOut,
     TrackerKindOut,
+    TrackerKindPage,
 )
 from api.strict_json import StrictJsonRoute
 from domain.errors import DomainError, PermissionDenied
@@ -32,15 +35,23 @@ BASE = "/v1/timesheets/integrations"
 @router.get(
     f"{BASE}/kinds",
     operation_id="list_tracker_kinds",
-    response_model=list[TrackerKindOut],
-    responses=problem_responses(401),
+    response_model=TrackerKindPage,
+    responses=problem_responses(401) | PAGED,
     openapi_extra=access(Access.AUTHENTICATED),
 )
 async def list_tracker_kinds(
-    _actor: ActorDep, integrations: IntegrationsDep
-) -> list[TrackerKindOut]:
+    request: Request,
+    response: Response,
+    _actor: ActorDep,
+    integrations: IntegrationsDep,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
+) -> TrackerKindPage:
     """The trackers this BFF can connect to, and the data centres each offers."""
-    return [TrackerKindOut.of(k) for k in integrations.kinds()]
+    kinds = integrations.kinds()
+    paging_headers(request, response, limit=limit, offset=offset, total=len(kinds))
+    page = window(kinds, limit=limit, offset=offset)
+    return TrackerKindPage(items=[TrackerKindOut.of(k) for k in page], total=len(kinds))
 
 
 @router.post(
@@ -119,13 +130,23 @@ async def integration_callback(
 @router.get(
     BASE,
     operation_id="list_integrations",
-    response_model=list[IntegrationOut],
-    responses=problem_responses(401),
+    response_model=IntegrationPage,
+    responses=problem_responses(401) | PAGED,
     openapi_extra=access(Access.AUTHENTICATED),
 )
-async def list_integrations(actor: ActorDep, integrations: IntegrationsDep) -> list[IntegrationOut]:
+async def list_integrations(
+    request: Request,
+    response: Response,
+    actor: ActorDep,
+    integrations: IntegrationsDep,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
+) -> IntegrationPage:
     """Your integrations; one whose grant died says `reconnect_needed` and why."""
-    return [IntegrationOut.of(i) for i in await integrations.list_integrations(actor=actor)]
+    found = await integrations.list_integrations(actor=actor)
+    paging_headers(request, response, limit=limit, offset=offset, total=len(found))
+    page = window(found, limit=limit, offset=offset)
+    return IntegrationPage(items=[IntegrationOut.of(i) for i in page], total=len(found))
 
 
 @router.get(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, TimeLogsDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.schemas.common import MAX_OFFSET, IsoDateTime
+from api.paging import PAGE_HEADERS, PageLimit, PageOffset, paging_headers
+from api.schemas.common import IsoDateTime
 from api.schemas.timesheet_logs import (
     TIME_ZONES,
     TimeLogIn,
@@ -33,6 +34,7 @@ BASE = "/v1/timesheets/logs"
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A page of logs; with `format`, the whole period with totals.",
+        "headers": PAGE_HEADERS,
         "content": {
             "text/csv": {
                 "schema": {"type": "string"},
@@ -51,6 +53,8 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     openapi_extra=access(Access.SCOPED),
 )
 async def list_time_logs(
+    request: Request,
+    response: Response,
     actor: ActorDep,
     logs: TimeLogsDep,
     from_: Annotated[
@@ -61,8 +65,8 @@ async def list_time_logs(
         IsoDateTime | None, Query(description="Logs starting before this instant.")
     ] = None,
     state: Annotated[list[SyncState] | None, Query(description="Any of these states.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
     format_: Annotated[
         Literal["csv", "json"] | None,
         Query(
@@ -89,6 +93,7 @@ async def list_time_logs(
     )
     if format_ is None:
         items, total = await logs.list(actor=actor, query=query)
+        paging_headers(request, response, limit=limit, offset=offset, total=total)
         return TimeLogPage(
             items=[TimeLogOut.of(i, logs.pushed_minutes(i)) for i in items], total=total
         )

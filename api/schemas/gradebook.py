@@ -196,10 +196,6 @@ class AssessmentResult(ScoreOut):
     assessmentLineItem: Ref | None = None
 
 
-class Created(BaseModel):
-    sourcedId: str = Field(description="The sourcedId TimeBack allocated.")
-
-
 def envelope(name: str, key: str, model: type[BaseModel], *, many: bool) -> type[BaseModel]:
     """``{"lineItem": {...}}`` / ``{"lineItems": [...]}``, as OneRoster wraps objects."""
     value: Any = list[model] if many else model  # type: ignore[valid-type]

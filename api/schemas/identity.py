@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -9,9 +9,12 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
+from api.paging import Page
 from api.schemas.common import Email, SourcedId
 from domain.models.identity import Account, ApiToken, AuditEvent, Role, TokenScope
 
@@ -66,35 +69,54 @@ class AccountOut(BaseModel):
         )
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+#: An optional string that, when sent, is a string: absent is fine, an explicit null is not. The
+#: schema says ``type: string`` alone (no ``anyOf`` with null), so the body's rules below need
+#: only ``required``: restating a property's type inside them made ReDoc merge ``string`` with
+#: ``null`` and warn, once per combination (issue 13).
+def _optional_text(*, min_length: int, max_length: int, **extra: Any) -> Any:
+    return Field(
+        default=None,
+        min_length=min_length,
+        max_length=max_length,
+        json_schema_extra=_no_default,
+        **extra,
+    )
+
+
 class AccountIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        # Present *and* a string: JSON Schema's "required" alone would accept an explicit null.
         json_schema_extra={
-            "anyOf": [
-                {"required": ["password"], "properties": {"password": {"type": "string"}}},
-                {"required": ["sso_subject"], "properties": {"sso_subject": {"type": "string"}}},
-            ],
+            "anyOf": [{"required": ["password"]}, {"required": ["sso_subject"]}],
             # Everyone but an admin is a roster person.
             "if": {"properties": {"role": {"not": {"const": "admin"}}}},
-            "then": {
-                "required": ["person_sourced_id"],
-                "properties": {"person_sourced_id": {"type": "string"}},
-            },
+            "then": {"required": ["person_sourced_id"]},
         },
     )
     email: Email = Field(examples=["ada.lovelace@school.example"])
     display_name: str = Field(default="", max_length=200)
     role: Role
-    person_sourced_id: SourcedId | None = None
-    password: str | None = Field(
-        default=None,
+    person_sourced_id: SourcedId | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=_no_default
+    )
+    password: str | SkipJsonSchema[None] = _optional_text(
         min_length=12,
         max_length=256,
         examples=["a long passphrase of yours"],
         description="At least 12 characters, not your email, not one of the most common passwords.",
     )
-    sso_subject: str | None = Field(default=None, min_length=1, max_length=255)
+    sso_subject: str | SkipJsonSchema[None] = _optional_text(min_length=1, max_length=255)
+
+    @field_validator("person_sourced_id", "password", "sso_subject", mode="before")
+    @classmethod
+    def _sent_means_text(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("leave the field out instead of sending null")
+        return value
 
     @model_validator(mode="after")
     def _password_or_sso(self) -> AccountIn:
@@ -117,9 +139,8 @@ class AccountPatch(BaseModel):
     )
 
 
-class AccountPage(BaseModel):
-    items: list[AccountOut]
-    total: int
+class AccountPage(Page[AccountOut]):
+    pass
 
 
 class ApiTokenIn(BaseModel):
@@ -153,6 +174,10 @@ class ApiTokenOut(BaseModel):
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
         )
+
+
+class ApiTokenPage(Page[ApiTokenOut]):
+    pass
 
 
 class ApiTokenCreated(ApiTokenOut):
@@ -189,6 +214,5 @@ class AuditEventOut(BaseModel):
         )
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    total: int
+class AuditPage(Page[AuditEventOut]):
+    pass

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.paging import Page
 from domain.roster.sync import Change, SyncKind, SyncRun
 
 
@@ -61,9 +62,8 @@ class SyncRunOut(BaseModel):
         )
 
 
-class SyncRunPage(BaseModel):
-    items: list[SyncRunOut]
-    total: int
+class SyncRunPage(Page[SyncRunOut]):
+    pass
 
 
 class ChangeOut(BaseModel):

@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.paging import Page
+
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
@@ -37,3 +39,11 @@ class PeriodicTaskOut(BaseModel):
     last_outcome: str | None
     last_error: str | None
     runs: int
+
+
+class UpstreamCheckPage(Page[UpstreamCheckOut]):
+    pass
+
+
+class PeriodicTaskPage(Page[PeriodicTaskOut]):
+    pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.paging import Page
 from domain.models.timesheets import Integration, IntegrationStatus, ProjectSearchResult
 from domain.services.integrations import ConnectionTest, TrackerKind
 
@@ -22,6 +23,10 @@ class TrackerKindOut(BaseModel):
             project_noun=kind.project_noun,
             data_centres=list(kind.data_centres),
         )
+
+
+class TrackerKindPage(Page[TrackerKindOut]):
+    pass
 
 
 class ConnectRequest(BaseModel):
@@ -72,6 +77,10 @@ class IntegrationOut(BaseModel):
             created_at=i.created_at,
             updated_at=i.updated_at,
         )
+
+
+class IntegrationPage(Page[IntegrationOut]):
+    pass
 
 
 class ConnectionTestOut(BaseModel):

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
+from api.paging import Page
 from api.schemas.common import IsoDateTime
 from domain.models.timesheets import ProjectRef, SyncState, TimeLog
 from domain.services.time_log_entries import exact_duration
@@ -161,9 +162,8 @@ class TimeLogOut(BaseModel):
         )
 
 
-class TimeLogPage(BaseModel):
-    items: list[TimeLogOut]
-    total: int
+class TimeLogPage(Page[TimeLogOut]):
+    pass
 
 
 class ProjectTotal(BaseModel):

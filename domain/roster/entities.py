@@ -43,7 +43,8 @@ class UserRole:
 class RosterRecord:
     """A cached OneRoster object.
 
-    ``payload`` is the object exactly as TimeBack sent it; the other fields are read from it by
+    ``payload`` is the object as TimeBack sent it, its references' ``href`` pointing at the BFF
+    (:func:`domain.roster.refs.record_from_upstream`); the other fields are read from it by
     :func:`record_from_payload` and are what the cache indexes. Relation keys that do not apply to a
     kind stay empty.
     """

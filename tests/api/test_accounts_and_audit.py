@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -56,6 +57,12 @@ async def test_admin_creates_an_account_that_can_log_in(
             {"email": "a@example.org", "role": "admin", "password": PASSWORD, "extra": 1},
             422,
             "extra",
+        ),
+        # the schema says a string when sent (docs/api.md): null is refused, not read as absent
+        (
+            {"email": "a@example.org", "role": "admin", "password": PASSWORD, "sso_subject": None},
+            422,
+            "sso_subject",
         ),
     ],
 )
@@ -169,9 +176,17 @@ async def test_the_audit_table_refuses_updates_and_deletes(
 async def test_account_lists_are_admin_only_and_paged(
     client: httpx.AsyncClient, admin_headers: dict[str, str], demo: dict[str, Any]
 ) -> None:
-    page = (await client.get("/v1/accounts", params={"limit": 2}, headers=admin_headers)).json()
+    answer = await client.get(
+        "/v1/accounts", params={"limit": 2, "offset": 2}, headers=admin_headers
+    )
+    page = answer.json()
     assert page["total"] == 5
     assert len(page["items"]) == 2
+    # the same paging headers as every list (docs/api.md)
+    assert answer.headers["X-Total-Count"] == "5"
+    links = {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', answer.headers["Link"])}
+    assert set(links) == {"first", "prev", "next", "last"}
+    assert links["next"].endswith("/v1/accounts?limit=2&offset=4")
     teachers = (
         await client.get("/v1/accounts", params={"role": "teacher"}, headers=admin_headers)
     ).json()

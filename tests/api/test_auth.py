@@ -111,7 +111,9 @@ async def test_api_tokens_are_shown_once_work_and_stop_when_revoked(
     assert created.status_code == 201
     secret = created.json()["token"]
     assert secret.startswith("bff_pat_")
-    listed = (await client.get("/v1/me/api-tokens", headers=headers)).json()
+    answer = await client.get("/v1/me/api-tokens", headers=headers)
+    assert answer.headers["X-Total-Count"] == "1"
+    listed = answer.json()["items"]
     assert [t["name"] for t in listed] == ["export"]
     assert "token" not in listed[0]
     assert secret not in str(listed)
@@ -178,3 +180,24 @@ async def test_login_form_needs_both_fields(client: httpx.AsyncClient, field: st
     response = await client.post("/v1/auth/token", data=data)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+async def test_json_to_the_token_endpoint_is_told_it_takes_a_form(
+    client: httpx.AsyncClient, demo: dict[str, Any]
+) -> None:
+    response = await client.post(
+        "/v1/auth/token",
+        json={"username": demo["teacher"].email, "password": DEMO_PASSWORD},
+    )
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()["detail"]
+    assert "application/x-www-form-urlencoded" in detail
+    assert "username" in detail
+    assert "password" in detail
+
+
+async def test_the_root_points_at_the_documentation(client: httpx.AsyncClient) -> None:
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs"

@@ -72,7 +72,7 @@ async def create_line_item(
         headers=headers,
     )
     assert response.status_code == 201, response.text
-    return str(response.json()["sourcedId"])
+    return str(response.json()["lineItem"]["sourcedId"])
 
 
 async def put_result(
@@ -159,7 +159,7 @@ async def seed_gradebook(
                 assert made.status_code == 200, made.text
                 per_class[class_id] = {
                     "line_item_id": line_item,
-                    "score_scale": scale.json()["sourcedId"],
+                    "score_scale": scale.json()["scoreScale"]["sourcedId"],
                     "assessment_line_item": assessment,
                 }
             me = demo[caller].person_sourced_id if caller in demo else None
@@ -195,8 +195,8 @@ async def seed_gradebook(
                 "assessment-line-items": per_class[class_id]["assessment_line_item"],
                 "results": result,
                 "assessment-results": assessed,
-                "categories": category.json()["sourcedId"],
-                "resources": resource.json()["sourcedId"],
+                "categories": category.json()["category"]["sourcedId"],
+                "resources": resource.json()["resource"]["sourcedId"],
             }
     return world
 
@@ -322,6 +322,23 @@ def held(collection: Collection, sourced_id: str) -> dict[str, Any]:
 def taught_class(s: Sandbox) -> str:
     teacher = s.demo["teacher"].person_sourced_id
     return min(c.key for c in s.population.classes if c.teacher == teacher)
+
+
+async def test_a_create_answers_the_created_object_as_a_get_would(sandbox: Sandbox) -> None:
+    s, http = sandbox, sandbox.http
+    teacher = s.headers["teacher"]
+    class_id = taught_class(s)
+    made = await http.post(
+        f"/v1/gradebook/classes/{class_id}/line-items",
+        json={"lineItem": line_item_body()},
+        headers=teacher,
+    )
+    assert made.status_code == 201, made.text
+    created = made.json()["lineItem"]
+    assert created["title"] == line_item_body()["title"]
+    assert created["class"]["sourcedId"] == class_id
+    got = await http.get(f"/v1/gradebook/line-items/{created['sourcedId']}", headers=teacher)
+    assert got.json() == made.json()
 
 
 async def test_a_teacher_keeps_the_gradebook_of_their_class(sandbox: Sandbox) -> None:
@@ -473,6 +490,26 @@ async def test_a_bad_filter_is_refused_before_timeback_is_asked(sandbox: Sandbox
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["loc"] == ["query", "filter"]
     assert len(s.sim.log.entries(path="/ims/oneroster/gradebook")) == before
+
+
+async def test_an_unknown_field_is_refused_before_timeback_is_asked(sandbox: Sandbox) -> None:
+    s, http = sandbox, sandbox.http
+    before = len(s.sim.log.entries(path="/ims/oneroster/gradebook"))
+    response = await http.get(
+        "/v1/gradebook/line-items",
+        params={"fields": "sourcedId, shoeSize"},
+        headers=s.headers["admin"],
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "fields"]
+    assert "shoeSize" in response.json()["errors"][0]["msg"]
+    assert len(s.sim.log.entries(path="/ims/oneroster/gradebook")) == before
+    fine = await http.get(
+        "/v1/gradebook/line-items",
+        params={"fields": "sourcedId, title"},
+        headers=s.headers["admin"],
+    )
+    assert fine.status_code == 200, fine.text
 
 
 async def test_timeback_refusals_are_4xx_and_outages_503(sandbox: Sandbox) -> None:

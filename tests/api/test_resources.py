@@ -27,7 +27,7 @@ async def make_resource(http: httpx.AsyncClient, admin: dict[str, str], title: s
         headers=admin,
     )
     assert response.status_code == 201, response.text
-    return str(response.json()["sourcedId"])
+    return str(response.json()["resource"]["sourcedId"])
 
 
 async def test_the_catalogue_is_for_admins(sandbox: Sandbox) -> None:

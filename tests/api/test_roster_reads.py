@@ -304,3 +304,39 @@ async def test_a_conditional_read_never_confirms_a_hidden_record(
     for path in (f"classes/{hidden}", f"classes/{hidden}/students"):
         answer = await synced.get(f"/v1/roster/{path}", headers=teacher | {"If-None-Match": "*"})
         assert answer.status_code == 404, path
+
+
+def _refs(value: Any) -> list[dict[str, Any]]:
+    """Every OneRoster reference (a dict with an href) in a payload, at any depth."""
+    if isinstance(value, dict):
+        found = [value] if "href" in value else []
+        return found + [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+async def test_references_in_cached_records_point_at_bff_routes(
+    synced: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    refs: list[dict[str, Any]] = []
+    for path, key in (
+        ("classes", "classes"),
+        ("users", "users"),
+        ("enrollments", "enrollments"),
+        ("academic-sessions", "academicSessions"),
+        ("orgs", "orgs"),
+        ("courses", "courses"),
+    ):
+        page = await fetch(synced, path, admin_headers, limit=5)
+        refs += _refs(page.json()[key])
+    kinds = {r["type"] for r in refs}
+    assert {"org", "class", "user", "course"} <= kinds, kinds
+    for ref in refs:
+        assert ref["href"].startswith("/v1/"), ref
+        assert ref["href"].endswith(f"/{ref['sourcedId']}"), ref
+    # and they lead somewhere: one of each type, followed as a client would
+    for ref in {r["type"]: r for r in refs}.values():
+        followed = await synced.get(ref["href"], headers=admin_headers)
+        assert followed.status_code == 200, (ref, followed.text)
+        assert ref["sourcedId"] in followed.text

@@ -81,8 +81,8 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
             await worker.jobs.run_worker(install_signal_handlers=False, drain=True)
     # The checks are committed first and the task's run is recorded just after: wait for both.
     for _ in range(200):
-        checks = (await client.get("/v1/system/upstreams", headers=admin_headers)).json()
-        tasks = (await client.get("/v1/system/tasks", headers=admin_headers)).json()
+        checks = (await client.get("/v1/system/upstreams", headers=admin_headers)).json()["items"]
+        tasks = (await client.get("/v1/system/tasks", headers=admin_headers)).json()["items"]
         task = next((t for t in tasks if t["name"] == "upstream-health"), {"runs": 0})
         if len(checks) == len(UPSTREAMS) and task["runs"] >= 1:
             break

@@ -68,7 +68,7 @@ async def teacher(bff: Bff, demo: dict[str, NewAccount]) -> dict[str, str]:
 
 
 async def test_connect_list_test_search_disconnect(bff: Bff, teacher: dict[str, str]) -> None:
-    kinds = (await bff.http.get(f"{BASE}/kinds", headers=teacher)).json()
+    kinds = (await bff.http.get(f"{BASE}/kinds", headers=teacher)).json()["items"]
     assert {"kind": FAKE_KIND, "label": "Fake Tracker", "project_noun": "project",
             "data_centres": ["com", "eu"]} in kinds  # fmt: skip
 
@@ -77,7 +77,7 @@ async def test_connect_list_test_search_disconnect(bff: Bff, teacher: dict[str, 
     assert integration["workspace_id"] == "ws-1"
     assert "refresh" not in json.dumps(integration).lower()
 
-    listed = (await bff.http.get(BASE, headers=teacher)).json()
+    listed = (await bff.http.get(BASE, headers=teacher)).json()["items"]
     assert [i["id"] for i in listed] == [integration["id"]]
     got = await bff.http.get(f"{BASE}/{integration['id']}", headers=teacher)
     assert got.json() == integration
@@ -102,7 +102,7 @@ async def test_connect_list_test_search_disconnect(bff: Bff, teacher: dict[str, 
     gone = await bff.http.delete(f"{BASE}/{integration['id']}", headers=teacher)
     assert gone.status_code == 204
     assert bff.auth.revoked == ["rt-1"]
-    assert (await bff.http.get(BASE, headers=teacher)).json() == []
+    assert (await bff.http.get(BASE, headers=teacher)).json()["items"] == []
     missing = await bff.http.get(f"{BASE}/{integration['id']}", headers=teacher)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -149,7 +149,7 @@ async def test_forged_expired_and_refused_callbacks_are_problems(
         f"{BASE}/connect", json={"kind": "nope", "data_centre": "com"}, headers=teacher
     )
     assert unknown.status_code == 404
-    assert (await bff.http.get(BASE, headers=teacher)).json() == []
+    assert (await bff.http.get(BASE, headers=teacher)).json()["items"] == []
 
 
 async def test_reconnect_needed_is_shown_and_reconnecting_clears_it(
@@ -160,7 +160,7 @@ async def test_reconnect_needed_is_shown_and_reconnecting_clears_it(
     tested = (await bff.http.post(f"{BASE}/{integration['id']}/test", headers=teacher)).json()
     assert tested["ok"] is False
     assert tested["status"] == "reconnect_needed"
-    [listed] = (await bff.http.get(BASE, headers=teacher)).json()
+    [listed] = (await bff.http.get(BASE, headers=teacher)).json()["items"]
     assert listed["status"] == "reconnect_needed"
     assert listed["last_error"] == "invalid_code"
     search = (await bff.http.get("/v1/timesheets/projects", headers=teacher)).json()
@@ -198,7 +198,7 @@ async def test_someone_elses_integration_is_not_found(
     for method in ("GET", "DELETE"):
         other = await bff.http.request(method, f"{BASE}/{integration['id']}", headers=student)
         assert other.status_code == 404
-    assert (await bff.http.get(BASE, headers=student)).json() == []
+    assert (await bff.http.get(BASE, headers=student)).json()["items"] == []
     assert (await bff.http.get(f"{BASE}/{integration['id']}", headers=admin)).status_code == 200
     assert (await bff.http.get(BASE)).status_code == 401
 
@@ -224,7 +224,7 @@ async def test_callback_redirects_to_the_front_end_when_configured(
         assert query["tab"] == ["t"]
         assert query["status"] == ["connected"]
         assert query["integration_id"] == [
-            (await bff.http.get(BASE, headers=teacher)).json()[0]["id"]
+            (await bff.http.get(BASE, headers=teacher)).json()["items"][0]["id"]
         ]
         bad = await bff.http.get(f"{BASE}/callback", params={"code": "c", "state": "forged"})
         assert bad.status_code == 303
@@ -235,7 +235,9 @@ async def test_connect_zoho_projects_through_the_sandbox_simulator(
     bff: Bff, teacher: dict[str, str]
 ) -> None:
     """The real Zoho plugin, OAuth code grant included, against the in-process simulator."""
-    kinds = {k["kind"] for k in (await bff.http.get(f"{BASE}/kinds", headers=teacher)).json()}
+    kinds = {
+        k["kind"] for k in (await bff.http.get(f"{BASE}/kinds", headers=teacher)).json()["items"]
+    }
     assert {"zoho_projects", "zoho_desk"} <= kinds
     started = await bff.http.post(
         f"{BASE}/connect", json={"kind": "zoho_projects", "data_centre": "com"}, headers=teacher
@@ -268,7 +270,7 @@ async def test_the_sandbox_connects_the_demo_teacher_to_zoho_projects(
     bff: Bff, demo: dict[str, NewAccount]
 ) -> None:
     headers = await login(bff.http, demo["teacher"].email)
-    [integration] = (await bff.http.get(BASE, headers=headers)).json()
+    [integration] = (await bff.http.get(BASE, headers=headers)).json()["items"]
     assert integration["kind"] == "zoho_projects"
     assert integration["status"] == "connected"
     found = (await bff.http.get("/v1/timesheets/projects", headers=headers)).json()
@@ -283,7 +285,7 @@ async def test_a_short_log_reaches_zoho_as_one_minute(
     """Zoho refuses a 00:00 entry ("Pattern Specified: hours"): a log under 30 s rounded to zero and
     ended failed_permanent. It is pushed as one increment now, and the API says so up front."""
     headers = await login(bff.http, demo["teacher"].email)
-    [integration] = (await bff.http.get(BASE, headers=headers)).json()
+    [integration] = (await bff.http.get(BASE, headers=headers)).json()["items"]
     project = (await bff.http.get("/v1/timesheets/projects", headers=headers)).json()["projects"][0]
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     created = await bff.http.post(

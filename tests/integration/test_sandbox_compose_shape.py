@@ -86,7 +86,7 @@ async def _teacher(api: httpx.AsyncClient, settings: Settings) -> None:
 
 
 async def _create_log(api: httpx.AsyncClient, notes: str, hours_ago: int) -> str:
-    integrations = (await api.get("/v1/timesheets/integrations")).json()
+    integrations = (await api.get("/v1/timesheets/integrations")).json()["items"]
     (integration,) = [i for i in integrations if i["kind"] == "zoho_projects"]
     found = await api.get("/v1/timesheets/projects", params={"limit": 5})
     assert found.status_code == 200, found.text

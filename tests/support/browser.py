@@ -90,6 +90,8 @@ class RecordedPage:
     allowed_netlocs: set[str]
     requests: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    #: what the page wrote to the console as a warning or an error (ReDoc reports schemas so)
+    console_warnings: list[str] = field(default_factory=list)
 
     def allow(self, *netlocs: str) -> None:
         self.allowed_netlocs.update(netlocs)
@@ -137,6 +139,12 @@ def recorded_page(browser: Browser) -> Iterator[RecordedPage]:
     context.on("request", on_request)
     context.route("**/*", guard)
     page.on("pageerror", lambda exc: recorded.page_errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda m: (
+            recorded.console_warnings.append(m.text) if m.type in ("warning", "error") else None
+        ),
+    )
     try:
         yield recorded
     finally:

@@ -36,3 +36,9 @@ def oneroster_filters() -> st.SearchStrategy[str]:
         ),
         max_leaves=4,
     )
+
+
+def oneroster_fields() -> st.SearchStrategy[str]:
+    """Values of the format ``oneroster-fields`` (sparse fields): names every OneRoster kind has."""
+    names = st.sampled_from(["sourcedId", "status", "dateLastModified"])
+    return st.lists(names, min_size=1).map(",".join)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from starlette.datastructures import URL
 
-from api.routers.oneroster_query import link_header, split_fields
+from api.paging import link_header
+from api.routers.oneroster_query import split_fields
 
 
 def links(header: str) -> dict[str, str]:
