@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from tests.api.test_gradebook import SCORE_DATE, Sandbox, open_sandbox
+from tests.api.test_gradebook import SCORE_DATE, Sandbox, open_sandbox, taught_class
 
 JSON = {"content-type": "application/json"}
 ROSTERING = "/ims/oneroster/rostering/v1p2"
@@ -146,10 +146,12 @@ async def test_a_value_range_bound_must_be_finite(sandbox: Sandbox) -> None:
 
 async def test_dates_and_enums_still_arrive_as_strings(sandbox: Sandbox) -> None:
     s = sandbox
-    # a date-time (line item), an enum (account role) and a date (academic session) from JSON text
+    # a date-time (line item), an enum (account role) and a date (academic session) from JSON text;
+    # the line item names what a new one needs (D38): a class that exists, a shared category
     body = (
         '{"lineItem": {"title": "Quiz", "assignDate": "2026-01-05T00:00:00Z", '
         '"dueDate": "2026-01-12T00:00:00Z", "category": {"sourcedId": "cat-homework"}, '
+        f'"class": {{"sourcedId": "{taught_class(s)}"}}, '
         '"resultValueMin": 0, "resultValueMax": 10.5}}'
     )
     made = await s.http.put(
