@@ -20,8 +20,8 @@ from simulators.timeback.state import Collection, JsonObject, RosterState
 SANDBOX_CLIENT_ID = "sandbox-client"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 (the documented sandbox credential)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
-#: the gradebook's collections (path = list key, singular key, label): the shared categories below
-#: always; seed_gradebook.py fills the rest for the sandbox
+#: the gradebook's collections (path = list key, singular key, label): empty in a bare simulator;
+#: the sandbox's demo data has the shared categories below, and seed_gradebook.py fills the rest
 GRADEBOOK_COLLECTIONS = (
     ("lineItems", "lineItem", "Line item"),
     ("results", "result", "Result"),
@@ -84,11 +84,11 @@ def build_roster(spec: SeedSpec, *, public_url: str, demo_data: bool = False) ->
         state.demographics.put(demographics_entity(person, demo_gen))
     # Their own stream too: course structure is new, and changes nothing seeded before it.
     seed_course_structure(state, population, SeedGenerator(spec.seed, "timeback-components"), refs)
-    for key, title in DEMO_CATEGORIES:
-        state.gradebook["categories"].put(
-            {**base(key, population.district.created_at), "title": title, "weight": 1}
-        )
     if demo_data:  # the sandbox's: a front end's gradebook and resource screens have data
+        for key, title in DEMO_CATEGORIES:
+            state.gradebook["categories"].put(
+                {**base(key, population.district.created_at), "title": title, "weight": 1}
+            )
         gen = SeedGenerator(spec.seed, "timeback-gradebook")
         seed_gradebook_and_resources(state, population, gen, public_url, DEMO_CATEGORIES)
     return state

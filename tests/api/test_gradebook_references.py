@@ -76,7 +76,7 @@ async def new_score_scale(http: httpx.AsyncClient, headers: dict[str, str], clas
         headers=headers,
     )
     assert made.status_code == 201, made.text
-    return str(made.json()["sourcedId"])
+    return str(made.json()["scoreScale"]["sourcedId"])
 
 
 def refused(response: httpx.Response, status: int, *field: str) -> None:

@@ -166,7 +166,7 @@ async def test_gradebook_refusals_are_the_callers_only_for_what_the_caller_sent(
         "/v1/gradebook/categories", json={"category": {"title": "Quizzes"}}, headers=admin
     )
     assert made.status_code == 201, made.text
-    category = made.json()["sourcedId"]
+    category = made.json()["category"]["sourcedId"]
     refusal = {**REFUSAL, "imsx_description": "unsupported sort field"}
     # a list with the caller's sort: theirs to fix
     s.sim.fail_next(400, body=refusal, path=f"{GRADEBOOK}/categories")

@@ -254,7 +254,7 @@ class FailsOnUsersWrite(SqlUnitOfWork):
             if kind is EntityKind.USERS:
                 self._counter[0] += 1
                 if self._counter[0] == self._fail_at:
-                    raise OSError("disk full")
+                    raise RuntimeError("disk full")
             return await original(kind, records)
 
         setattr(self.roster, "upsert_many", upsert_many)  # noqa: B010 (patching one instance)
@@ -272,7 +272,7 @@ async def test_a_failed_page_write_stops_the_run_at_the_last_written_page(world:
         entities=ENTITIES,
     )
     run = await service.start(SyncKind.FULL)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RuntimeError, match="disk full"):
         await service.run(run.id)
     async with world.new_uow() as uow:
         checkpoint = await uow.roster.checkpoint(EntityKind.USERS)
