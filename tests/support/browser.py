@@ -90,6 +90,12 @@ class RecordedPage:
     allowed_netlocs: set[str]
     requests: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        """What the page's Content-Security-Policy refused (Chromium reports it on the console)."""
+        return [m for m in self.console_errors if "Content Security Policy" in m]
 
     def allow(self, *netlocs: str) -> None:
         self.allowed_netlocs.update(netlocs)
@@ -137,6 +143,12 @@ def recorded_page(browser: Browser) -> Iterator[RecordedPage]:
     context.on("request", on_request)
     context.route("**/*", guard)
     page.on("pageerror", lambda exc: recorded.page_errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda message: (
+            recorded.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
     try:
         yield recorded
     finally:
