@@ -81,6 +81,7 @@ class IndexedRouter(APIRouter):
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             allowed: set[str] = set()
+            template: str | None = None
             for route in self._index().candidates(scope["path"]):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
@@ -90,7 +91,12 @@ class IndexedRouter(APIRouter):
                     await route.handle(scope, receive, send)
                     return
                 if match is Match.PARTIAL:  # the path, not the method
-                    allowed |= getattr(route, "methods", None) or set()
+                    # The methods of the path template the first such route has (as documented
+                    # in the OpenAPI): `/integrations/kinds` is not also `/integrations/{id}`.
+                    path = getattr(route, "path", None)
+                    template = path if template is None else template
+                    if path == template:
+                        allowed |= getattr(route, "methods", None) or set()
             if allowed:
                 # Starlette would let the first of these routes answer, naming its methods only.
                 raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed, key=_order))})

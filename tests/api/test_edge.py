@@ -380,6 +380,8 @@ async def test_a_405_lists_every_method_of_the_path(edge: tuple[Any, httpx.Async
         ("/v1/timesheets/logs/some-id", {"GET", "PATCH", "DELETE"}),
         ("/v1/gradebook/line-items/some-id", {"GET", "PUT", "DELETE"}),
         ("/v1/timesheets/logs", {"GET", "POST"}),
+        # a static path beside a parameter one: the static template's methods only
+        ("/v1/timesheets/integrations/kinds", {"GET"}),
     ):
         response = await http.request("TRACE", path)
         assert response.status_code == 405, path
