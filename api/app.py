@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import composition
 from api.audit_trail import AuditTrailMiddleware
 from api.docs_ui import mount_docs
+from api.edge import EdgeMiddleware
 from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
 from api.routers import (
@@ -92,8 +94,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     use_indexed_routing(app)
     add_exception_handlers(app)
-    # Added last runs first: the request id must exist before the audit trail records it.
+    # Added last runs first: the request id must exist before the edge refuses a request (its
+    # 413s carry the id and are logged) and before the audit trail records one.
     app.add_middleware(AuditTrailMiddleware)
+    if settings.http.trusted_proxies:
+        # Only here: uvicorn's own handling trusts 127.0.0.1 by default, so `bff serve` turns
+        # it off and this is the one place forwarded headers are believed (docs/operations.md).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.http.trusted_proxies)
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.http.max_body_bytes,
+        cors_origins=settings.cors.origins,
+        cors_origin_regex=settings.cors.pattern(settings.mode),
+    )
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
     mount_docs(app)

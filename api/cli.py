@@ -78,6 +78,10 @@ def serve(
         timeout_worker_healthcheck=30,
         access_log=False,  # the app logs each request itself, with its request id
         log_level=settings.log_level,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the app believes it only
+        # from BFF_HTTP_TRUSTED_PROXIES (api/app.py), so the server must not rewrite it first.
+        proxy_headers=False,
+        server_header=False,
     )
 
 

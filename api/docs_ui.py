@@ -6,7 +6,11 @@ The assets come from the ``fastapi-offline`` wheel (Swagger UI 5, which renders 
 
 from __future__ import annotations
 
+import hashlib
+import re
+from base64 import b64encode
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -38,6 +42,38 @@ _SWAGGER_EXTRA_CSS = """
 """
 
 
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+#: what the pages load: scripts and styles from here; ReDoc's styled-components inject <style>
+#: elements (so inline styles), its search runs in a blob: worker, both pages draw data: images.
+_DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+ASSET_CACHE = "public, max-age=86400"
+
+
+def _with_policy(page: HTMLResponse) -> HTMLResponse:
+    """The page with a CSP that lets its own inline scripts run (by their hashes) and no other."""
+    html = bytes(page.body).decode("utf-8")
+    hashes = "".join(
+        " 'sha256-" + b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+    )
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": _DOCS_POLICY.format(hashes=hashes)}
+    )
+
+
+class _Assets(StaticFiles):
+    """The pages' scripts and styles: public, the same for everyone, revalidated daily."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = ASSET_CACHE
+        return response
+
+
 def mount_docs(app: FastAPI) -> None:
     redoc_js = (
         (_ASSETS / "redoc.standalone.js")
@@ -50,15 +86,13 @@ def mount_docs(app: FastAPI) -> None:
         return Response(
             redoc_js,
             media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
+            headers={"Cache-Control": ASSET_CACHE},
         )
 
     @app.get(SWAGGER_EXTRA_CSS_URL, include_in_schema=False, openapi_extra=access(Access.PUBLIC))
     async def swagger_extra_css() -> Response:
         return Response(
-            _SWAGGER_EXTRA_CSS,
-            media_type="text/css",
-            headers={"Cache-Control": "public, max-age=86400"},
+            _SWAGGER_EXTRA_CSS, media_type="text/css", headers={"Cache-Control": ASSET_CACHE}
         )
 
     @app.get("/", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
@@ -66,33 +100,41 @@ def mount_docs(app: FastAPI) -> None:
         """A browser pointed at the server lands on the documentation."""
         return RedirectResponse("/docs", status_code=307)
 
-    app.mount(STATIC_URL, StaticFiles(directory=_ASSETS), name="docs-static")
+    app.mount(STATIC_URL, _Assets(directory=_ASSETS), name="docs-static")
     oauth_redirect = "/docs/oauth2-redirect"
-
-    @app.get("/docs", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
-    async def swagger_ui() -> HTMLResponse:
-        page = get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=oauth_redirect,
-            swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{STATIC_URL}/favicon.png",
-            swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
-        )
-        extra = f'<link type="text/css" rel="stylesheet" href="{SWAGGER_EXTRA_CSS_URL}">'
-        return HTMLResponse(bytes(page.body).replace(b"</head>", f"{extra}\n</head>".encode(), 1))
-
-    @app.get(oauth_redirect, include_in_schema=False, openapi_extra=access(Access.PUBLIC))
-    async def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get("/redoc", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+    # Built once: the pages never change while the app runs, and their CSP hashes their scripts.
+    swagger = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} - Swagger UI",
+        oauth2_redirect_url=oauth_redirect,
+        swagger_js_url=f"{STATIC_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{STATIC_URL}/favicon.png",
+        swagger_ui_parameters={"persistAuthorization": True, "displayRequestDuration": True},
+    )
+    extra = f'<link type="text/css" rel="stylesheet" href="{SWAGGER_EXTRA_CSS_URL}">'
+    swagger_page = _with_policy(
+        HTMLResponse(bytes(swagger.body).replace(b"</head>", f"{extra}\n</head>".encode(), 1))
+    )
+    redirect_page = _with_policy(get_swagger_ui_oauth2_redirect_html())
+    redoc_page = _with_policy(
+        get_redoc_html(
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} - ReDoc",
             redoc_js_url=REDOC_JS_URL,
             redoc_favicon_url=f"{STATIC_URL}/favicon.png",
             with_google_fonts=False,
         )
+    )
+
+    @app.get("/docs", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
+    async def swagger_ui() -> HTMLResponse:
+        return swagger_page
+
+    @app.get(oauth_redirect, include_in_schema=False, openapi_extra=access(Access.PUBLIC))
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return redirect_page
+
+    @app.get("/redoc", include_in_schema=False, openapi_extra=access(Access.PUBLIC))
+    async def redoc() -> HTMLResponse:
+        return redoc_page

@@ -9,8 +9,9 @@ page's (docs/performance.md). Two changes fix it without touching what a route d
   carry the router's prefix), so there is one level to match, not two;
 - :class:`IndexedRouter` looks a request up by its first path segments: only routes whose static
   prefix agrees with the request's can match it, so only those are tried, in the app's own order.
-  Whatever the index does not settle (a 405, a redirect to the other slash form, a 404, a mount)
-  goes to FastAPI's own matching, which therefore still defines the answer.
+  Whatever the index does not settle (a redirect to the other slash form, a 404, a mount) goes to
+  FastAPI's own matching, which therefore still defines the answer. A 405 is settled here: its
+  ``Allow`` names the methods of every route on the path, where Starlette names the first's only.
 
 ``_update_scope`` and ``_route_selected`` are FastAPI's own helpers for what its router does on a
 match; ``tests/unit/api/test_routing.py`` checks that every route is found as FastAPI finds it.
@@ -24,6 +25,7 @@ from itertools import chain
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, _update_scope
 from fastapi.telemetry._api import _route_selected
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
@@ -31,6 +33,12 @@ from api.strict_json import StrictJsonRoute
 
 #: how many leading path segments the index keys on
 DEPTH = 3
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _order(method: str) -> tuple[int, str]:
+    return (_METHOD_ORDER.index(method) if method in _METHOD_ORDER else 99, method)
+
 
 Entry = tuple[int, BaseRoute]
 
@@ -74,6 +82,8 @@ class IndexedRouter(APIRouter):
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
+            allowed: set[str] = set()
+            template: str | None = None
             for route in self._index().candidates(scope["path"]):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
@@ -82,6 +92,16 @@ class IndexedRouter(APIRouter):
                     _route_selected(scope=scope, path=getattr(route, "path_format", None))
                     await route.handle(scope, receive, send)
                     return
+                if match is Match.PARTIAL:  # the path, not the method
+                    # The methods of the path template the first such route has (as documented
+                    # in the OpenAPI): `/integrations/kinds` is not also `/integrations/{id}`.
+                    path = getattr(route, "path", None)
+                    template = path if template is None else template
+                    if path == template:
+                        allowed |= getattr(route, "methods", None) or set()
+            if allowed:
+                # Starlette would let the first of these routes answer, naming its methods only.
+                raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed, key=_order))})
         await super().app(scope, receive, send)
 
     def _index(self) -> _Index:

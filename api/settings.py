@@ -13,11 +13,20 @@ model, secrets, addresses); this module lists them, one line each, and that list
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
 from adapters.oidc.upstream import OIDC, OidcSettings
@@ -130,6 +139,56 @@ class AuthSettings(BaseModel):
         return self
 
 
+def _address_list(value: Any) -> Any:
+    """A list from the environment as JSON (``["a", "b"]``) or comma-separated (``a,b``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+AddressList = Annotated[list[str], NoDecode, BeforeValidator(_address_list)]
+
+
+def _networks(value: list[str]) -> list[str]:
+    for entry in value:
+        if entry != "*":
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+    return value
+
+
+class HttpSettings(BaseModel):
+    """The HTTP edge (``api/edge.py``): request body limit and which proxies to believe."""
+
+    #: larger bodies are refused with 413 before they are read (by their Content-Length, or
+    #: counted as they arrive)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824)
+    #: peers whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed: IP addresses or
+    #: networks (``10.0.0.0/8``); empty (the default): none, the connection's address is the caller
+    trusted_proxies: Annotated[AddressList, AfterValidator(_networks)] = []
+
+
+#: the sandbox's CORS default: a front end on this machine, any port
+SANDBOX_CORS_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+
+
+class CorsSettings(BaseModel):
+    """Browser front ends on other origins. Credentials are granted to these origins only."""
+
+    #: exact origins (``https://app.school.example``); comma-separated or a JSON list
+    origins: AddressList = []
+    #: origins matching this regular expression (whole origin) are listed too
+    origin_regex: str = ""
+
+    def pattern(self, mode: str) -> str | None:
+        """The regex in force: the setting, else in the sandbox (with no origins set) localhost."""
+        if self.origin_regex:
+            return self.origin_regex
+        return SANDBOX_CORS_ORIGIN_REGEX if mode == "sandbox" and not self.origins else None
+
+
 class SandboxSettings(BaseModel):
     """Sandbox mode: size of the simulators' demo data, and where its processes find them."""
 
@@ -174,6 +233,8 @@ class Settings(BaseSettings):
     timesheets: TimesheetSettings = TimesheetSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
+    http: HttpSettings = HttpSettings()
+    cors: CorsSettings = CorsSettings()
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

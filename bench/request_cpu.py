@@ -75,7 +75,7 @@ async def run(args: argparse.Namespace) -> None:
 
     settings = Settings(_env_file=None)
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
+    async with LifespanManager(app, startup_timeout=120) as manager:
         app_state.update(manager._state)
         headers: list[tuple[bytes, bytes]] = []
         if args.role != "none":

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any
 
-from pydantic import AllowInfNan, AwareDatetime, BeforeValidator, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AllowInfNan,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    Strict,
+    StringConstraints,
+)
 
 #: Deep enough for any real list; bounded so no offset overflows a database integer.
 MAX_OFFSET = 1_000_000_000
@@ -51,3 +60,31 @@ SourcedId = Annotated[
 #: A JSON number: ``true`` / ``"5"`` are refused, not read as 1 / 5, and so are NaN and the
 #: infinities (also refused earlier, where a body is decoded: :mod:`api.strict_json`).
 FiniteNumber = Annotated[float, Strict(), AllowInfNan(False)]
+
+#: Bounds of a OneRoster ``metadata`` object (its extensions): room for real extensions, none for
+#: a document carried upstream inside a write. The body limit (``BFF_HTTP_MAX_BODY_BYTES``) bounds
+#: the whole request; this bounds what is stored.
+METADATA_MAX_KEYS = 100
+METADATA_MAX_BYTES = 16_384
+
+
+def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > METADATA_MAX_BYTES:
+        raise ValueError(f"metadata is {size} bytes as JSON; at most {METADATA_MAX_BYTES}")
+    return value
+
+
+Metadata = Annotated[
+    dict[str, Any],
+    Field(
+        max_length=METADATA_MAX_KEYS,
+        description=f"Extensions: at most {METADATA_MAX_KEYS} keys and "
+        f"{METADATA_MAX_BYTES // 1024} KiB as compact JSON.",
+    ),
+    AfterValidator(_bounded_metadata),
+]
+
+#: Free text bounds: a name or code, and a description or comment.
+SHORT_TEXT = 255
+LONG_TEXT = 4000

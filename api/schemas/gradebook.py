@@ -10,7 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from api.schemas.common import FiniteNumber, IsoDateTime, SourcedId
+from api.schemas.common import (
+    LONG_TEXT,
+    SHORT_TEXT,
+    FiniteNumber,
+    IsoDateTime,
+    Metadata,
+    SourcedId,
+)
 
 Status = Literal["active", "tobedeleted"]
 Number = FiniteNumber
@@ -30,7 +37,7 @@ class WireIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: left out, a new object is active and an old one keeps its status
     status: Status = "active"
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class WireOut(BaseModel):
@@ -45,7 +52,7 @@ class GradedItemIn(WireIn):
     """What line items and assessment line items take alike: what is graded, and how."""
 
     title: str | None = Field(default=None, max_length=500)
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=LONG_TEXT)
     scoreScale: Ref | None = None
     resultValueMin: Number | None = None
     resultValueMax: Number | None = None
@@ -100,9 +107,9 @@ class ScoreIn(WireIn):
     scoreScale: Ref | None = None
     scoreStatus: ScoreStatus | None = None
     score: Number | None = None
-    textScore: str | None = None
+    textScore: str | None = Field(default=None, max_length=SHORT_TEXT)
     scoreDate: IsoDateTime | None = None
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: str | None = Field(default=None, max_length=LONG_TEXT)
     learningObjectiveSet: list[dict[str, Any]] | None = None
     inProgress: str | None = None
     incomplete: str | None = None

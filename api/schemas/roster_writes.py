@@ -11,9 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
-from api.schemas.common import SourcedId
+from api.schemas.common import SHORT_TEXT, Metadata, SourcedId
 
-Text = Field(min_length=1, max_length=255)
+Text = Field(min_length=1, max_length=SHORT_TEXT)
+#: an optional name, code or number
+OptionalText = Field(default=None, max_length=SHORT_TEXT)
 #: A calendar date as OneRoster writes it; a plain pattern, so that numbers are not read as dates
 DateText = Annotated[
     str,
@@ -27,7 +29,7 @@ class _OneRoster(BaseModel):
 
     sourcedId: SourcedId | None = None
     status: Status | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class Ref(BaseModel):
@@ -63,24 +65,24 @@ class UserIn(_OneRoster):
     enabledUser: StrictBool
     givenName: str = Text
     familyName: str = Text
-    middleName: str | None = None
-    preferredFirstName: str | None = None
-    username: str | None = None
-    identifier: str | None = None
+    middleName: str | None = OptionalText
+    preferredFirstName: str | None = OptionalText
+    username: str | None = OptionalText
+    identifier: str | None = OptionalText
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     roles: list[UserRoleIn] = Field(min_length=1, max_length=50)
     primaryOrg: Ref | None = None
     agents: list[Ref] | None = None
     grades: list[str] | None = None
-    phone: str | None = None
-    sms: str | None = None
+    phone: str | None = OptionalText
+    sms: str | None = OptionalText
 
 
 class ClassIn(_OneRoster):
     title: str = Text
-    classCode: str | None = None
+    classCode: str | None = OptionalText
     classType: Literal["homeroom", "scheduled"] | None = None
-    location: str | None = None
+    location: str | None = OptionalText
     grades: list[str] | None = None
     subjects: list[str] | None = None
     course: Ref
@@ -91,7 +93,7 @@ class ClassIn(_OneRoster):
 
 class CourseIn(_OneRoster):
     title: str = Text
-    courseCode: str | None = None
+    courseCode: str | None = OptionalText
     grades: list[str] | None = None
     subjects: list[str] | None = None
     org: Ref
@@ -101,7 +103,7 @@ class CourseIn(_OneRoster):
 class OrgIn(_OneRoster):
     name: str = Text
     type: Literal["department", "school", "district", "local", "state", "national"] = "school"
-    identifier: str | None = None
+    identifier: str | None = OptionalText
     parent: Ref | None = None
 
 
@@ -134,7 +136,7 @@ class EnrollIn(BaseModel):
     primary: StrictBool | None = None
     beginDate: DateText | None = None
     endDate: DateText | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class EnrollBody(BaseModel):

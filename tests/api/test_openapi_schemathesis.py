@@ -4,7 +4,7 @@ Two runs, each in-process over ASGI (no socket) against a sandbox app on a fresh
 anonymous, one as the sandbox's demo admin (so the protected operations get past 401). schemathesis
 4.32 runs each app's lifespan itself: ``from_asgi`` starts it to fetch ``/openapi.json``, a test's
 requests restart it when needed, and its ``pytest_runtest_teardown`` hook shuts it down after each
-test. Every default check runs; only ``allow_header_conformance`` is excluded (see below).
+test. Every default check runs, ``allow_header_conformance`` included.
 
 The schema is loaded at import, because ``@schema.parametrize()`` needs the operations at collection
 time: ``schemathesis.pytest.from_fixture`` would defer that, but in 4.32.5 it fails on pytest 9.2
@@ -23,7 +23,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
 from api.composition import DEMO_PASSWORD, demo_accounts
@@ -35,10 +35,9 @@ Case = schemathesis.Case[Any]
 #: Per operation and phase; the whole module runs in well under a minute on 2 cores.
 MAX_EXAMPLES = 25
 
-#: Starlette answers 405 with an ``Allow`` header naming only the methods of the first route that
-#: matched the path, so where GET and POST on one path are separate routes (FastAPI's normal layout)
-#: ``Allow`` lists one of them and the check fails (stack-notes §2.9). The 405 itself is correct.
-EXCLUDED_CHECKS = [allow_header_conformance]
+#: None: a 405's ``Allow`` lists every method of the path (``api/routing.py``), so schemathesis's
+#: ``allow_header_conformance`` runs too (Starlette named only the first route's methods).
+EXCLUDED_CHECKS: list[Any] = []
 
 #: Operations whose schema-valid input can still break a business rule that no JSON Schema can
 #: state: a log's end after its start, no overlap with the person's other logs, at most one running

@@ -73,6 +73,7 @@ def test_swagger_ui_renders_and_runs_an_operation_offline(
     _screenshot(page, tmp_path / "swagger-ui.png")
     readiness.screenshot(path=str(tmp_path / "swagger-ui-readiness.png"))
     assert not recorded_page.page_errors, recorded_page.page_errors
+    assert not recorded_page.csp_violations, recorded_page.csp_violations
     _assert_only_local(recorded_page, live_server)
     paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}
     assert "/openapi.json" in paths
@@ -128,6 +129,7 @@ def test_authorize_with_a_demo_account_then_a_scoped_call(
     recorded_page.settle()
     me.screenshot(path=str(tmp_path / "swagger-ui-me.png"))
     assert not recorded_page.page_errors, recorded_page.page_errors
+    assert not recorded_page.csp_violations, recorded_page.csp_violations
     _assert_only_local(recorded_page, live_server)
     paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}
     assert "/v1/auth/token" in paths
@@ -150,6 +152,7 @@ def test_redoc_renders_from_the_apps_own_assets(
     assert not recorded_page.page_errors, recorded_page.page_errors
     # ReDoc logs what it cannot render faithfully in a schema (e.g. a subschema without a type)
     assert recorded_page.console_warnings == []
+    assert not recorded_page.csp_violations, recorded_page.csp_violations
     paths = {url.removeprefix(live_server.base_url) for url in recorded_page.requests}
     assert "/openapi.json" in paths
     assert any(p.endswith("/redoc.standalone.js") for p in paths)
@@ -185,3 +188,4 @@ def test_docs_make_no_external_request(
     assert recorded_page.requests
     external = recorded_page.external_requests()
     assert not external, f"{path} reached beyond {netloc}: {external}"
+    assert not recorded_page.csp_violations, recorded_page.csp_violations

@@ -92,6 +92,12 @@ class RecordedPage:
     page_errors: list[str] = field(default_factory=list)
     #: what the page wrote to the console as a warning or an error (ReDoc reports schemas so)
     console_warnings: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    @property
+    def csp_violations(self) -> list[str]:
+        """What the page's Content-Security-Policy refused (Chromium reports it on the console)."""
+        return [m for m in self.console_errors if "Content Security Policy" in m]
 
     def allow(self, *netlocs: str) -> None:
         self.allowed_netlocs.update(netlocs)
@@ -141,8 +147,16 @@ def recorded_page(browser: Browser) -> Iterator[RecordedPage]:
     page.on("pageerror", lambda exc: recorded.page_errors.append(str(exc)))
     page.on(
         "console",
-        lambda m: (
-            recorded.console_warnings.append(m.text) if m.type in ("warning", "error") else None
+        lambda message: (
+            recorded.console_warnings.append(message.text)
+            if message.type in ("warning", "error")
+            else None
+        ),
+    )
+    page.on(
+        "console",
+        lambda message: (
+            recorded.console_errors.append(message.text) if message.type == "error" else None
         ),
     )
     try:

@@ -1,4 +1,4 @@
-"""The real BFF under uvicorn, in a subprocess, on 127.0.0.1 and a free port.
+"""The real BFF under uvicorn (started by ``bff serve``), in a subprocess, on 127.0.0.1 and a free port.
 
 Use the ``live_server`` fixture (import it into a ``conftest.py``), or ``run_live_server`` for a
 server with other settings. The server runs in sandbox mode on its own SQLite file, from a scratch
@@ -106,18 +106,24 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _start(workdir: Path, port: int, app: str, env: Mapping[str, str], db_url: str) -> LiveServer:
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--no-access-log",  # the app logs each request itself
-    ]
+    # The BFF itself runs as operators run it, `bff serve`: the server's own options (proxy
+    # headers, the server header) are part of what the tests check. Other apps run under uvicorn.
+    cmd = (
+        [sys.executable, "-m", "api.cli", "serve", "--host", HOST, "--port", str(port)]
+        if app == DEFAULT_APP
+        else [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--no-access-log",  # the app logs each request itself
+        ]
+    )
     workdir.mkdir(parents=True, exist_ok=True)
     with (
         (workdir / "server.stdout.log").open("wb") as out,
