@@ -167,6 +167,7 @@ class GradebookService:
         object is created, and then needs every required field, as a POST does. The caller must
         be allowed to write both the object as it is and as it will be (so nothing moves out of
         reach), and what it will refer to must be within reach and fit together (D38)."""
+        self._require_grader(actor)
         existing = await self._objects.get(kind, sourced_id)
         if existing is not None:
             before = await self._anchor(kind, existing)
@@ -201,6 +202,7 @@ class GradebookService:
         without ``school`` gets the class's school, which TimeBack requires."""
         if kind not in CLASS_CREATES:
             raise InvalidInput(f"{LABEL[kind]}s are not created under a class.", field="kind")
+        self._require_grader(actor)
         await self._policy.require(actor, Action.WRITE, ClassRef(class_id))
         body = {**entity, "class": {"sourcedId": class_id}}
         await self._references.check(actor, kind, body)
@@ -210,6 +212,7 @@ class GradebookService:
 
     async def create(self, *, actor: Actor, kind: GradebookKind, entity: WireObject) -> str:
         """Objects bound to no class or student (categories, unbound assessment line items)."""
+        self._require_grader(actor)
         anchor = await self._anchor(kind, entity)
         await self._require_write(actor, kind, anchor)
         require_fields(kind, entity, defaulted=frozenset())
@@ -279,6 +282,13 @@ class GradebookService:
         if anchor.class_id is not None:
             return await self._policy.allows(actor, Action.WRITE, ClassRef(anchor.class_id))
         return False
+
+    @staticmethod
+    def _require_grader(actor: Actor) -> None:
+        """Who may write no gradebook object at all is refused before the body is judged: a 422
+        on a body they could never send would answer a question they have no right to ask."""
+        if not actor.can_write or not (actor.is_admin or actor.role in {Role.STAFF, Role.TEACHER}):
+            raise PermissionDenied("Only teachers, staff and admins change the gradebook.")
 
     async def _require_write(self, actor: Actor, kind: GradebookKind, anchor: Anchor) -> None:
         if not await self._may_write(actor, kind, anchor):

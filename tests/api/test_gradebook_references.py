@@ -178,6 +178,37 @@ async def test_a_results_references_must_fit_together(sandbox: Sandbox) -> None:
     refused(response, 422, "result.student")
 
 
+async def test_who_may_grade_nothing_is_refused_before_the_body_is_judged(
+    sandbox: Sandbox,
+) -> None:
+    """A learner or guardian writes no gradebook object at all: a 403 whatever the body lacks or
+    names, not a 422 that judges a body they could never send (schemathesis found the order)."""
+    s, http = sandbox, sandbox.http
+    for role in ("student", "guardian"):
+        headers = s.headers[role]
+        for kind, body in (
+            ("line-items", {"lineItem": {"title": "Only a title"}}),
+            ("results", {"result": {"score": 3}}),
+            ("categories", {"category": {"weight": 1}}),
+        ):
+            answer = await http.put(f"/v1/gradebook/{kind}/nope", json=body, headers=headers)
+            refused(answer, 403)
+        made = await http.post(
+            f"/v1/gradebook/classes/{taught_class(s)}/line-items",
+            json={
+                "lineItem": {
+                    "title": "Quiz",
+                    "assignDate": "2026-01-05T00:00:00Z",
+                    "dueDate": "2026-01-12T00:00:00Z",
+                    "category": {"sourcedId": "cat-homework"},
+                }
+            },
+            headers=headers,
+        )
+        refused(made, 403)
+    never_sent(s, "nope")
+
+
 async def test_a_put_that_creates_validates_like_a_post(sandbox: Sandbox) -> None:
     s, http = sandbox, sandbox.http
     admin = s.headers["admin"]
