@@ -8,9 +8,10 @@ event stream, so the figures are the tool's, not ours.
 
     uv run --frozen python -m bench.fuzz_live [--roles admin,student] [--max-examples 25]
 
-Both runs leave out ``update_account`` (``--exclude``): fuzzing it as the admin deactivates or
-demotes accounts by small-integer id, and every later request of a demoted caller is refused,
-which is lost coverage, not a finding. The test suite's schemathesis run (tests/api/test_openapi_schemathesis.py) is the
+Both runs leave out ``update_account`` and ``logout`` (``--exclude``): fuzzing the first as the
+admin deactivates or demotes accounts by small-integer id, and the second without a refresh token
+logs the caller out everywhere (decision D39); every later request is then refused, which is lost
+coverage, not a finding. The test suite's schemathesis run (tests/api/test_openapi_schemathesis.py) is the
 gate; this is the report a pen tester would write.
 """
 
@@ -103,7 +104,7 @@ def main() -> None:
     parser.add_argument("--reports", help="keep schemathesis's NDJSON reports in this directory")
     parser.add_argument(
         "--exclude",
-        default="update_account",
+        default="update_account,logout",
         help="operation ids left out (they would end the caller's own session or account)",
     )
     args = parser.parse_args()
