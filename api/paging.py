@@ -79,6 +79,10 @@ def paging_headers(
     response.headers["Link"] = link_header(request.url, limit=limit, offset=offset, total=total)
 
 
-def window(items: Sequence[T], *, limit: int, offset: int) -> list[T]:
-    """One page of a list that is read whole (a person's tokens or integrations: a handful)."""
+def window(
+    request: Request, response: Response, items: Sequence[T], *, limit: int, offset: int
+) -> list[T]:
+    """One page of a list that is read whole (a person's tokens or integrations: a handful), with
+    the list's paging headers set on the answer."""
+    paging_headers(request, response, limit=limit, offset=offset, total=len(items))
     return list(items[offset : offset + limit])

@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.app_overhead import server
-from bench.roster_read import demo_email, fill_cache, login
+from bench.roster_read import demo_email, fill_cache, login, sandbox_env
 
 
 def fuzz(base: str, headers: dict[str, str], args: argparse.Namespace, report: Path) -> None:
@@ -108,14 +108,8 @@ def main() -> None:
         help="operation ids left out (they would end the caller's own session or account)",
     )
     args = parser.parse_args()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
-    base_env |= {
-        "BFF_LOG_LEVEL": "warning",
-        "BFF_SANDBOX_USERS": str(args.users),
-        "BFF_SANDBOX_CLASSES": str(max(1, args.users // 50)),
-        # one login per role must outlive the run
-        "BFF_AUTH_ACCESS_TTL_SECONDS": "86400",
-    }
+    # one login per role must outlive the run
+    base_env = sandbox_env(args.users) | {"BFF_AUTH_ACCESS_TTL_SECONDS": "86400"}
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         env = base_env | {"BFF_DATABASE_URL": f"sqlite+aiosqlite:///{Path(tmp) / 'fuzz.db'}"}

@@ -42,6 +42,17 @@ PAGE = "/v1/roster/users?limit=100"
 TARGETS = {"admin": 0.15, "teacher": 0.10, "304": 0.30, "health": 0.50}
 
 
+def sandbox_env(users: int) -> dict[str, str]:
+    """This process's environment without its BFF_* settings, plus a sandbox of ``users`` people
+    (a class per 50) that logs only warnings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
+    return env | {
+        "BFF_LOG_LEVEL": "warning",
+        "BFF_SANDBOX_USERS": str(users),
+        "BFF_SANDBOX_CLASSES": str(max(1, users // 50)),
+    }
+
+
 def fill_cache(env: dict[str, str]) -> int:
     """Run one full sync in this process, with the settings the server will have; rows copied."""
     saved = dict(os.environ)
@@ -114,12 +125,7 @@ def main() -> None:
         help="read every page from the database (BFF_TIMEBACK_ANSWER_CACHE_MB=0)",
     )
     args = parser.parse_args()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
-    base_env |= {
-        "BFF_LOG_LEVEL": "warning",
-        "BFF_SANDBOX_USERS": str(args.users),
-        "BFF_SANDBOX_CLASSES": str(max(1, args.users // 50)),
-    }
+    base_env = sandbox_env(args.users)
     if args.no_answer_cache:
         base_env["BFF_TIMEBACK_ANSWER_CACHE_MB"] = "0"
     results: dict[str, dict[str, float]] = {}

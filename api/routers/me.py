@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from api.access import Access, access
 from api.deps import AccountServiceDep, ActorDep, AuthServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
+from api.paging import PAGED, PageLimit, PageOffset, window
 from api.schemas.identity import AccountOut, ApiTokenCreated, ApiTokenIn, ApiTokenOut, ApiTokenPage
 from api.strict_json import StrictJsonRoute
 
@@ -43,8 +43,7 @@ async def list_tokens(
 ) -> ApiTokenPage:
     """The caller's personal API tokens (never their secrets)."""
     tokens = await auth.list_api_tokens(actor=actor)
-    paging_headers(request, response, limit=limit, offset=offset, total=len(tokens))
-    page = window(tokens, limit=limit, offset=offset)
+    page = window(request, response, tokens, limit=limit, offset=offset)
     return ApiTokenPage(items=[ApiTokenOut.of(t) for t in page], total=len(tokens))
 
 

@@ -7,7 +7,7 @@ from api.access import Access, access
 from api.deps import ActorDep, SystemServiceDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.lean_routes import LeanRoute
-from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
+from api.paging import PAGED, PageLimit, PageOffset, window
 from api.schemas.system import (
     ComponentOut,
     Health,
@@ -89,7 +89,6 @@ async def upstream_checks(
 ) -> UpstreamCheckPage:
     """The newest reachability check of each upstream, recorded by the periodic ``upstream-health`` task."""
     checks = await system.upstream_checks(actor=actor)
-    paging_headers(request, response, limit=limit, offset=offset, total=len(checks))
     items = [
         UpstreamCheckOut(
             upstream=c.upstream,
@@ -98,7 +97,7 @@ async def upstream_checks(
             detail=c.detail,
             checked_at=c.checked_at,
         )
-        for c in window(checks, limit=limit, offset=offset)
+        for c in window(request, response, checks, limit=limit, offset=offset)
     ]
     return UpstreamCheckPage(items=items, total=len(checks))
 
@@ -120,7 +119,6 @@ async def periodic_tasks(
 ) -> PeriodicTaskPage:
     """Periodic background tasks: schedule, last run and outcome."""
     tasks = await system.periodic_tasks(actor=actor)
-    paging_headers(request, response, limit=limit, offset=offset, total=len(tasks))
     items = [
         PeriodicTaskOut(
             name=t.name,
@@ -132,6 +130,6 @@ async def periodic_tasks(
             last_error=t.last_error,
             runs=t.runs,
         )
-        for t in window(tasks, limit=limit, offset=offset)
+        for t in window(request, response, tasks, limit=limit, offset=offset)
     ]
     return PeriodicTaskPage(items=items, total=len(tasks))

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from api.access import Access, access
 from api.deps import ActorDep, ContainerDep, IntegrationsDep, ProjectSearchDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
+from api.paging import PAGED, PageLimit, PageOffset, window
 from api.sandbox_redirects import callback_url, for_browser
 from api.schemas.timesheet_integrations import (
     ConnectionTestOut,
@@ -49,8 +49,7 @@ async def list_tracker_kinds(
 ) -> TrackerKindPage:
     """The trackers this BFF can connect to, and the data centres each offers."""
     kinds = integrations.kinds()
-    paging_headers(request, response, limit=limit, offset=offset, total=len(kinds))
-    page = window(kinds, limit=limit, offset=offset)
+    page = window(request, response, kinds, limit=limit, offset=offset)
     return TrackerKindPage(items=[TrackerKindOut.of(k) for k in page], total=len(kinds))
 
 
@@ -144,8 +143,7 @@ async def list_integrations(
 ) -> IntegrationPage:
     """Your integrations; one whose grant died says `reconnect_needed` and why."""
     found = await integrations.list_integrations(actor=actor)
-    paging_headers(request, response, limit=limit, offset=offset, total=len(found))
-    page = window(found, limit=limit, offset=offset)
+    page = window(request, response, found, limit=limit, offset=offset)
     return IntegrationPage(items=[IntegrationOut.of(i) for i in page], total=len(found))
 
 

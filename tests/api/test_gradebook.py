@@ -63,6 +63,22 @@ def result_body(line_item: str, student: str, score: float = 8.5) -> dict[str, A
     }
 
 
+async def new_score_scale(http: httpx.AsyncClient, headers: dict[str, str], class_id: str) -> str:
+    made = await http.post(
+        f"/v1/gradebook/classes/{class_id}/score-scales",
+        json={
+            "scoreScale": {
+                "title": "Letters",
+                "type": "letter",
+                "scoreScaleValue": [{"itemValueLHS": "A", "itemValueRHS": "90"}],
+            }
+        },
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["scoreScale"]["sourcedId"])
+
+
 async def create_line_item(
     http: httpx.AsyncClient, headers: Headers, class_id: str, **extra: Any
 ) -> str:
@@ -133,18 +149,7 @@ async def seed_gradebook(
             class_id = roster[("classes", caller, ownership)][0]
             if class_id not in per_class:
                 line_item = await create_line_item(http, admin, class_id)
-                scale = await http.post(
-                    f"/v1/gradebook/classes/{class_id}/score-scales",
-                    json={
-                        "scoreScale": {
-                            "title": "Letters",
-                            "type": "letter",
-                            "scoreScaleValue": [{"itemValueLHS": "A", "itemValueRHS": "90"}],
-                        }
-                    },
-                    headers=admin,
-                )
-                assert scale.status_code == 201, scale.text
+                scale = await new_score_scale(http, admin, class_id)
                 assessment = f"ali-{uuid.uuid4().hex[:10]}"
                 made = await http.put(
                     f"/v1/gradebook/assessment-line-items/{assessment}",
@@ -159,7 +164,7 @@ async def seed_gradebook(
                 assert made.status_code == 200, made.text
                 per_class[class_id] = {
                     "line_item_id": line_item,
-                    "score_scale": scale.json()["scoreScale"]["sourcedId"],
+                    "score_scale": scale,
                     "assessment_line_item": assessment,
                 }
             me = demo[caller].person_sourced_id if caller in demo else None

@@ -19,6 +19,7 @@ from tests.api.test_gradebook import (
     Sandbox,
     create_line_item,
     line_item_body,
+    new_score_scale,
     open_sandbox,
     put_result,
     result_body,
@@ -61,22 +62,6 @@ def stranger(s: Sandbox, class_id: str) -> str:
         for p in s.population.with_role("student")
         if p.org != school and p.org != staff_school(s) and p.key not in enrolled
     )
-
-
-async def new_score_scale(http: httpx.AsyncClient, headers: dict[str, str], class_id: str) -> str:
-    made = await http.post(
-        f"/v1/gradebook/classes/{class_id}/score-scales",
-        json={
-            "scoreScale": {
-                "title": "Letters",
-                "type": "letter",
-                "scoreScaleValue": [{"itemValueLHS": "A", "itemValueRHS": "90"}],
-            }
-        },
-        headers=headers,
-    )
-    assert made.status_code == 201, made.text
-    return str(made.json()["scoreScale"]["sourcedId"])
 
 
 def refused(response: httpx.Response, status: int, *field: str) -> None:
