@@ -23,6 +23,7 @@ from pydantic import BaseModel, SecretStr
 if TYPE_CHECKING:
     import httpx
 
+    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
     from domain.ports.sso import IdentityProvider
     from domain.ports.time_tracker import TrackerPlugin
@@ -64,8 +65,10 @@ class Upstream(Generic[S]):
     #: the settings group on ``Settings`` (``BFF_<NAME>_*``), the ``/ready`` check, ``Container.http``
     name: str
     settings: type[S]
-    #: its one long-lived HTTP client; the transport reaches the simulator in sandbox mode, else None
-    client: Callable[[S, httpx.AsyncBaseTransport | None], httpx.AsyncClient]
+    #: its one long-lived HTTP client; the transport reaches the simulator in sandbox mode, else
+    #: None; clients of one process share the token registry (TimeBack's services, on four hosts,
+    #: accept one token: one fetch serves them all)
+    client: Callable[[S, httpx.AsyncBaseTransport | None, TokenRegistry], httpx.AsyncClient]
     #: the health probe over that client (``/ready``, the periodic upstream check)
     probe: Callable[[S, httpx.AsyncClient], UpstreamProbe]
     #: its simulator class as ``"module:Class"``, imported only by the sandbox wiring

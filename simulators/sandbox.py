@@ -104,6 +104,14 @@ class SandboxSimulators:
             raise ValueError(f"a {name} simulator is already included")
         self._sims[name] = sim
         self._hosts[name] = hosts
+        self._share_tokens()
+
+    def _share_tokens(self) -> None:
+        """Simulators that accept another's tokens check them in that one's store."""
+        for sim in self._sims.values():
+            issuer = self._sims.get(sim.accepts_tokens_of or "")
+            if issuer is not None and issuer is not sim:
+                sim.tokens = issuer.tokens
 
     def all(self) -> dict[str, Simulator[Any]]:
         return dict(self._sims)

@@ -10,10 +10,13 @@ from adapters.upstream import Upstream
 if TYPE_CHECKING:
     import httpx
 
+    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
 
 
-def _client(s: AppsemblerSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+def _client(
+    s: AppsemblerSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
+) -> httpx.AsyncClient:
     from adapters.appsembler.client import make_appsembler_client
 
     return make_appsembler_client(

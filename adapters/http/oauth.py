@@ -32,6 +32,20 @@ class SharedToken:
         self.fetches = 0
 
 
+class TokenRegistry:
+    """One :class:`SharedToken` per (token URL, client id), for one process's connections: every
+    client built from the same registry with the same token URL and client id shares a token."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str], SharedToken] = {}
+
+    def for_url(self, token_url: str, client_id: str = "") -> SharedToken:
+        return self._tokens.setdefault((token_url, client_id), SharedToken())
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
 class ClientCredentialsClient(AsyncOAuth2Client):  # type: ignore[misc]  # authlib ships no types
     def __init__(
         self,

@@ -12,6 +12,7 @@ from adapters.upstream import Close, Upstream
 if TYPE_CHECKING:
     import httpx
 
+    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
     from domain.ports.sso import IdentityProvider
 
@@ -20,7 +21,9 @@ def _enabled(s: OidcSettings) -> bool:
     return s.enabled
 
 
-def _client(s: OidcSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+def _client(
+    s: OidcSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
+) -> httpx.AsyncClient:
     """The probe's client; sign-in uses the provider's own (authlib) client."""
     import httpx
 

@@ -2,7 +2,7 @@
 
 One long-lived client per host per process (built by the composition root): OAuth 2 client
 credentials with HTTP Basic, as Cognito and timeback-oneroster do; explicit timeouts and connection
-limits. Every client built with the same :class:`TimebackTokens` shares one token per token URL (and
+limits. Every client built with the same :class:`~adapters.http.oauth.TokenRegistry` shares one token per token URL (and
 client id), so rostering, gradebook and resources (one host) and QTI or PowerPath (other hosts) fetch
 it once; authlib renews it ``leeway`` seconds before it expires, and a 401 renews it and retries once.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from adapters.http.oauth import ClientCredentialsClient, SharedToken
+from adapters.http.oauth import ClientCredentialsClient, TokenRegistry
 from adapters.http.options import client_options
 from adapters.http.probe import HttpProbe
 from adapters.timeback.errors import FAMILY, raise_for_status
@@ -19,19 +19,6 @@ from adapters.timeback.errors import FAMILY, raise_for_status
 ORGS_PATH = "/ims/oneroster/rostering/v1p2/orgs"
 #: seconds before expiry at which a token is renewed (timeback and timeback-common use 60 too)
 TOKEN_LEEWAY = 60
-
-
-class TimebackTokens:
-    """One :class:`SharedToken` per (token URL, client id): what every TimeBack client shares."""
-
-    def __init__(self) -> None:
-        self._tokens: dict[tuple[str, str], SharedToken] = {}
-
-    def for_url(self, token_url: str, client_id: str = "") -> SharedToken:
-        return self._tokens.setdefault((token_url, client_id), SharedToken())
-
-    def __len__(self) -> int:
-        return len(self._tokens)
 
 
 def make_timeback_client(
@@ -42,7 +29,7 @@ def make_timeback_client(
     client_secret: str,
     timeout: float,
     transport: httpx.AsyncBaseTransport | None,
-    tokens: TimebackTokens | None = None,
+    tokens: TokenRegistry | None = None,
     token_params: dict[str, str] | None = None,
     leeway: int = TOKEN_LEEWAY,
 ) -> httpx.AsyncClient:

@@ -10,10 +10,13 @@ from adapters.upstream import Upstream
 if TYPE_CHECKING:
     import httpx
 
+    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
 
 
-def _client(s: TimebackSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+def _client(
+    s: TimebackSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
+) -> httpx.AsyncClient:
     from adapters.timeback.client import make_timeback_client
 
     return make_timeback_client(
@@ -23,6 +26,7 @@ def _client(s: TimebackSettings, transport: httpx.AsyncBaseTransport | None) -> 
         client_secret=s.client_secret.get_secret_value(),
         timeout=s.timeout_seconds,
         transport=transport,
+        tokens=tokens,
     )
 
 

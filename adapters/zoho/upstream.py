@@ -13,11 +13,14 @@ from adapters.zoho.settings import ZohoSettings
 if TYPE_CHECKING:
     import httpx
 
+    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
     from domain.ports.time_tracker import TrackerPlugin
 
 
-def _client(s: ZohoSettings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+def _client(
+    s: ZohoSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
+) -> httpx.AsyncClient:
     from adapters.zoho.client import make_zoho_accounts_client
 
     return make_zoho_accounts_client(

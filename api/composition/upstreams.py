@@ -14,6 +14,7 @@ from typing import Protocol
 
 import httpx
 
+from adapters.http.oauth import TokenRegistry
 from adapters.upstream import Close, is_simulated
 from api.settings import Settings
 from domain.ports import UpstreamProbe
@@ -52,9 +53,10 @@ class Connections:
 def connect_upstreams(settings: Settings, sims: SimulatedUpstreams | None) -> Connections:
     """Build each enabled upstream's client, probe and any trackers or identity provider."""
     built = Connections()
+    tokens = TokenRegistry()
     for upstream, group in settings.upstreams():
         address = upstream.address(group)
-        client = upstream.client(group, transport_for(address, sims))
+        client = upstream.client(group, transport_for(address, sims), tokens)
         built.http[upstream.name] = client
         built.closers.append(client.aclose)
         built.probes.append(upstream.probe(group, client))

@@ -50,6 +50,10 @@ class Simulator(ABC, Generic[StateT]):
     #: Hosts the sandbox routes to this simulator; the first one is its default public URL.
     hosts: ClassVar[tuple[str, ...]]
     default_token_ttl: ClassVar[int] = 3600
+    #: the simulator (by upstream name) whose tokens this one accepts when both run in one sandbox:
+    #: TimeBack's QTI and Caliper hosts accept the token its identity provider issued, as the real
+    #: ones do; standalone, a simulator issues its own at ``/oauth2/token``
+    accepts_tokens_of: ClassVar[str | None] = None
 
     def __init__(
         self,

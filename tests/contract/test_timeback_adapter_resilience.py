@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from adapters.timeback.client import TimebackTokens, make_timeback_client
+from adapters.http.oauth import TokenRegistry
+from adapters.timeback.client import make_timeback_client
 from adapters.timeback.errors import (
     TimebackAuthError,
     TimebackNotFound,
@@ -256,7 +257,7 @@ def token_requests(sim: TimebackSimulator) -> int:
 async def test_one_token_serves_every_service_and_every_client_of_a_token_url(
     sim: TimebackSimulator,
 ) -> None:
-    tokens = TimebackTokens()
+    tokens = TokenRegistry()
 
     def client(base_url: str) -> httpx.AsyncClient:
         return make_timeback_client(
