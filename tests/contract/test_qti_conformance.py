@@ -16,6 +16,9 @@ Spec defects worked around (each with its reason), applied to a copy of the spec
   when no optimal answer exists (e.g., essays)"; an extended-text item has none. Not required.
 * ``STIMULUS_REF_TITLE``: the item schemas require ``title`` on a ``qti-assessment-stimulus-ref``
   (optional in QTI 3), and the spec's own XML example leaves it out. Not required.
+* ``GRADE_NUMBER``: item ``metadata.grade`` is a string enum ("-1" .. "13") in the spec but a
+  number (-1 .. 13) in ``timeback-qti``'s models, which reject the strings; the simulator's items
+  carry numbers. Either is accepted.
 * ``PAGING_STRINGS``: ``page`` and ``limit`` are typed ``string`` with numeric defaults, so any
   text is "valid"; the simulator refuses what is not a positive number (400, documented for the
   item and test lists but not for stimuli). They get a positive-number pattern.
@@ -119,6 +122,18 @@ def _stimulus_ref_title(node: Any, inside: bool = False) -> None:
             _stimulus_ref_title(value, inside)
 
 
+def _grade_number(node: Any) -> None:
+    if isinstance(node, dict):
+        grade = node.get("grade")
+        if isinstance(grade, dict) and isinstance(grade.get("enum"), list):
+            node["grade"] = {"anyOf": [grade, {"type": "integer", "minimum": -1, "maximum": 13}]}
+        for value in node.values():
+            _grade_number(value)
+    elif isinstance(node, list):
+        for value in node:
+            _grade_number(value)
+
+
 def _paging_strings(spec: dict[str, Any]) -> None:
     for ops in spec["paths"].values():
         for op in ops.values():
@@ -140,6 +155,7 @@ def patched_spec() -> dict[str, Any]:
     _lesson_feedback_object(spec)
     _correct_response_optional(spec)
     _stimulus_ref_title(spec)
+    _grade_number(spec)
     _paging_strings(spec)
     _undocumented_400(spec)
     return spec
