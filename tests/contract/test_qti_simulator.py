@@ -251,6 +251,16 @@ async def test_replace_and_delete_an_item(qti: httpx.AsyncClient) -> None:
     ).status_code == 404
 
 
+async def test_a_replayed_read_updates_the_title_in_the_xml(qti: httpx.AsyncClient) -> None:
+    await qti.post("/assessment-items", json={"format": "xml", "xml": xml_item("rp")})
+    read = (await qti.get("/assessment-items/rp")).json()
+    replaced = await qti.put("/assessment-items/rp", json={**read, "title": "Renamed"})
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["title"] == "Renamed"
+    assert 'title="Renamed"' in replaced.json()["rawXml"]
+    assert replaced.json()["content"]["qti-assessment-item"]["_attributes"]["title"] == "Renamed"
+
+
 async def test_metadata_creates_or_updates_from_json(qti: httpx.AsyncClient) -> None:
     first = await qti.post("/assessment-items/metadata", json=JSON_ITEM)
     again = await qti.post(
