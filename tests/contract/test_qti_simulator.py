@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.http.oauth import TokenRegistry
 from adapters.qti.client import QtiProbe, make_qti_client
 from adapters.qti.errors import QtiNotFound, QtiRejected, error_from_response, to_refused_input
 from adapters.qti.settings import QtiSettings
+from adapters.timeback.client import make_timeback_client
 from simulators.kit.transport import SimulatorTransport
 from simulators.qti import QtiSimulator
 from simulators.qti.model import QTI_NS
@@ -570,6 +572,31 @@ async def test_in_a_sandbox_it_accepts_timebacks_token() -> None:
         assert (await client.get("/assessment-items", params={"limit": 1})).status_code == 200
     assert sims["timeback"].log.entries(path="/oauth2/token")
     assert not sims["qti"].log.entries(path="/oauth2/token")
+
+
+async def test_qti_and_oneroster_share_one_token_through_the_registry() -> None:
+    sims = SandboxSimulators()
+    sims.include(TimebackSimulator(seed=1, users=10, classes=2))
+    sims.include(QtiSimulator(seed=1, users=10, classes=2))
+    registry = TokenRegistry()
+    timeback = make_timeback_client(
+        base_url="http://timeback.sim",
+        token_url="http://timeback.sim/oauth2/token",
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        timeout=5,
+        transport=sims.transport(),
+        tokens=registry,
+    )
+    async with (
+        timeback,
+        make_qti_client(QtiSettings(), transport=sims.transport(), tokens=registry) as qti,
+    ):
+        assert (
+            await timeback.get("/ims/oneroster/rostering/v1p2/orgs", params={"limit": 1})
+        ).status_code == 200
+        assert (await qti.get("/assessment-items", params={"limit": 1})).status_code == 200
+    assert len(sims["timeback"].log.entries(path="/oauth2/token")) == 1
 
 
 async def test_the_probe_reports_the_item_count(qti: httpx.AsyncClient, sim: QtiSimulator) -> None:
