@@ -148,7 +148,7 @@ def _check_type(found: _Found, event: Mapping[str, Any], path: str) -> None:
     rule = rules.rule_for(kind, profile)
     if rule is None:
         allowed = ", ".join(rules.profiles_of(kind))
-        found.add(f"{path}.profile", f"a {kind} belongs to {allowed}, not {profile}")
+        found.add(f"{path}.profile", f"{kind} belongs to {allowed}, not {profile}")
         return
     if isinstance(action, str) and action not in rule.actions:
         allowed = ", ".join(sorted(rule.actions))
