@@ -236,7 +236,8 @@ async def _json(request: Request) -> object | Response:
     raw = await request.body()
     try:
         body: object = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: nested deeper than the parser goes, which no envelope needs
         return wire.error(400, "The request body is not valid JSON")
     return body
 

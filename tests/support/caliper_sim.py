@@ -21,6 +21,8 @@ _ROOT = Path(__file__).resolve().parents[3] / _FIXTURES
 if not _ROOT.exists():  # the worktree may sit elsewhere
     _ROOT = Path("/work") / _FIXTURES
 CALIPER_SPEC = _ROOT / "caliper-api.yaml"
+#: 1EdTech's Caliper 1.2 examples (shared/fixtures/caliper-spec-v1p2)
+ONE_EDTECH = _ROOT.parent / "caliper-spec-v1p2" / "fixtures" / "v1p2"
 EVENTS_SPEC = _ROOT / "timeback-events-api.yaml"
 
 
