@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 
@@ -43,6 +44,12 @@ _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 def child(path: str, key: str) -> str:
     """The path of ``key`` inside the object at ``path`` (bracketed when not a plain name)."""
+    return path + _step(key)
+
+
+@lru_cache(maxsize=4096)
+def _step(key: str) -> str:
+    # documents repeat the same few keys: each is looked at once
     if _NAME.fullmatch(key):
-        return f"{path}.{key}"
-    return "{}[{}]".format(path, "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'")
+        return f".{key}"
+    return "['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"
