@@ -27,6 +27,9 @@ CONTEXT: Final = TABLES.context
 _ACTIONS: Final = TABLES.enums["action"]
 _EVENT: Final = TABLES.events["Event"]
 _ENTITY: Final = TABLES.entities["Entity"]
+#: Entities nest (isPartOf, items, ...) but not deeper than this in any real event; a deeper
+#: document is refused rather than walked, so no input can exhaust the stack.
+MAX_DEPTH: Final = 32
 # Keys the walker reads itself rather than through a type's property table.
 _KEYWORDS: Final = frozenset({"@context", "type", "action"})
 
@@ -66,6 +69,7 @@ def _is_number(value: object) -> bool:
 class Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.depth = 0
 
     def add(self, path: str, rule: str, message: str) -> None:
         self.problems.append(Problem(path, rule, message))
@@ -103,10 +107,14 @@ class Checker:
             self.add(path, "min-items", "data holds at least one event or entity")
         for index, item in enumerate(data):
             item_path = f"{path}[{index}]"
-            kind = item.get("type") if isinstance(item, dict) else None
-            if kind in TABLES.entities or (
-                kind not in TABLES.events and isinstance(item, dict) and "action" not in item
-            ):
+            if not isinstance(item, dict):
+                self.add(item_path, "value-type", f"data holds objects, not {_json_type(item)}")
+                continue
+            kind = item.get("type")
+            if not isinstance(kind, str):
+                kind = None
+            # an item is an event by its type, or by its action when the type says nothing
+            if kind in TABLES.entities or (kind not in TABLES.events and "action" not in item):
                 self.entity_document(item, item_path)
             else:
                 self.event(item, item_path)
@@ -200,6 +208,8 @@ class Checker:
         allowed: tuple[str, ...] | None,
     ) -> None:
         """An entity given as an object; ``allowed`` limits its type (None: any entity type)."""
+        if not self.deeper(path):
+            return
         kind = entity.get("type")
         type_path = child(path, "type")
         rule = TABLES.entities.get(kind) if isinstance(kind, str) else None
@@ -219,6 +229,14 @@ class Checker:
                 f"expected {' or '.join(allowed)} (or a subtype), not {kind}",
             )
         self.properties(entity, rule or _ENTITY, path, strict=rule is not None)
+        self.depth -= 1
+
+    def deeper(self, path: str) -> bool:
+        if self.depth >= MAX_DEPTH:
+            self.add(path, "max-depth", f"objects nest deeper than {MAX_DEPTH} levels here")
+            return False
+        self.depth += 1
+        return True
 
     def properties(
         self, document: Mapping[str, object], rule: TypeRule | ShapeRule, path: str, *, strict: bool
@@ -263,8 +281,9 @@ class Checker:
         elif isinstance(spec, ShapeSpec):
             if not isinstance(value, dict):
                 self.add(path, "value-type", f"expected an object, not {_json_type(value)}")
-                return
-            self.properties(value, TABLES.shapes[spec.name], path, strict=True)
+            elif self.deeper(path):
+                self.properties(value, TABLES.shapes[spec.name], path, strict=True)
+                self.depth -= 1
 
     def reference(self, value: object, spec: RefSpec, path: str) -> None:
         if isinstance(value, dict):

@@ -37,6 +37,7 @@ RULES: Final[dict[str, str]] = {
     "iri-format": "not an absolute IRI",
     "uuid-format": "an event id that is not a urn:uuid: UUID",
     "min-items": "an envelope without any data",
+    "max-depth": "objects nested deeper than any Caliper document needs",
 }
 
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -50,6 +51,7 @@ def child(path: str, key: str) -> str:
 @lru_cache(maxsize=4096)
 def _step(key: str) -> str:
     # documents repeat the same few keys: each is looked at once
+    key = str(key)  # a caller's dict may have other keys than JSON's strings
     if _NAME.fullmatch(key):
         return f".{key}"
     return "['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"

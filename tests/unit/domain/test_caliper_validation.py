@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.caliper.rules import TABLES, EnumSpec, ListSpec, RefSpec, ScalarSpec
 from domain.caliper.validation import (
@@ -390,3 +392,48 @@ def test_the_tables_agree_with_the_caliper_json_ld_context() -> None:
                 assert coercion in ("@id", "@vocab"), (rule.name, prop, coercion)
     for enum in ("action", "metric", "role", "status", "identifierType"):
         assert TABLES.enums[enum] - _ALIASES <= context.keys(), enum
+
+
+def test_nesting_deeper_than_any_caliper_document_is_refused_not_walked() -> None:
+    resource: dict[str, Any] = {"id": "https://example.edu/r/0", "type": "Document"}
+    for level in range(1, 2000):
+        resource = {
+            "id": f"https://example.edu/r/{level}",
+            "type": "Document",
+            "isPartOf": resource,
+        }
+    problems = validate_entity(resource)
+    assert [p.rule for p in problems] == ["max-depth"]
+    assert problems[0].path == "$" + ".isPartOf" * 32
+
+
+# JSON values built from Caliper's own words, so the walk reaches deep into the tables
+_WORDS = sorted(
+    {*TABLES.events, *TABLES.entities, *TABLES.enums["action"], "@context", "id", "type", "action"}
+    | {prop for rule in TABLES.entities.values() for prop in rule.properties}
+    | {CONTEXT, "urn:uuid:c51570e4-f8ed-4c18-bb3a-dfe51b2cc594", "2016-11-15T10:15:00.000Z", "PT5M"}
+)
+_SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+)
+_JSON = st.recursive(
+    _SCALARS | st.sampled_from(_WORDS),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(_WORDS) | st.text(max_size=6), inner, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {"sensor": _JSON, "sendTime": _JSON, "dataVersion": st.just(CONTEXT)},
+        optional={"data": st.lists(_JSON, max_size=4), "extra": _JSON},
+    )
+)
+def test_any_json_gets_an_answer_made_of_known_rules(payload: dict[str, Any]) -> None:
+    for problem in validate_envelope(payload):
+        assert problem.rule in RULES
+        assert problem.path.startswith("$")
