@@ -25,6 +25,7 @@ from domain.caliper.rules import (
 
 CONTEXT: Final = TABLES.context
 _ACTIONS: Final = TABLES.enums["action"]
+_PROFILES: Final = TABLES.enums["profile"]
 _EVENT: Final = TABLES.events["Event"]
 _ENTITY: Final = TABLES.entities["Entity"]
 #: Entities nest (isPartOf, items, ...) but not deeper than this in any real event; a deeper
@@ -143,7 +144,8 @@ class Checker:
         self.properties(event, rule or _EVENT, path, strict=rule is not None)
         if rule is not None and rule.profile is not None:
             profile = event.get("profile")
-            if profile is not None and profile != rule.profile:
+            # an unknown profile is already an enum-value problem
+            if profile in _PROFILES and profile != rule.profile:
                 self.add(
                     child(path, "profile"),
                     "profile-not-allowed",

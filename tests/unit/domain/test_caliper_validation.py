@@ -437,3 +437,9 @@ def test_any_json_gets_an_answer_made_of_known_rules(payload: dict[str, Any]) ->
     for problem in validate_envelope(payload):
         assert problem.rule in RULES
         assert problem.path.startswith("$")
+
+
+def test_an_unknown_profile_is_one_problem() -> None:
+    assert rules_at(validate_event(activity_event(profile="MyProfile"))) == [
+        ("$.profile", "enum-value")
+    ]
