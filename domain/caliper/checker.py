@@ -25,7 +25,6 @@ from domain.caliper.rules import (
 
 CONTEXT: Final = TABLES.context
 _ACTIONS: Final = TABLES.enums["action"]
-_PROFILES: Final = TABLES.enums["profile"]
 _EVENT: Final = TABLES.events["Event"]
 _ENTITY: Final = TABLES.entities["Entity"]
 #: Entities nest (isPartOf, items, ...) but not deeper than this in any real event; a deeper
@@ -142,15 +141,15 @@ class Checker:
                 )
         self.action(event, rule, path)
         self.properties(event, rule or _EVENT, path, strict=rule is not None)
-        if rule is not None and rule.profile is not None:
-            profile = event.get("profile")
-            # an unknown profile is already an enum-value problem
-            if profile in _PROFILES and profile != rule.profile:
-                self.add(
-                    child(path, "profile"),
-                    "profile-not-allowed",
-                    f"a {rule.name} belongs to the {rule.profile}",
-                )
+        profile = event.get("profile")
+        events = TABLES.profiles.get(profile) if isinstance(profile, str) else None
+        # an unknown profile is already an enum-value problem
+        if rule is not None and events is not None and rule.name not in events:
+            self.add(
+                child(path, "profile"),
+                "profile-not-allowed",
+                f"the {profile} describes {', '.join(sorted(events))}, not {rule.name}",
+            )
 
     def entity_document(self, entity: object, path: str) -> None:
         if not isinstance(entity, dict):

@@ -73,7 +73,6 @@ class TypeRule:
     #: None: any action of the Caliper vocabulary (the generic Event)
     actions: frozenset[str] | None = None
     required_for_action: Mapping[str, tuple[str, ...]] | None = None
-    profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +89,8 @@ class RuleTables:
     entities: Mapping[str, TypeRule]
     shapes: Mapping[str, ShapeRule]
     enums: Mapping[str, frozenset[str]]
+    #: the event types each profile describes
+    profiles: Mapping[str, frozenset[str]]
 
 
 def _value_spec(text: str, enums: Mapping[str, frozenset[str]]) -> ValueSpec:
@@ -139,7 +140,6 @@ def _compile_types(
             actions=None if actions == "*" else frozenset(actions),
             required_for_action={k: tuple(v) for k, v in entry.get("requiredForAction", {}).items()}
             or None,
-            profile=entry.get("profile"),
         )
         return done[name]
 
@@ -166,6 +166,11 @@ def _load() -> RuleTables:
         entities=_compile_types(raw["entities"], enums, events=False),
         shapes=shapes,
         enums=enums,
+        profiles={
+            name: frozenset(events)
+            for name, events in raw["profiles"].items()
+            if not name.startswith("$")
+        },
     )
 
 

@@ -142,9 +142,9 @@ def test_actions_are_limited_per_event_type_and_the_generic_event_takes_the_voca
     assert rules_at(validate_event(view_event(action="Completed"))) == [
         ("$.action", "action-not-allowed")
     ]
-    generic = view_event(type="Event", action="Completed")
+    generic = view_event(type="Event", action="Completed", profile="GeneralProfile")
     assert validate_event(generic) == []
-    assert rules_at(validate_event(view_event(type="Event", action="Teleported"))) == [
+    assert rules_at(validate_event(generic | {"action": "Teleported"})) == [
         ("$.action", "action-not-allowed")
     ]
 
@@ -335,7 +335,8 @@ def test_parse_json_refuses_what_is_not_json() -> None:
 
 def test_the_rule_tables_hang_together() -> None:
     """Every type a property names exists, every action is in the vocabulary (TimeBack's
-    SpentTime aside), and the TimeBack event types require their profile."""
+    SpentTime aside), the profiles name known event types, and the TimeBack event types require their profile and
+    belong to it alone."""
     types = TABLES.entities.keys()
     for rule in [*TABLES.events.values(), *TABLES.entities.values()]:
         for spec in rule.properties.values():
@@ -345,9 +346,12 @@ def test_the_rule_tables_hang_together() -> None:
                 assert set(spec.types) <= types, (rule.name, spec)
         if rule.actions is not None:
             assert rule.actions - {"SpentTime"} <= TABLES.enums["action"], rule.name
+    assert TABLES.profiles.keys() == TABLES.enums["profile"]
+    for events in TABLES.profiles.values():
+        assert events <= TABLES.events.keys()
     for name in ("ActivityEvent", "TimeSpentEvent"):
-        assert TABLES.events[name].profile == "TimebackProfile"
         assert "profile" in TABLES.events[name].required
+        assert [p for p, events in TABLES.profiles.items() if name in events] == ["TimebackProfile"]
 
 
 CALIPER_CONTEXT = (
@@ -437,6 +441,15 @@ def test_any_json_gets_an_answer_made_of_known_rules(payload: dict[str, Any]) ->
     for problem in validate_envelope(payload):
         assert problem.rule in RULES
         assert problem.path.startswith("$")
+
+
+def test_a_profile_describes_its_event_types() -> None:
+    assert rules_at(validate_event(view_event(profile="SessionProfile"))) == [
+        ("$.profile", "profile-not-allowed")
+    ]
+    for profile in ("GeneralProfile", "AssessmentProfile", "SurveyProfile"):
+        assert validate_event(view_event(profile=profile)) == []
+    assert validate_event(view_event(type="Event", profile="TimebackProfile")) == []
 
 
 def test_an_unknown_profile_is_one_problem() -> None:
