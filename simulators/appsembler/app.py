@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.appsembler import accounts, analytics, enrollments
+from simulators.appsembler import accounts, analytics, enrollments, roles
 from simulators.appsembler.courses import search_courses
 from simulators.appsembler.seed import build_lms
 from simulators.appsembler.state import Account, LmsState
@@ -32,6 +32,7 @@ from simulators.kit.tokens import TokenStatus
 
 TOKEN_PATH = "/oauth2/access_token"  # noqa: S105 (a path, not a secret)
 API = "/appsembler_api/v0"
+CSRF_PATH = "/csrf/api/v1/token"  # edx's CSRF token API: the cookie a session login needs
 SCOPE = "read write email profile"
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="api"'}
 TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -52,6 +53,8 @@ class AppsemblerSimulator(Simulator[LmsState]):
     bulk_per_minute_staff = 120
     #: django-ratelimit on enroll-user: invalid codes per minute and user
     invalid_codes_per_minute = 6
+    #: Appsembler's Hawthorn fork has ``courses/{id}/roles``; the current plugin does not
+    course_roles_api = True
 
     def __init__(self, **kwargs: object) -> None:
         self._jwt: set[str] = set()
@@ -101,6 +104,13 @@ class AppsemblerSimulator(Simulator[LmsState]):
                 methods=["GET"],
             ),
             Route(f"{API}/search_courses{{rest:path}}", self._search, methods=["GET"]),
+            Route(CSRF_PATH, self._csrf, methods=["GET"]),
+            Route(f"{API}/account/login_session{{rest:path}}", self._login, methods=["POST"]),
+            Route(
+                f"{API}/courses/{{course_id:path}}/roles{{rest:path}}",
+                self._guarded(self._roles),
+                methods=["GET", "PUT", "DELETE"],
+            ),
             post("bulk-enrollment/bulk-enroll", self._bulk_enroll),
             post(
                 "enrollment-codes/generate",
@@ -168,7 +178,7 @@ class AppsemblerSimulator(Simulator[LmsState]):
             if isinstance(user, Response):
                 return user
             body: Body = {}
-            if request.method == "POST":
+            if request.method in ("POST", "PUT"):
                 try:
                     body = await body_of(request)
                 except BadRequestBody as exc:
@@ -250,6 +260,21 @@ class AppsemblerSimulator(Simulator[LmsState]):
         if invalid_code:
             self._hit("enroll-user", user)
         return response
+
+    def _roles(self, request: Request, user: Account, body: Body) -> Response:
+        if not self.course_roles_api:  # the current plugin has no such route: Django's 404 page
+            return _html(404)
+        course_id = request.path_params["course_id"]
+        return roles.course_roles(self.state, request.method, course_id, body, request.query_params)
+
+    async def _csrf(self, request: Request) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = JSONResponse({"csrfToken": token})
+        response.set_cookie("csrftoken", token, samesite="lax")
+        return response
+
+    async def _login(self, request: Request) -> Response:
+        return await roles.login_session(self.state, request)
 
     async def _search(self, request: Request) -> Response:
         return search_courses(self.state, request.query_params)

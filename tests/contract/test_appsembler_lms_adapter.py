@@ -16,6 +16,7 @@ from domain.models.lms import (
     AccountFilter,
     CodeRefusalReason,
     CodeStatusAction,
+    CourseRole,
     EnrollmentAction,
     EnrollmentCodeNotFound,
     EnrollmentCodeRefused,
@@ -25,6 +26,7 @@ from domain.models.lms import (
     LmsAccountNotFound,
     LmsAmbiguousLookup,
     LmsCourseNotFound,
+    LmsRolesUnsupported,
     NewLmsAccount,
 )
 from simulators.appsembler import AppsemblerSimulator
@@ -283,3 +285,22 @@ async def test_over_a_real_socket() -> None:
             )
             assert result.results[0].outcome is EnrollmentOutcome.ENROLLED
             assert (await lms.find_accounts(usernames=[student.username])).by_username
+
+
+async def test_course_roles_where_the_site_has_them(
+    sim: AppsemblerSimulator, lms: AppsemblerLms
+) -> None:
+    course, teacher = course_of(sim), a_student(sim)
+    assert set((await lms.course_roles(course)).values()) == {()}
+    after = await lms.grant_course_role(course, CourseRole.STAFF, [teacher.email])
+    assert after[CourseRole.STAFF] == (teacher.username,)
+    moved = await lms.grant_course_role(course, CourseRole.INSTRUCTOR, [teacher.username])
+    assert (moved[CourseRole.STAFF], moved[CourseRole.INSTRUCTOR]) == ((), (teacher.username,))
+    for _ in range(2):
+        gone = await lms.revoke_course_role(course, CourseRole.INSTRUCTOR, [teacher.username])
+        assert gone[CourseRole.INSTRUCTOR] == ()
+    with pytest.raises(LmsCourseNotFound):
+        await lms.course_roles("course-v1:No+Such+Course")
+    sim.course_roles_api = False
+    with pytest.raises(LmsRolesUnsupported):
+        await lms.course_roles(course)
