@@ -40,6 +40,9 @@ from adapters.appsembler.mapping import (
     account_from,
     bulk_result_from,
     code_refusal,
+    course_from,
+    course_key_of,
+    course_number,
     enrollment_from,
     upstream_date,
 )
@@ -62,6 +65,7 @@ from domain.models.lms import (
     LmsAccountExists,
     LmsAccountNotFound,
     LmsAmbiguousLookup,
+    LmsCourse,
     LmsCourseNotFound,
     LmsEnrollment,
     LmsRolesUnsupported,
@@ -260,6 +264,19 @@ class AppsemblerLms(Lms):
         if response.status_code == 400:
             raise EnrollmentCodeNotFound(f"no enrollment code {code}")
         _check(response)
+
+    # -- courses ----------------------------------------------------------------------------------
+
+    async def course(self, course_id: str) -> LmsCourse | None:
+        number = course_number(course_id)
+        if number is None:
+            return None
+        # search_courses (the course list API filtered by the search index) is the one course
+        # read the API offers; the key's number narrows it to a handful
+        reply = await self._json("GET", "search_courses", params={"search_term": number})
+        results = reply.get("results", []) if isinstance(reply, dict) else []
+        found = next((c for c in results if course_key_of(c) == course_id), None)
+        return course_from(found) if found is not None else None
 
     # -- course roles (Appsembler's Hawthorn fork) ----------------------------------------------
 

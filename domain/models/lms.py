@@ -28,6 +28,15 @@ class LmsAccount:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LmsCourse:
+    course_id: str
+    name: str
+    org: str
+    number: str
+    start: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewLmsAccount:
     """An account to create. Without ``password`` Open edX picks the username (from the email) and
     the person signs in by resetting it; with one, ``username`` is required."""

@@ -26,6 +26,7 @@ from domain.models.lms import (
     EnrollmentCodes,
     EnrollmentFilter,
     LmsAccount,
+    LmsCourse,
     LmsEnrollment,
     NewLmsAccount,
 )
@@ -97,6 +98,13 @@ class LmsEnrollments(Protocol):
         ...
 
 
+class LmsCourses(Protocol):
+    async def course(self, course_id: str) -> LmsCourse | None:
+        """The course with this key, or None: what a write naming a course checks first (Open
+        edX itself generates codes for any key)."""
+        ...
+
+
 class LmsCourseRoles(Protocol):
     """Course staff, where the site has Appsembler's roles API; ``LmsRolesUnsupported`` where it
     has not (ask once, then fall back to enrolling teachers as learners)."""
@@ -130,5 +138,5 @@ class LmsAnalytics(Protocol):
         ...
 
 
-class Lms(LmsAccounts, LmsEnrollments, LmsCourseRoles, LmsAnalytics, Protocol):
+class Lms(LmsAccounts, LmsEnrollments, LmsCourses, LmsCourseRoles, LmsAnalytics, Protocol):
     """The whole of one Open edX site."""

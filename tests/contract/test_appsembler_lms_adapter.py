@@ -304,3 +304,14 @@ async def test_course_roles_where_the_site_has_them(
     sim.course_roles_api = False
     with pytest.raises(LmsRolesUnsupported):
         await lms.course_roles(course)
+
+
+async def test_a_course_is_looked_up_by_its_key(
+    sim: AppsemblerSimulator, lms: AppsemblerLms
+) -> None:
+    key = course_of(sim)
+    found = await lms.course(key)
+    assert found is not None
+    assert (found.course_id, found.name) == (key, sim.state.courses[key].name)
+    assert await lms.course("course-v1:No+Such+Course") is None
+    assert await lms.course("not a key") is None
