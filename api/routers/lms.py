@@ -44,7 +44,8 @@ async def lookup_lms_accounts(
     limit: PageLimit = 100,
     offset: PageOffset = 0,
 ) -> s.LmsAccountPage:
-    """The Open edX accounts with these emails (any case) or usernames; missing ones are absent."""
+    """The Open edX accounts with these emails (any case) or usernames; missing ones are absent
+    (so is everyone when none is named: the whole list is ``/v1/lms/analytics/accounts``)."""
     found = await lms.lookup(actor=actor, emails=email, usernames=username)
     items = window(request, response, found, limit=limit, offset=offset)
     return s.LmsAccountPage(items=[s.LmsAccountOut.of(a) for a in items], total=len(found))
