@@ -241,7 +241,7 @@ async def lms_enrollment_analytics(
     response: Response,
     actor: ActorDep,
     lms: LmsDep,
-    course_id: Annotated[s.CourseKey | None, Query()] = None,
+    course_id: Annotated[s.CourseKeyQuery | None, Query()] = None,
     username: Annotated[s.Username | None, Query()] = None,
     enrolled_after: Annotated[IsoDateTime | None, Query(description="Strictly after.")] = None,
     enrolled_before: Annotated[IsoDateTime | None, Query(description="Strictly before.")] = None,

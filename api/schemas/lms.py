@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.paging import Page
 from api.schemas.common import Email
@@ -28,6 +29,24 @@ CourseKey = Annotated[
         max_length=255,
         pattern=rf"^(course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}|{_KEY_PART}/{_KEY_PART}/{_KEY_PART})$",
     ),
+]
+
+
+def _course_key(value: str) -> str:
+    if not COURSE_KEY_PATTERN.match(value):
+        raise ValueError("not an Open edX course key (course-v1:Org+Number+Run)")
+    return value
+
+
+COURSE_KEY_PATTERN = re.compile(
+    rf"^(course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}|{_KEY_PART}/{_KEY_PART}/{_KEY_PART})$"
+)
+#: the same in a query string, where Swagger UI would print a long pattern: said in words instead
+CourseKeyQuery = Annotated[
+    str,
+    StringConstraints(max_length=255),
+    AfterValidator(_course_key),
+    Field(description="An Open edX course key: course-v1:Org+Number+Run."),
 ]
 #: an Open edX username (registration allows letters, digits and ``_ . @ + -``)
 Username = Annotated[
