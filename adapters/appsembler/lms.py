@@ -48,7 +48,7 @@ from adapters.appsembler.mapping import (
 )
 from adapters.http.errors import to_domain_error
 from adapters.timeback.retrying import RetryPolicy
-from domain.errors import DomainError, UpstreamRateLimited, UpstreamRefusedInput
+from domain.errors import DomainError, Throttled, UpstreamRateLimited, UpstreamRefusedInput
 from domain.models.lms import (
     AccountFilter,
     AccountMatches,
@@ -245,10 +245,11 @@ class AppsemblerLms(Lms):
                 f"Open edX did not redeem the code: {reason or 'no reason given'}",
                 reason=code_refusal(reason),
             )
-        if response.status_code == 403:  # django-ratelimit's PermissionDenied: 6 bad codes/min
-            raise UpstreamRateLimited(
-                "Open edX refuses more enrollment codes for now", upstream=UPSTREAM, retry_after=60
-            )
+        if response.status_code == 403:
+            # django-ratelimit's PermissionDenied: 6 unknown codes a minute per token user. The
+            # attempts were the callers' (guessing codes), so it is their throttle, not an outage
+            raise Throttled("Too many unknown enrollment codes; try again in a minute.",
+                            retry_after=60)  # fmt: skip
         _check(response)
 
     async def set_code_status(self, code: str, action: CodeStatusAction) -> None:

@@ -11,7 +11,7 @@ import pytest
 from adapters.appsembler.client import make_appsembler_client
 from adapters.appsembler.lms import AppsemblerLms
 from adapters.timeback.retrying import RetryPolicy
-from domain.errors import UpstreamRateLimited, UpstreamRefusedInput, UpstreamUnavailable
+from domain.errors import Throttled, UpstreamRateLimited, UpstreamRefusedInput, UpstreamUnavailable
 from domain.models.lms import (
     AccountFilter,
     CodeRefusalReason,
@@ -240,8 +240,9 @@ async def test_redeeming_bad_codes_too_often_is_a_rate_limit(
     for _ in range(sim.invalid_codes_per_minute):
         with pytest.raises(EnrollmentCodeRefused):
             await lms.redeem_code("BADCD234", email)
-    with pytest.raises(UpstreamRateLimited):
+    with pytest.raises(Throttled) as throttled:
         await lms.redeem_code("BADCD234", email)
+    assert throttled.value.retry_after == 60
 
 
 async def test_analytics_keep_only_what_was_asked(
