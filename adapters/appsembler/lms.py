@@ -425,8 +425,9 @@ def _check(response: httpx.Response) -> httpx.Response:
         return_error = AppsemblerCourseNotFound("Open edX has no such course", status=404)
     elif status == 409 and "Invalid email format" in message:  # connect's 409 is a bad value
         return_error = AppsemblerInvalidValue(message, status=409, field="email")
-    elif status == 409:
-        return_error = AppsemblerUserExists(message, status=409)
+    elif status == 409 or (status == 400 and "already exists" in str(body.get("integrity_error"))):
+        # update_user says a taken email with a 400, create and connect with a 409
+        return_error = AppsemblerUserExists(message, status=status)
     elif status == 400 and "Two users" in message:
         return_error = AppsemblerAmbiguousLookup(message, status=400)
     elif status == 400 and "enrollment code" in message and "not found" in message:

@@ -219,6 +219,10 @@ async def test_create_then_conflict_then_connect_and_update(lms: Lms) -> None:
         headers=staff,
     )
     assert updated.json() == {"updated": ["city", "year_of_birth", "district"]}
+    taken = await lms.http.patch(
+        "/v1/lms/accounts/new.pupil", json={"email": lms.demo["student"].email}, headers=staff
+    )
+    assert taken.status_code == 409
     ghost = await lms.http.patch("/v1/lms/accounts/ghost", json={"city": "x"}, headers=staff)
     assert ghost.status_code == 404
     ghost_connect = await lms.http.post("/v1/lms/accounts/ghost/connect", json={}, headers=staff)

@@ -129,6 +129,10 @@ async def test_connect_and_update_absorb_the_empty_404_and_the_409_for_a_bad_ema
     ]
     with pytest.raises(LmsAccountNotFound):
         await lms.update_account("ghost@example.edu", {"name": "x"})
+    with pytest.raises(LmsAccountExists):  # Open edX's 400 integrity_error
+        await lms.update_account(student.username, {"email": a_student(sim, 1).email})
+    with pytest.raises(UpstreamRefusedInput):
+        await lms.update_account(student.username, {"email": "zzz%%"})
 
 
 async def test_an_ambiguous_lookup_is_named(sim: AppsemblerSimulator, lms: AppsemblerLms) -> None:
