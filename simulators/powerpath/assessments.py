@@ -142,10 +142,10 @@ class Assessments:
             if attempt.pending != question.id:
                 raise Problem(422, f"Question {question.id} is not the question being asked")
             now = self.sim.now()
-            if lesson.type == practice.ADAPTIVE:
-                practice.record_adaptive(attempt, question, answer, now)
-            else:
+            if lesson.type == practice.ARTICLE:
                 practice.record_article(attempt, answer, len(lesson.questions), lesson.xp, now)
+                return ok(self._quiz_like_answer(lesson, question, outcome.score, feedback))
+            practice.record_adaptive(attempt, question, answer, now)
             return ok(
                 {
                     "lessonType": lesson.type,
@@ -163,16 +163,13 @@ class Assessments:
         attempt.answers[question.id] = answer
         if question.id not in attempt.served:
             attempt.served.append(question.id)
-        return ok(
-            {
-                "lessonType": lesson.type,
-                "questionResult": {
-                    "id": question.id,
-                    "score": outcome.score,
-                    "feedback": feedback,
-                },
-            }
-        )
+        return ok(self._quiz_like_answer(lesson, question, outcome.score, feedback))
+
+    def _quiz_like_answer(
+        self, lesson: Lesson, question: Question, score: float, feedback: JsonObject
+    ) -> JsonObject:
+        result = {"id": question.id, "score": score, "feedback": feedback}
+        return {"lessonType": lesson.type, "questionResult": result}
 
     async def finalize(self, request: Request) -> Response:
         data = await body(request)
@@ -217,7 +214,7 @@ class Assessments:
         }
 
     def progress_body(self, lesson: Lesson, attempt: Attempt) -> JsonObject:
-        if lesson.type in (practice.ADAPTIVE, practice.ARTICLE):
+        if lesson.type == practice.ADAPTIVE:
             seen = [
                 question_body(lesson.by_id[qid], i, attempt.answers.get(qid))
                 for i, qid in enumerate(attempt.served)

@@ -55,8 +55,10 @@ class LessonPlans:
 
     async def create(self, request: Request) -> Response:
         data = await body(request)
-        course, user = text(data, "courseId"), text(data, "userId")
-        klass = text(data, "classId", required=False) or None
+        # the spec documents no 400 here: a missing or empty id names nothing (404)
+        course = text(data, "courseId", empty=True)
+        user = text(data, "userId", empty=True)
+        klass = text(data, "classId", required=False, empty=True) or None
         existing = self._plan_of(course, user)
         plan = existing or self._new_plan(course, user, klass)
         return ok({"lessonPlanId": plan.id}, 200 if existing else 201)
@@ -159,7 +161,7 @@ class LessonPlans:
             results = [] if found is None else [self._result(student, lesson["sourcedId"], found)]
             items.append(
                 {
-                    "type": "componentResource",
+                    "type": "resource",
                     "assessmentLineItemSourcedId": line_item,
                     "courseComponentResourceSourcedId": lesson["sourcedId"],
                     "title": lesson.get("title", ""),

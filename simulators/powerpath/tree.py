@@ -131,6 +131,7 @@ class Tree:
 
     def _resource(self, lesson: Item, order: int, unit_id: str) -> JsonObject:
         kind = lesson_type(lesson.entity)
+        resource = str((lesson.entity.get("resource") or {}).get("sourcedId", lesson.id))
         return {
             "tenantId": None,
             "clientAppId": None,
@@ -141,7 +142,11 @@ class Tree:
             "metadata": {**(lesson.entity.get("metadata") or {}), "skipped": lesson.skipped},
             "courseComponentSourcedId": unit_id,
             "resource": {
-                "sourcedId": (lesson.entity.get("resource") or {}).get("sourcedId", lesson.id),
+                "sourcedId": resource,
+                "status": "active",
+                "title": lesson.title,
+                "vendorResourceId": resource,
+                "metadata": {"lessonType": kind},
                 "metadataDetails": {"type": kind or "custom"},
             },
         }

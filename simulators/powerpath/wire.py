@@ -56,10 +56,13 @@ async def body(request: Request) -> JsonObject:
     return found
 
 
-def text(data: JsonObject, name: str, *, required: bool = True) -> str:
+def text(data: JsonObject, name: str, *, required: bool = True, empty: bool = False) -> str:
+    """A string field; ``empty``: an empty one is an id that names nothing (a 404 later)."""
     value = data.get(name)
     if value is None and not required:
         return ""
+    if isinstance(value, str) and empty:
+        return value
     if not isinstance(value, str) or not value.strip():
         raise Problem(400, f"{name} must be a non-empty string")
     return value
