@@ -24,7 +24,7 @@ from simulators.powerpath.assessments import Assessments, Lesson
 from simulators.powerpath.assignments import TestAssignments
 from simulators.powerpath.placement import Placement
 from simulators.powerpath.plans import LessonPlans
-from simulators.powerpath.questions import MatchCorrect, QuestionSource, Scorer, SeededBank
+from simulators.powerpath.questions import QtiBank
 from simulators.powerpath.roster import Roster
 from simulators.powerpath.state import Attempt, PowerPathState
 from simulators.powerpath.testing import Tests
@@ -47,15 +47,26 @@ class PowerPathSimulator(Simulator[PowerPathState]):
 
     def __init__(self, **kwargs: Any) -> None:
         self._live: Callable[[], RosterState] | None = None
+        self._bank: QtiBank | None = None
         self.roster = Roster(self._roster_state)
         super().__init__(**kwargs)
-        self.bank: QuestionSource = SeededBank(self.spec.seed, QTI_URL)
-        self.scorer: Scorer = MatchCorrect()
 
     def build_state(self, spec: SeedSpec) -> PowerPathState:
-        state = PowerPathState(seed=spec.seed)
-        self.bank = SeededBank(spec.seed, QTI_URL)
-        return state
+        self._bank = None  # the seed may have changed: built again on first use
+        return PowerPathState(seed=spec.seed)
+
+    @property
+    def bank(self) -> QtiBank:
+        """The QTI simulator's content bank for this seed: where questions come from and how
+        answers are scored (built on first use; it is the QTI simulator's own seed, not state)."""
+        if self._bank is None:
+            lessons = {
+                lesson["sourcedId"]: unit["course"]["sourcedId"]
+                for unit in self.roster.state.course_components.all()
+                for lesson in self.roster.lessons(unit["sourcedId"])
+            }
+            self._bank = QtiBank(self.spec, QTI_URL, lessons)
+        return self._bank
 
     def read_state_of(self, other: Simulator[Any]) -> None:
         def live() -> RosterState:

@@ -12,9 +12,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from simulators.powerpath import practice
-from simulators.powerpath.questions import Question
+from simulators.powerpath.questions import InvalidResponse, Question
 from simulators.powerpath.questions import Response as Given
-from simulators.powerpath.roster import lesson_type, subjects_of
+from simulators.powerpath.roster import lesson_type
 from simulators.powerpath.state import Answer, Attempt
 from simulators.powerpath.wire import Problem, body, not_found, ok, query, text
 from simulators.timeback.state import JsonObject
@@ -40,10 +40,9 @@ class Lesson:
         self.type = kind
         course = sim.roster.course_of(found)
         self.course = course
-        subjects = subjects_of(course) if course is not None else []
-        self.subject = subjects[0] if subjects else "Math"
         count = practice.QUESTION_COUNT[kind]
-        self.questions: list[Question] = list(sim.bank.questions(lesson_id, self.subject, count))
+        adaptive = kind == practice.ADAPTIVE
+        self.questions: list[Question] = list(sim.bank.questions(lesson_id, count, adaptive))
         self.by_id = {q.id: q for q in self.questions}
         metadata = found.get("metadata") or {}
         xp = metadata.get("xp")
@@ -125,7 +124,10 @@ class Assessments:
         if question is None:
             raise not_found("Question", question_id)
         attempt = self._open_attempt(student, lesson.id)
-        outcome = self.sim.scorer.score(question, responses)
+        try:
+            outcome = self.sim.bank.score(question, responses)
+        except InvalidResponse as exc:
+            raise Problem(400, f"Invalid response: {exc}") from None
         answer = Answer(
             question=question.id,
             response=responses.get("RESPONSE", next(iter(responses.values()))),

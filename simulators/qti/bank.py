@@ -221,7 +221,10 @@ def match(gen: SeedGenerator, identifier: str, difficulty: str) -> str:
     ]
     sums = [a + b for a, b in pairs]
     while len(set(sums)) < 3:
-        pairs[0] = (pairs[0][0] + 1, pairs[0][1])
+        # move the first pair while its sum repeats another's, else the last (moving only the
+        # first never ended when the other two sums were the same)
+        i = 0 if sums[0] in sums[1:] else 2
+        pairs[i] = (pairs[i][0] + 1, pairs[i][1])
         sums = [a + b for a, b in pairs]
     sources = "".join(
         f'<qti-simple-associable-choice identifier="E{i}" match-max="1">{a} + {b}</qti-simple-associable-choice>'

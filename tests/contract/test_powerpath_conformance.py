@@ -53,7 +53,6 @@ from starlette.routing import Route  # noqa: E402
 
 from simulators.kit.transport import SimulatorTransport  # noqa: E402
 from simulators.powerpath import PowerPathSimulator  # noqa: E402
-from simulators.powerpath.questions import SeededBank  # noqa: E402
 from simulators.powerpath.roster import lesson_type  # noqa: E402
 
 _FIXTURE = "shared/fixtures/timeback-openapi/powerpath-api.yaml"
@@ -235,7 +234,6 @@ def conforms(method: str, path: str, response: httpx.Response) -> None:
 async def test_the_learner_flow_conforms() -> None:
     sim = _sim()
     bank = sim.bank
-    assert isinstance(bank, SeededBank)
     student = SEEDED["student"]
     async with httpx.AsyncClient(
         transport=SimulatorTransport(sim.app),
@@ -254,10 +252,11 @@ async def test_the_learner_flow_conforms() -> None:
                 served = await http.get("/powerpath/getNextQuestion", params=params)
                 conforms("GET", "/powerpath/getNextQuestion", served)
                 questions = [served.json()["question"]]
-            answer = bank.by_id[questions[0]["id"]].correct
+            question = bank.question(questions[0]["id"])
+            assert question is not None
             answered = await http.put(
                 "/powerpath/updateStudentQuestionResponse",
-                json={**params, "question": questions[0]["id"], "response": answer},
+                json={**params, "question": question.id, "responses": dict(question.correct)},
             )
             conforms("PUT", "/powerpath/updateStudentQuestionResponse", answered)
             again = await http.get("/powerpath/getAssessmentProgress", params=params)

@@ -20,7 +20,6 @@ import pytest
 
 from simulators.kit.server import serve_in_thread
 from simulators.powerpath import PowerPathSimulator
-from simulators.powerpath.questions import SeededBank
 from simulators.powerpath.roster import lesson_type
 from simulators.timeback.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from tests.support.official_clients import Unavailable, run_driver, venv_python
@@ -53,13 +52,12 @@ def run() -> Run:
     )
     course = roster.courses_of(student)[0]
     lessons = {lesson_type(x): x["sourcedId"] for x in roster.course_lessons(course)}
-    bank = sim.bank
-    assert isinstance(bank, SeededBank)
-    answers = {
-        q.id: q.correct
-        for subject in ("Math", "Reading", "Science", "Social Studies")
-        for q in bank.items(subject)
-    }
+    questions = [
+        q
+        for lesson in (lessons["quiz"], lessons["powerpath-100"])
+        for q in sim.bank.questions(lesson, 12, adaptive=True)
+    ] + list(sim.bank.questions(lessons["quiz"], 12, adaptive=False))
+    answers = {q.id: dict(q.correct) for q in questions}
     with serve_in_thread(sim.app) as server:
         plan = {
             "base_url": server.url,

@@ -14,7 +14,7 @@ import pytest
 
 from simulators.kit.transport import SimulatorTransport
 from simulators.powerpath import PowerPathSimulator
-from simulators.powerpath.questions import SeededBank
+from simulators.powerpath.questions import InvalidResponse
 from simulators.powerpath.roster import lesson_type
 from simulators.sandbox import SandboxSimulators
 from simulators.timeback import TimebackSimulator
@@ -52,14 +52,27 @@ def student_and_lesson(sim: PowerPathSimulator, kind: str) -> tuple[str, str]:
     raise AssertionError(f"no {kind} lesson for any student")
 
 
-def correct_answer(sim: PowerPathSimulator, question_id: str) -> str:
-    bank = sim.bank
-    assert isinstance(bank, SeededBank)
-    return bank.by_id[question_id].correct
+def correct_answer(sim: PowerPathSimulator, question_id: str) -> dict[str, Any]:
+    question = sim.bank.question(question_id)
+    assert question is not None
+    return dict(question.correct)
 
 
-def wrong_answer(sim: PowerPathSimulator, question_id: str) -> str:
-    return next(c for c in "ABCD" if c != correct_answer(sim, question_id))
+def wrong_answer(sim: PowerPathSimulator, question_id: str) -> dict[str, Any]:
+    """A response the item scores 0: the first of a few unlikely ones that fits it."""
+    question = sim.bank.question(question_id)
+    assert question is not None
+    for guess in ("Z", "0", "Z Z", "-1"):
+        given: dict[str, Any] = {
+            rid: guess if isinstance(value, str) else [guess]
+            for rid, value in question.correct.items()
+        }
+        try:
+            if not sim.bank.score(question, given).correct:
+                return given
+        except InvalidResponse:
+            continue
+    raise AssertionError(f"no wrong answer found for {question_id}")
 
 
 def minor(response: httpx.Response) -> str:
@@ -102,7 +115,7 @@ async def test_the_quiz_flow_start_answer_finalize(
         given = correct_answer(sim, question["id"]) if i < 4 else wrong_answer(sim, question["id"])
         answered = await http.put(
             "/powerpath/updateStudentQuestionResponse",
-            json={**params, "question": question["id"], "responses": {"RESPONSE": given}},
+            json={**params, "question": question["id"], "responses": given},
         )
         assert answered.status_code == 200, answered.text
         assert answered.json()["lessonType"] == "quiz"
@@ -170,7 +183,7 @@ async def test_powerpath_100_adapts_difficulty_and_masters(
         result = (
             await http.put(
                 "/powerpath/updateStudentQuestionResponse",
-                json={**params, "question": question["id"], "responses": {"RESPONSE": given}},
+                json={**params, "question": question["id"], "responses": given},
             )
         ).json()
         assert result["lessonType"] == "powerpath-100"
@@ -214,14 +227,15 @@ async def test_reset_attempt_clears_the_current_attempt(
     missing = await http.post("/powerpath/resetAttempt", json=params)
     assert missing.status_code == 404
     question = (await http.get("/powerpath/getNextQuestion", params=params)).json()["question"]
-    await http.put(
+    answered = await http.put(
         "/powerpath/updateStudentQuestionResponse",
         json={
             **params,
             "question": question["id"],
-            "response": correct_answer(sim, question["id"]),
+            "responses": correct_answer(sim, question["id"]),
         },
     )
+    assert answered.status_code == 200, answered.text
     before = (await http.get("/powerpath/getAssessmentProgress", params=params)).json()
     assert before["score"] > 0
     reset = await http.post("/powerpath/resetAttempt", json=params)
@@ -257,7 +271,7 @@ async def test_placement_levels_follow_passed_tests(
                 "student": student,
                 "lesson": lesson,
                 "question": question["id"],
-                "response": correct_answer(sim, question["id"]),
+                "responses": correct_answer(sim, question["id"]),
             },
         )
     await http.post(
@@ -479,6 +493,26 @@ async def test_errors_are_imsx(sim: PowerPathSimulator, http: httpx.AsyncClient)
         "/powerpath/getNextQuestion", params={"student": student, "lesson": lesson}
     )
     assert not_adaptive.status_code == 400
+    questions = (
+        await http.get(
+            "/powerpath/getAssessmentProgress", params={"student": student, "lesson": lesson}
+        )
+    ).json()["questions"]
+    single = next(
+        q
+        for q in questions
+        if all(isinstance(v, str) for v in correct_answer(sim, q["id"]).values())
+    )
+    two_for_one = await http.put(
+        "/powerpath/updateStudentQuestionResponse",
+        json={
+            "student": student,
+            "lesson": lesson,
+            "question": single["id"],
+            "responses": {rid: ["A", "B"] for rid in correct_answer(sim, single["id"])},
+        },
+    )
+    assert two_for_one.status_code == 400  # QTI response processing refused it
     bad_body = await http.post("/powerpath/createNewAttempt", content=b"[1]")
     assert bad_body.status_code == 400
     no_token = await http.get(

@@ -44,7 +44,7 @@ async def quiz_flow(c: PowerPathClient, p: dict[str, Any], rec: Recorder) -> Non
         await rec.acall(
             "update_student_question_response(quiz)",
             lambda q=question.id, r=answer: a.update_student_question_response(
-                {**who, "question": q, "response": r}
+                {**who, "question": q, "responses": r}
             ),
         )
     await rec.acall(
@@ -66,7 +66,7 @@ async def adaptive_flow(c: PowerPathClient, p: dict[str, Any], rec: Recorder) ->
             "update_student_question_response(powerpath-100)",
             lambda: a.update_student_question_response(
                 {**who, "question": served.question.id,
-                 "responses": {"RESPONSE": p["answers"][served.question.id]}}
+                 "responses": p["answers"][served.question.id]}
             ),
         )  # fmt: skip
     await rec.acall(
