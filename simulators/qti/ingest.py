@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.qti.build import assessment_test_xml, item_xml, stimulus_xml
+from simulators.qti.build import assessment_test_xml, item_xml, serialize, stimulus_xml
 from simulators.qti.content import document_json
 from simulators.qti.model import ParsedItem
 from simulators.qti.parse import XmlError, item_from_xml, parse_xml
@@ -85,8 +85,10 @@ def item_from_body(
         raise Rejected(
             "Validation error", [f"the XML's identifier {parsed.identifier} is not {identifier}"]
         )
-    if body.get("format") != "xml" and isinstance(body.get("title"), str) and body.get("rawXml"):
-        root.set("title", body["title"])
+    replayed = body.get("format") != "xml" and not body.get("interaction") and body.get("rawXml")
+    if replayed and isinstance(body.get("title"), str) and body["title"] != parsed.title:
+        root.set("title", body["title"])  # a replayed read with a new title: the XML follows
+        xml = serialize(root)
         parsed = item_from_xml(root)
     record = item_record(
         parsed,

@@ -15,9 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.http.oauth import TokenRegistry
 from adapters.qti.client import QtiProbe, make_qti_client
 from adapters.qti.errors import QtiNotFound, QtiRejected, error_from_response, to_refused_input
 from adapters.qti.settings import QtiSettings
+from adapters.timeback.client import make_timeback_client
 from simulators.kit.transport import SimulatorTransport
 from simulators.qti import QtiSimulator
 from simulators.qti.model import QTI_NS
@@ -249,6 +251,16 @@ async def test_replace_and_delete_an_item(qti: httpx.AsyncClient) -> None:
     assert (
         await qti.put("/assessment-items/r-1", json={"format": "xml", "xml": xml_item("r-1")})
     ).status_code == 404
+
+
+async def test_a_replayed_read_updates_the_title_in_the_xml(qti: httpx.AsyncClient) -> None:
+    await qti.post("/assessment-items", json={"format": "xml", "xml": xml_item("rp")})
+    read = (await qti.get("/assessment-items/rp")).json()
+    replaced = await qti.put("/assessment-items/rp", json={**read, "title": "Renamed"})
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["title"] == "Renamed"
+    assert 'title="Renamed"' in replaced.json()["rawXml"]
+    assert replaced.json()["content"]["qti-assessment-item"]["_attributes"]["title"] == "Renamed"
 
 
 async def test_metadata_creates_or_updates_from_json(qti: httpx.AsyncClient) -> None:
@@ -560,6 +572,31 @@ async def test_in_a_sandbox_it_accepts_timebacks_token() -> None:
         assert (await client.get("/assessment-items", params={"limit": 1})).status_code == 200
     assert sims["timeback"].log.entries(path="/oauth2/token")
     assert not sims["qti"].log.entries(path="/oauth2/token")
+
+
+async def test_qti_and_oneroster_share_one_token_through_the_registry() -> None:
+    sims = SandboxSimulators()
+    sims.include(TimebackSimulator(seed=1, users=10, classes=2))
+    sims.include(QtiSimulator(seed=1, users=10, classes=2))
+    registry = TokenRegistry()
+    timeback = make_timeback_client(
+        base_url="http://timeback.sim",
+        token_url="http://timeback.sim/oauth2/token",
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        timeout=5,
+        transport=sims.transport(),
+        tokens=registry,
+    )
+    async with (
+        timeback,
+        make_qti_client(QtiSettings(), transport=sims.transport(), tokens=registry) as qti,
+    ):
+        assert (
+            await timeback.get("/ims/oneroster/rostering/v1p2/orgs", params={"limit": 1})
+        ).status_code == 200
+        assert (await qti.get("/assessment-items", params={"limit": 1})).status_code == 200
+    assert len(sims["timeback"].log.entries(path="/oauth2/token")) == 1
 
 
 async def test_the_probe_reports_the_item_count(qti: httpx.AsyncClient, sim: QtiSimulator) -> None:
