@@ -20,6 +20,7 @@ from api.routers import (
     audit,
     auth,
     gradebook,
+    lms,
     me,
     resources,
     roster,
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync.router,
         timesheet_integrations.router,
         timesheet_logs.router,
+        lms.router,
         system.router,
     ):
         add_routes(app, router)
