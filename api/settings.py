@@ -31,6 +31,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
 from adapters.caliper.upstream import CALIPER, CaliperSettings
 from adapters.oidc.upstream import OIDC, OidcSettings
+from adapters.powerpath.upstream import POWERPATH, PowerPathSettings
 from adapters.qti.upstream import QTI, QtiSettings
 from adapters.timeback.upstream import TIMEBACK, TimebackSettings
 from adapters.upstream import Upstream, declared, is_simulated
@@ -226,6 +227,7 @@ class Settings(BaseSettings):
     # composition root, the production checks below, the sandbox and `bff simulate` read this list
     # (UPSTREAMS) and name no upstream. Adding one: docs/architecture.md, "Adding an upstream".
     timeback: Annotated[TimebackSettings, TIMEBACK] = TimebackSettings()
+    powerpath: Annotated[PowerPathSettings, POWERPATH] = PowerPathSettings()
     appsembler: Annotated[AppsemblerSettings, APPSEMBLER] = AppsemblerSettings()
     zoho: Annotated[ZohoSettings, ZOHO] = ZohoSettings()
     oidc: Annotated[OidcSettings, OIDC] = OidcSettings()

@@ -104,14 +104,18 @@ class SandboxSimulators:
             raise ValueError(f"a {name} simulator is already included")
         self._sims[name] = sim
         self._hosts[name] = hosts
-        self._share_tokens()
+        self._link()
 
-    def _share_tokens(self) -> None:
-        """Simulators that accept another's tokens check them in that one's store."""
+    def _link(self) -> None:
+        """Simulators that accept another's tokens check them in that one's store; those that
+        build on another's state read that one's, live."""
         for sim in self._sims.values():
             issuer = self._sims.get(sim.accepts_tokens_of or "")
             if issuer is not None and issuer is not sim:
                 sim.tokens = issuer.tokens
+            source = self._sims.get(sim.reads_state_of or "")
+            if source is not None and source is not sim:
+                sim.read_state_of(source)
 
     def all(self) -> dict[str, Simulator[Any]]:
         return dict(self._sims)

@@ -13,7 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, replace
 from http import HTTPStatus
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -54,6 +54,10 @@ class Simulator(ABC, Generic[StateT]):
     #: TimeBack's QTI and Caliper hosts accept the token its identity provider issued, as the real
     #: ones do; standalone, a simulator issues its own at ``/oauth2/token``
     accepts_tokens_of: ClassVar[str | None] = None
+    #: the simulator (by upstream name) whose live state this one builds on when both run in one
+    #: sandbox (PowerPath's lessons are TimeBack's course components): the sandbox hands it over
+    #: through :meth:`read_state_of`; standalone, a simulator builds its own copy from its seed
+    reads_state_of: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -101,6 +105,10 @@ class Simulator(ABC, Generic[StateT]):
     def error_response(self, status: int, detail: str | None = None) -> Response:
         """An error in the upstream's own format; used for scripted faults and unknown routes."""
         return JSONResponse({"error": detail or _phrase(status)}, status_code=status)
+
+    def read_state_of(self, other: Simulator[Any]) -> None:
+        """Build on ``other``'s live state from now on (see ``reads_state_of``)."""
+        raise NotImplementedError(f"{self.system} reads no other simulator's state")
 
     # -- scripting ----------------------------------------------------------------------------
 

@@ -46,9 +46,10 @@ REF_PATHS = {
 #: so a teacher in the sandbox has these to grade with
 DEMO_CATEGORIES = (("cat-homework", "Homework"), ("cat-quiz", "Quizzes"), ("cat-test", "Tests"))
 RESOURCES = "/ims/oneroster/resources/v1p2"
-#: per course, its units; per unit, its lessons (each a resource placed in the unit)
+#: per course, its units; per unit, its lessons (each a resource placed in the unit): a course's
+#: lessons take the lesson types in turn, so every course (and every learner) has one of each
 UNITS_PER_COURSE = 2
-LESSONS_PER_UNIT = 2
+LESSONS_PER_UNIT = 3
 
 
 def build_roster(spec: SeedSpec, *, public_url: str, demo_data: bool = False) -> RosterState:
@@ -119,6 +120,7 @@ def seed_course_structure(
             )
             for lesson_number in range(1, LESSONS_PER_UNIT + 1):
                 resource_id = gen.uuid()
+                position = (unit_number - 1) * LESSONS_PER_UNIT + lesson_number - 1
                 state.component_resources.put(
                     {
                         **base(gen.uuid(), course.created_at),
@@ -130,7 +132,7 @@ def seed_course_structure(
                         },
                         "title": f"Lesson {unit_number}.{lesson_number}",
                         "sortOrder": lesson_number,
-                        "lessonType": gen.choice(LESSON_TYPES),
+                        "lessonType": LESSON_TYPES[position % len(LESSON_TYPES)],
                     }
                 )
 

@@ -18,6 +18,8 @@ import yaml
 
 from simulators.kit.population import build_population
 from simulators.timeback import TimebackSimulator
+from simulators.timeback.checks import LESSON_TYPES
+from simulators.timeback.seed import LESSONS_PER_UNIT
 from tests.support.timeback_sim import SPEC, bearer_client, simulator_with_token
 
 BASE = "http://timeback.sim"
@@ -93,7 +95,7 @@ def test_course_structure_is_seeded_deterministically_without_touching_other_cou
     assert len(units) == 2 * len(courses)
     assert {u["course"]["sourcedId"] for u in units} == courses
     lessons = a.state.component_resources.all()
-    assert len(lessons) == 2 * len(units)
+    assert len(lessons) == LESSONS_PER_UNIT * len(units)
     assert {r["courseComponent"]["sourcedId"] for r in lessons} == {u["sourcedId"] for u in units}
     assert a.state.course_components.items == b.state.course_components.items
     assert a.state.component_resources.items == b.state.component_resources.items
@@ -645,3 +647,35 @@ async def test_credential_errors(sim: TimebackSimulator, http: httpx.AsyncClient
     assert error_paths(partial) == {"applicationName", "credentials.password"}
     assert sim.state.credentials == {}
     assert sim.state.users.get(user_id)["userProfiles"] == []  # type: ignore[index]
+
+
+def test_every_course_has_a_lesson_of_each_type() -> None:
+    """PowerPath's lesson plans build on these: every learner meets every kind of lesson."""
+    sim = TimebackSimulator(seed=SEED, users=USERS, classes=CLASSES)
+    units = {u["sourcedId"]: u["course"]["sourcedId"] for u in sim.state.course_components.all()}
+    types: dict[str, set[str]] = {}
+    for lesson in sim.state.component_resources.all():
+        course = units[lesson["courseComponent"]["sourcedId"]]
+        types.setdefault(course, set()).add(lesson["lessonType"])
+    assert set(types) == set(units.values())
+    assert all(kinds == set(LESSON_TYPES) for kinds in types.values())
+
+
+async def test_component_resources_filter_on_their_course_component(
+    sim: TimebackSimulator, http: httpx.AsyncClient
+) -> None:
+    """TimeBack's own router lists a unit's lessons with ``courseComponent.sourcedId``."""
+    unit = sim.state.course_components.all()[1]["sourcedId"]
+    found = await items(
+        http,
+        "/courses/component-resources",
+        "componentResources",
+        filter=f"courseComponent.sourcedId='{unit}'",
+    )
+    expected = [
+        r["sourcedId"]
+        for r in sim.state.component_resources.all()
+        if r["courseComponent"]["sourcedId"] == unit
+    ]
+    assert [r["sourcedId"] for r in found] == expected
+    assert len(expected) == LESSONS_PER_UNIT
