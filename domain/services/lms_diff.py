@@ -1,0 +1,90 @@
+"""Class against course: who a run must enroll, drop or make staff, and who is already in step.
+
+Pure: the class comes from the roster cache, the link's own record says whom it has put in the
+course, and (when the caller read it) the course's enrollments say who is really there. Without
+the course's enrollments the link's record stands for them, which is what lets a roster-driven run
+touch only the people who changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+
+from domain.models.lms_links import (
+    ClassMember,
+    LinkDiff,
+    LinkMember,
+    MemberRole,
+    PersonAction,
+    PersonStep,
+)
+
+
+def diff(
+    *,
+    members: Iterable[ClassMember],
+    linked: Mapping[str, LinkMember],
+    enrolled_usernames: Collection[str] | None = None,
+) -> LinkDiff:
+    """``linked`` by person id; ``enrolled_usernames`` lower-cased, or None to trust ``linked``."""
+    in_class: set[str] = set()
+    to_add: list[PersonStep] = []
+    teachers: list[PersonStep] = []
+    in_step = 0
+    for m in sorted(members, key=lambda m: m.person_id):
+        in_class.add(m.person_id)
+        known = linked.get(m.person_id)
+        if m.role is MemberRole.TEACHER:
+            if known is None or known.role is not MemberRole.TEACHER:
+                teachers.append(_step(m, PersonAction.STAFF, known))
+            continue
+        if known is not None and known.role is MemberRole.STUDENT and _present(
+            known, enrolled_usernames
+        ):
+            in_step += 1
+            continue
+        to_add.append(_step(m, PersonAction.ENROLL, known))
+    to_drop = [
+        PersonStep(
+            person_id=k.person_id,
+            role=k.role,
+            action=PersonAction.UNENROLL,
+            email=k.email,
+            username=k.username,
+            enrollment_id=k.enrollment_id,
+        )
+        for k in sorted(linked.values(), key=lambda k: k.person_id)
+        # teachers were never enrolled by the link: they leave its record without a call
+        if k.person_id not in in_class and k.role is MemberRole.STUDENT
+    ]
+    return LinkDiff(
+        to_add=tuple(to_add), to_drop=tuple(to_drop), teachers=tuple(teachers), in_step=in_step
+    )
+
+
+def departed_teachers(*, members: Iterable[ClassMember], linked: Mapping[str, LinkMember]) -> list[str]:
+    """Teachers in the link's record who no longer teach the class (forgotten without a call)."""
+    in_class = {m.person_id for m in members}
+    return sorted(
+        k.person_id
+        for k in linked.values()
+        if k.role is MemberRole.TEACHER and k.person_id not in in_class
+    )
+
+
+def _present(known: LinkMember, enrolled_usernames: Collection[str] | None) -> bool:
+    if enrolled_usernames is None:
+        return True
+    return known.username is not None and known.username.lower() in enrolled_usernames
+
+
+def _step(m: ClassMember, action: PersonAction, known: LinkMember | None) -> PersonStep:
+    return PersonStep(
+        person_id=m.person_id,
+        role=m.role,
+        action=action,
+        email=m.email,
+        name=m.name,
+        username=known.username if known is not None else None,
+        enrollment_id=m.enrollment_id,
+    )
