@@ -12,6 +12,7 @@ from adapters.db import bulk
 from adapters.db import lms_tables as t
 from adapters.db import roster_tables as r
 from adapters.db.roster_session import OnSession, aware
+from adapters.db.scope_sql import active, any_of, in_classes, in_orgs
 from domain.models.lms_links import (
     ClassMember,
     CourseLink,
@@ -26,6 +27,7 @@ from domain.models.lms_links import (
     RunTrigger,
 )
 from domain.ports.lms_links import LmsLinkRepository
+from domain.scope import Scope
 
 FEED = "lms-links"
 _ROLES = {"student": MemberRole.STUDENT, "teacher": MemberRole.TEACHER}
@@ -104,6 +106,42 @@ class SqlLmsLinkRepository(OnSession, LmsLinkRepository):
 
     async def by_course(self, course_id: str) -> Sequence[CourseLink]:
         return await self._links(t.links.c.course_id == course_id)
+
+    async def listed(
+        self,
+        scope: Scope,
+        *,
+        class_id: str | None = None,
+        course_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[CourseLink], int]:
+        c = t.links.c
+        where: list[sa.ColumnElement[bool]] = []
+        if class_id is not None:
+            where.append(c.class_id == class_id)
+        if course_id is not None:
+            where.append(c.course_id == course_id)
+        if not scope.everything:
+            at_school = sa.select(r.classes.c.sourced_id).where(
+                active(r.classes), in_orgs(r.classes.c.school_id, scope.orgs)
+            )
+            reached = [in_classes(c.class_id, scope.classes)] if scope.classes else []
+            if scope.orgs:
+                reached.append(c.class_id.in_(at_school))
+            where.append(any_of(reached))
+        conn = await self._conn()
+        total = (
+            await conn.execute(sa.select(sa.func.count()).select_from(t.links).where(*where))
+        ).scalar_one()
+        rows = await conn.execute(
+            sa.select(t.links)
+            .where(*where)
+            .order_by(c.class_id, c.course_id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_link(row) for row in rows], total
 
     async def delete(self, link_id: str) -> None:
         conn = await self._conn()
@@ -229,9 +267,7 @@ class SqlLmsLinkRepository(OnSession, LmsLinkRepository):
             return None
         s = t.steps.c
         tallies = await conn.execute(
-            sa.select(s.outcome, sa.func.count())
-            .where(s.run_id == run_id)
-            .group_by(s.outcome)
+            sa.select(s.outcome, sa.func.count()).where(s.run_id == run_id).group_by(s.outcome)
         )
         counts = {Outcome(outcome): n for outcome, n in tallies}
         return LinkRun(
@@ -439,20 +475,24 @@ class SqlLmsLinkRepository(OnSession, LmsLinkRepository):
         for chunk in _chunks(enrollment_ids):
             for stmt in (
                 sa.select(e.class_id).where(e.sourced_id.in_(chunk), e.class_id.in_(linked)),
-                sa.select(lk.class_id).join(t.members, m.link_id == lk.id).where(
-                    m.enrollment_id.in_(chunk)
-                ),
+                sa.select(lk.class_id)
+                .join(t.members, m.link_id == lk.id)
+                .where(m.enrollment_id.in_(chunk)),
             ):
                 touched.update(x for x in (await conn.execute(stmt)).scalars() if x)
         for chunk in _chunks(user_ids):
             for stmt in (
                 sa.select(e.class_id).where(e.user_id.in_(chunk), e.class_id.in_(linked)),
-                sa.select(lk.class_id).join(t.members, m.link_id == lk.id).where(
-                    m.person_id.in_(chunk)
-                ),
+                sa.select(lk.class_id)
+                .join(t.members, m.link_id == lk.id)
+                .where(m.person_id.in_(chunk)),
             ):
                 touched.update(x for x in (await conn.execute(stmt)).scalars() if x)
         return touched
+
+    async def feed_head(self) -> int:
+        conn = await self._conn()
+        return int((await conn.execute(sa.select(sa.func.max(r.changes.c.id)))).scalar() or 0)
 
     async def feed_cursor(self) -> int:
         conn = await self._conn()

@@ -18,6 +18,7 @@ from domain.models.lms_links import (
     PersonStep,
     RunStatus,
 )
+from domain.scope import Scope
 
 
 class LmsLinkRepository(Protocol):
@@ -30,6 +31,18 @@ class LmsLinkRepository(Protocol):
     async def by_class(self, class_id: str) -> Sequence[CourseLink]: ...
 
     async def by_course(self, course_id: str) -> Sequence[CourseLink]: ...
+
+    async def listed(
+        self,
+        scope: Scope,
+        *,
+        class_id: str | None = None,
+        course_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[CourseLink], int]:
+        """Links of classes in ``scope`` (optionally of one class or course), and their count."""
+        ...
 
     async def delete(self, link_id: str) -> None:
         """The link, its runs, their steps and its member record."""
@@ -113,6 +126,10 @@ class LmsLinkRepository(Protocol):
     ) -> set[str]:
         """Linked classes that these changed enrollments and users belong to: through the cache
         for what is still there, through the links' member records for people who left it."""
+        ...
+
+    async def feed_head(self) -> int:
+        """The newest cursor of the roster change feed (0 when it is empty)."""
         ...
 
     async def feed_cursor(self) -> int:

@@ -8,7 +8,8 @@ touch only the people who changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from domain.models.lms_links import (
     ClassMember,
@@ -20,13 +21,27 @@ from domain.models.lms_links import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class CourseState:
+    """Who the course really holds, lower-cased: by email (where an account was found for a
+    class member's email) and by username."""
+
+    emails: frozenset[str]
+    usernames: frozenset[str]
+
+    def holds(self, email: str | None, username: str | None) -> bool:
+        return bool(email and email.lower() in self.emails) or bool(
+            username and username.lower() in self.usernames
+        )
+
+
 def diff(
     *,
     members: Iterable[ClassMember],
     linked: Mapping[str, LinkMember],
-    enrolled_usernames: Collection[str] | None = None,
+    course: CourseState | None = None,
 ) -> LinkDiff:
-    """``linked`` by person id; ``enrolled_usernames`` lower-cased, or None to trust ``linked``."""
+    """``linked`` by person id; without ``course``, the link's record stands for the course."""
     in_class: set[str] = set()
     to_add: list[PersonStep] = []
     teachers: list[PersonStep] = []
@@ -38,9 +53,7 @@ def diff(
             if known is None or known.role is not MemberRole.TEACHER:
                 teachers.append(_step(m, PersonAction.STAFF, known))
             continue
-        if known is not None and known.role is MemberRole.STUDENT and _present(
-            known, enrolled_usernames
-        ):
+        if _present(m, known, course):
             in_step += 1
             continue
         to_add.append(_step(m, PersonAction.ENROLL, known))
@@ -55,14 +68,18 @@ def diff(
         )
         for k in sorted(linked.values(), key=lambda k: k.person_id)
         # teachers were never enrolled by the link: they leave its record without a call
-        if k.person_id not in in_class and k.role is MemberRole.STUDENT
+        if k.person_id not in in_class
+        and k.role is MemberRole.STUDENT
+        and (course is None or course.holds(k.email, k.username))
     ]
     return LinkDiff(
         to_add=tuple(to_add), to_drop=tuple(to_drop), teachers=tuple(teachers), in_step=in_step
     )
 
 
-def departed_teachers(*, members: Iterable[ClassMember], linked: Mapping[str, LinkMember]) -> list[str]:
+def departed_teachers(
+    *, members: Iterable[ClassMember], linked: Mapping[str, LinkMember]
+) -> list[str]:
     """Teachers in the link's record who no longer teach the class (forgotten without a call)."""
     in_class = {m.person_id for m in members}
     return sorted(
@@ -72,10 +89,10 @@ def departed_teachers(*, members: Iterable[ClassMember], linked: Mapping[str, Li
     )
 
 
-def _present(known: LinkMember, enrolled_usernames: Collection[str] | None) -> bool:
-    if enrolled_usernames is None:
-        return True
-    return known.username is not None and known.username.lower() in enrolled_usernames
+def _present(m: ClassMember, known: LinkMember | None, course: CourseState | None) -> bool:
+    if course is not None:
+        return course.holds(m.email, known.username if known else None)
+    return known is not None and known.role is MemberRole.STUDENT
 
 
 def _step(m: ClassMember, action: PersonAction, known: LinkMember | None) -> PersonStep:
