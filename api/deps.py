@@ -23,6 +23,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
 from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
@@ -127,6 +128,10 @@ async def get_time_logs(request: Request) -> TimeLogService:
     return _container(request).time_logs()
 
 
+async def get_lms_links(request: Request) -> LmsLinkService:
+    return _container(request).lms_links()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -138,3 +143,4 @@ GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
+LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]

@@ -75,7 +75,9 @@ async def list_lms_links(
     response: Response,
     actor: ActorDep,
     links: LmsLinksDep,
-    class_: Annotated[SourcedId | None, Query(alias="class", description="A class's links.")] = None,
+    class_: Annotated[
+        SourcedId | None, Query(alias="class", description="A class's links.")
+    ] = None,
     course: Annotated[CourseKey | None, Query(description="A course's links.")] = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
@@ -165,7 +167,9 @@ async def get_lms_link_run(
         actor=actor, link_id=link_id, run_id=link_run_id, limit=limit, offset=offset
     )
     paging_headers(request, response, limit=limit, offset=offset, total=total)
-    return RunDetail(run=LinkRunOut.of(run), people=[PersonStepOut.of(s) for s in steps], total=total)
+    return RunDetail(
+        run=LinkRunOut.of(run), people=[PersonStepOut.of(s) for s in steps], total=total
+    )
 
 
 @router.get(

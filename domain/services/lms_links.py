@@ -33,7 +33,9 @@ from domain.services.lms_diff import CourseState, diff
 from domain.services.lms_provisioning import LinkProvisioner
 
 #: ``course-v1:Org+Course+Run`` (or the old ``Org/Course/Run``), as Open edX keys courses
-COURSE_KEY = re.compile(r"^(course-v1:[\w.\-~]+\+[\w.\-~]+\+[\w.\-~]+|[\w.\-~]+/[\w.\-~]+/[\w.\-~]+)$")
+COURSE_KEY = re.compile(
+    r"^(course-v1:[\w.\-~]+\+[\w.\-~]+\+[\w.\-~]+|[\w.\-~]+/[\w.\-~]+/[\w.\-~]+)$"
+)
 _LINK_READERS = (Role.ADMIN, Role.STAFF, Role.TEACHER)
 
 
@@ -93,7 +95,9 @@ class LmsLinkService:
             if await uow.lms_links.find(new.class_id, new.course_id) is not None:
                 raise Conflict("This class is already linked to this course.")
             members = await uow.lms_links.class_members(new.class_id) or ()
-            planned = diff(members=members, linked={}, course=await self._course_state(link, members))
+            planned = diff(
+                members=members, linked={}, course=await self._course_state(link, members)
+            )
             if dry_run:
                 return link, None, planned
             await uow.lms_links.add(link)
@@ -210,7 +214,9 @@ class LmsLinkService:
         return CourseState(emails=held, usernames=usernames)
 
     def _readers_only(self, actor: Actor) -> None:
-        if actor.role not in _LINK_READERS or actor.person_sourced_id is None and not actor.is_admin:
+        if actor.role not in _LINK_READERS or (
+            actor.person_sourced_id is None and not actor.is_admin
+        ):
             raise PermissionDenied("Course links are for staff, teachers and admins.")
 
     async def _link(self, actor: Actor, action: Action, link_id: str) -> CourseLink:
@@ -218,7 +224,9 @@ class LmsLinkService:
         async with self._uow() as uow:
             link = await uow.lms_links.get(link_id)
         # a link out of reach is as absent as one that is not there
-        if link is None or not await self._policy.allows(actor, Action.READ, CourseLinkRef(link.class_id)):
+        if link is None or not await self._policy.allows(
+            actor, Action.READ, CourseLinkRef(link.class_id)
+        ):
             raise NotFound(f"No course link {link_id!r}.")
         if action is Action.WRITE:
             await self._policy.require(actor, action, CourseLinkRef(link.class_id))
