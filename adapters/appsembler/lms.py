@@ -13,6 +13,7 @@ create whose answer was lost looks the email up before deciding whether to try a
 
 from __future__ import annotations
 
+import json as jsonlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -39,6 +40,9 @@ from adapters.appsembler.mapping import (
     account_from,
     bulk_result_from,
     code_refusal,
+    course_from,
+    course_key_of,
+    course_number,
     enrollment_from,
     upstream_date,
 )
@@ -50,6 +54,7 @@ from domain.models.lms import (
     AccountMatches,
     BulkEnrollmentResult,
     CodeStatusAction,
+    CourseRole,
     CreatedLmsAccount,
     EnrollmentAction,
     EnrollmentCodeNotFound,
@@ -60,8 +65,10 @@ from domain.models.lms import (
     LmsAccountExists,
     LmsAccountNotFound,
     LmsAmbiguousLookup,
+    LmsCourse,
     LmsCourseNotFound,
     LmsEnrollment,
+    LmsRolesUnsupported,
     NewLmsAccount,
     PersonEnrollment,
 )
@@ -257,6 +264,58 @@ class AppsemblerLms(Lms):
         if response.status_code == 400:
             raise EnrollmentCodeNotFound(f"no enrollment code {code}")
         _check(response)
+
+    # -- courses ----------------------------------------------------------------------------------
+
+    async def course(self, course_id: str) -> LmsCourse | None:
+        number = course_number(course_id)
+        if number is None:
+            return None
+        # search_courses (the course list API filtered by the search index) is the one course
+        # read the API offers; the key's number narrows it to a handful
+        reply = await self._json("GET", "search_courses", params={"search_term": number})
+        results = reply.get("results", []) if isinstance(reply, dict) else []
+        found = next((c for c in results if course_key_of(c) == course_id), None)
+        return course_from(found) if found is not None else None
+
+    # -- course roles (Appsembler's Hawthorn fork) ----------------------------------------------
+
+    async def course_roles(self, course_id: str) -> Mapping[CourseRole, Sequence[str]]:
+        return await self._roles("GET", course_id)
+
+    async def grant_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        body = {"roles": {role.value: list(identifiers)}}
+        return await self._roles("PUT", course_id, json=body)
+
+    async def revoke_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        roles = jsonlib.dumps({role.value: list(identifiers)})
+        return await self._roles("DELETE", course_id, params={"roles": roles})
+
+    async def _roles(
+        self, method: str, course_id: str, **kwargs: Any
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        path = f"courses/{course_id}/roles"
+        response = await self._send(method, path, **kwargs)  # PUT and DELETE are idempotent
+        if response.status_code == 404:
+            if "json" not in response.headers.get("content-type", ""):
+                # Django's own 404 page: no route, so a site without the roles API
+                raise LmsRolesUnsupported(
+                    "this Open edX has no course roles API", upstream=UPSTREAM
+                )
+            raise LmsCourseNotFound(f"Open edX has no course {course_id}")
+        try:
+            reply = _check(response).json()
+        except AppsemblerError as err:
+            raise _domain(err) from err
+        listed = reply.get("roles", {}) if isinstance(reply, dict) else {}
+        return {
+            role: tuple(str(p["username"]) for p in listed.get(role.value, ()))
+            for role in CourseRole
+        }
 
     # -- analytics ------------------------------------------------------------------------------
 

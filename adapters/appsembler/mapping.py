@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from domain.models.lms import (
     EnrollmentAction,
     EnrollmentOutcome,
     LmsAccount,
+    LmsCourse,
     LmsEnrollment,
     PersonEnrollment,
 )
@@ -25,6 +27,33 @@ REASONS = {
     "Course full": CodeRefusalReason.COURSE_FULL,
     "Already enrolled": CodeRefusalReason.ALREADY_ENROLLED,
 }
+
+
+COURSE_KEY = re.compile(r"^course-v1:([^+/]+)\+([^+/]+)\+([^+/]+)$|^([^/+]+)/([^/+]+)/([^/+]+)$")
+
+
+def course_number(course_id: str) -> str | None:
+    """The course's number (``DemoX`` of ``course-v1:OpenedX+DemoX+DemoCourse``); None when the
+    string is no course key."""
+    match = COURSE_KEY.match(course_id)
+    if match is None:
+        return None
+    return match.group(2) or match.group(5)
+
+
+def course_key_of(row: Mapping[str, Any]) -> str:
+    return str(row.get("course_id") or row.get("id") or "")
+
+
+def course_from(row: Mapping[str, Any]) -> LmsCourse:
+    start = row.get("start")
+    return LmsCourse(
+        course_id=course_key_of(row),
+        name=str(row.get("name", "")),
+        org=str(row.get("org", "")),
+        number=str(row.get("number", "")),
+        start=parse_moment(start) if isinstance(start, str) and start else None,
+    )
 
 
 def code_refusal(reason: str) -> CodeRefusalReason:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, UpstreamRejected
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,6 +25,15 @@ class LmsAccount:
     email: str
     is_active: bool
     date_joined: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LmsCourse:
+    course_id: str
+    name: str
+    org: str
+    number: str
+    start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +165,20 @@ class EnrollmentFilter:
     username: str | None = None
     enrolled_after: datetime | None = None
     enrolled_before: datetime | None = None
+
+
+class CourseRole(StrEnum):
+    """Open edX's course roles (one per person and course)."""
+
+    INSTRUCTOR = "instructor"
+    STAFF = "staff"
+    BETA = "beta"
+    CCX_COACH = "ccx_coach"
+
+
+class LmsRolesUnsupported(UpstreamRejected):
+    """This Open edX has no course roles API (Appsembler's Hawthorn fork has one, the current
+    plugin does not): course staff are then set in Studio."""
 
 
 class LmsAccountExists(Conflict):

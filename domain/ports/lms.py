@@ -5,8 +5,8 @@ every call here is made as staff, so "may this person do it" is the domain's pol
 
 Errors: the models' ``LmsAccountExists`` (create, or an email taken by someone else),
 ``LmsAccountNotFound``, ``LmsAmbiguousLookup``, ``LmsCourseNotFound``, ``EnrollmentCodeNotFound``,
-``EnrollmentCodeRefused`` (with its reason); ``UpstreamRefusedInput`` for a value Open edX refused
-(malformed email, unknown profile value), and the domain's ``UpstreamUnavailable``,
+``EnrollmentCodeRefused`` (with its reason), ``LmsRolesUnsupported``; ``UpstreamRefusedInput``
+for a value Open edX refused (malformed email, unknown profile value), and the domain's ``UpstreamUnavailable``,
 ``UpstreamRateLimited`` (``retry_after``) and ``UpstreamRejected`` for the rest.
 """
 
@@ -20,11 +20,13 @@ from domain.models.lms import (
     AccountMatches,
     BulkEnrollmentResult,
     CodeStatusAction,
+    CourseRole,
     CreatedLmsAccount,
     EnrollmentAction,
     EnrollmentCodes,
     EnrollmentFilter,
     LmsAccount,
+    LmsCourse,
     LmsEnrollment,
     NewLmsAccount,
 )
@@ -96,6 +98,35 @@ class LmsEnrollments(Protocol):
         ...
 
 
+class LmsCourses(Protocol):
+    async def course(self, course_id: str) -> LmsCourse | None:
+        """The course with this key, or None: what a write naming a course checks first (Open
+        edX itself generates codes for any key)."""
+        ...
+
+
+class LmsCourseRoles(Protocol):
+    """Course staff, where the site has Appsembler's roles API; ``LmsRolesUnsupported`` where it
+    has not (ask once, then fall back to enrolling teachers as learners)."""
+
+    async def course_roles(self, course_id: str) -> Mapping[CourseRole, Sequence[str]]:
+        """The usernames holding each role in the course (every role listed, maybe empty)."""
+        ...
+
+    async def grant_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        """Give the people (usernames or emails) this role, taking any other away; unknown
+        people are skipped. The roles afterwards."""
+        ...
+
+    async def revoke_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        """Take the role from these people (a no-op for those without it). The roles afterwards."""
+        ...
+
+
 class LmsAnalytics(Protocol):
     async def accounts(self, where: AccountFilter) -> Sequence[LmsAccount]:
         """Every account matching the filter (Open edX does not page this list)."""
@@ -107,5 +138,5 @@ class LmsAnalytics(Protocol):
         ...
 
 
-class Lms(LmsAccounts, LmsEnrollments, LmsAnalytics, Protocol):
+class Lms(LmsAccounts, LmsEnrollments, LmsCourses, LmsCourseRoles, LmsAnalytics, Protocol):
     """The whole of one Open edX site."""

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.appsembler import accounts, analytics, enrollments
+from simulators.appsembler import accounts, analytics, enrollments, roles
 from simulators.appsembler.courses import search_courses
 from simulators.appsembler.seed import build_lms
 from simulators.appsembler.state import Account, LmsState
@@ -32,6 +32,7 @@ from simulators.kit.tokens import TokenStatus
 
 TOKEN_PATH = "/oauth2/access_token"  # noqa: S105 (a path, not a secret)
 API = "/appsembler_api/v0"
+CSRF_PATH = "/csrf/api/v1/token"  # edx's CSRF token API: the cookie a session login needs
 SCOPE = "read write email profile"
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="api"'}
 TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -52,6 +53,8 @@ class AppsemblerSimulator(Simulator[LmsState]):
     bulk_per_minute_staff = 120
     #: django-ratelimit on enroll-user: invalid codes per minute and user
     invalid_codes_per_minute = 6
+    #: Appsembler's Hawthorn fork has ``courses/{id}/roles``; the current plugin does not
+    course_roles_api = True
 
     def __init__(self, **kwargs: object) -> None:
         self._jwt: set[str] = set()
@@ -101,7 +104,18 @@ class AppsemblerSimulator(Simulator[LmsState]):
                 methods=["GET"],
             ),
             Route(f"{API}/search_courses{{rest:path}}", self._search, methods=["GET"]),
-            post("bulk-enrollment/bulk-enroll", self._bulk_enroll),
+            Route(CSRF_PATH, self._csrf, methods=["GET"]),
+            Route(f"{API}/account/login_session{{rest:path}}", self._login, methods=["POST"]),
+            Route(
+                f"{API}/courses/{{course_id:path}}/roles{{rest:path}}",
+                self._guarded(self._roles),
+                methods=["GET", "PUT", "DELETE"],
+            ),
+            Route(
+                f"{API}/bulk-enrollment/bulk-enroll{{rest:path}}",
+                self._guarded(self._bulk_enroll, staff_or_owner=False),
+                methods=["POST"],
+            ),
             post(
                 "enrollment-codes/generate",
                 lambda r, u, b: enrollments.generate_codes(self.state, b, u, self.public_url),
@@ -159,16 +173,21 @@ class AppsemblerSimulator(Simulator[LmsState]):
     # -- authentication, permission, throttles -------------------------------------------------
 
     def _guarded(
-        self, view: View, *, owner: Callable[[Request], str | None] | None = None
+        self,
+        view: View,
+        *,
+        owner: Callable[[Request], str | None] | None = None,
+        staff_or_owner: bool = True,
     ) -> Callable[[Request], Awaitable[Response]]:
-        """DRF's authentication, then Appsembler's IsStaffOrOwner, then the view."""
+        """DRF's authentication, then Appsembler's IsStaffOrOwner (bulk enrollment asks only for
+        an authenticated user, and leaves the rest to the instructor API), then the view."""
 
         async def endpoint(request: Request) -> Response:
             user = self._authenticate(request)
             if isinstance(user, Response):
                 return user
             body: Body = {}
-            if request.method == "POST":
+            if request.method in ("POST", "PUT"):
                 try:
                     body = await body_of(request)
                 except BadRequestBody as exc:
@@ -176,7 +195,7 @@ class AppsemblerSimulator(Simulator[LmsState]):
             owners = {request.query_params.get("username"), text(body, "username") or None}
             if owner is not None:
                 owners.add(owner(request))
-            if not user.is_staff and user.username not in owners:
+            if staff_or_owner and not user.is_staff and user.username not in owners:
                 return JSONResponse(NOT_ALLOWED, status_code=403)
             return view(request, user, body)
 
@@ -250,6 +269,21 @@ class AppsemblerSimulator(Simulator[LmsState]):
         if invalid_code:
             self._hit("enroll-user", user)
         return response
+
+    def _roles(self, request: Request, user: Account, body: Body) -> Response:
+        if not self.course_roles_api:  # the current plugin has no such route: Django's 404 page
+            return _html(404)
+        course_id = request.path_params["course_id"]
+        return roles.course_roles(self.state, request.method, course_id, body, request.query_params)
+
+    async def _csrf(self, request: Request) -> Response:
+        token = secrets.token_urlsafe(32)
+        response = JSONResponse({"csrfToken": token})
+        response.set_cookie("csrftoken", token, samesite="lax")
+        return response
+
+    async def _login(self, request: Request) -> Response:
+        return await roles.login_session(self.state, request)
 
     async def _search(self, request: Request) -> Response:
         return search_courses(self.state, request.query_params)

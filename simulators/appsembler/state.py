@@ -103,6 +103,10 @@ class LmsState:
     allowed: dict[str, dict[str, bool]] = field(default_factory=lambda: defaultdict(dict))
     #: per user: instants of recent throttled calls, by throttle name
     hits: dict[tuple[str, int], deque[float]] = field(default_factory=dict)
+    #: Hawthorn's course roles: course -> {user id: role} (one role per person and course)
+    roles: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: failed session logins by lower-cased email
+    login_failures: dict[str, int] = field(default_factory=dict)
     next_enrollment_id: int = 1
     last_user_id: int = 0
 

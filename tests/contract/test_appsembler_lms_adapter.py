@@ -16,6 +16,7 @@ from domain.models.lms import (
     AccountFilter,
     CodeRefusalReason,
     CodeStatusAction,
+    CourseRole,
     EnrollmentAction,
     EnrollmentCodeNotFound,
     EnrollmentCodeRefused,
@@ -25,6 +26,7 @@ from domain.models.lms import (
     LmsAccountNotFound,
     LmsAmbiguousLookup,
     LmsCourseNotFound,
+    LmsRolesUnsupported,
     NewLmsAccount,
 )
 from simulators.appsembler import AppsemblerSimulator
@@ -53,7 +55,7 @@ async def lms(sim: AppsemblerSimulator) -> AsyncIterator[AppsemblerLms]:
     async with make_appsembler_client(
         base_url=BASE,
         client_id="sandbox-client",
-        client_secret="sandbox-secret",  # noqa: S106 (the sandbox credential)
+        client_secret="sandbox-secret",
         timeout=2.0,
         transport=SimulatorTransport(sim.app),
     ) as http:
@@ -76,7 +78,8 @@ async def test_create_reads_the_trailing_space_key_and_sends_no_activation_mail(
             email="new.kid@example.edu", name="New Kid", username="new.kid", password="s3cret!"
         )
     )
-    assert made.created and made.username == "new.kid"
+    assert made.created
+    assert made.username == "new.kid"
     assert sim.state.accounts[made.user_id].is_active
     assert sim.log.entries(path="/appsembler_api/v0/accounts/create")[0].status == 200
     without = await lms.create_account(NewLmsAccount(email="other.kid@example.edu", name="Other"))
@@ -188,7 +191,8 @@ async def test_bulk_enrollment_waits_out_the_throttle_and_the_api_key_skips_it(
     lms.retry = RetryPolicy(max_attempts=1)
     with pytest.raises(UpstreamRateLimited) as throttled:
         await lms.bulk_enrollment(course, [student.email], EnrollmentAction.ENROLL)
-    assert throttled.value.retry_after is not None and throttled.value.retry_after > 0
+    assert throttled.value.retry_after is not None
+    assert throttled.value.retry_after > 0
     keyed = AppsemblerLms(lms.http, retry=FAST, edx_api_key="sandbox-edx-api-key")
     assert (await keyed.bulk_enrollment(course, [student.email], EnrollmentAction.ENROLL)).results
 
@@ -209,7 +213,8 @@ async def test_codes_generate_redeem_cancel_restore(
 ) -> None:
     course, student = course_of(sim), a_student(sim)
     codes = await lms.generate_codes(course, 2)
-    assert len(codes.codes) == 2 and codes.course_url == f"/courses/{course}/about"
+    assert len(codes.codes) == 2
+    assert codes.course_url == f"/courses/{course}/about"
     await lms.redeem_code(codes.codes[0], student.email)
     assert sim.state.is_enrolled(student.id, course)
     with pytest.raises(EnrollmentCodeRefused) as refused:
@@ -259,7 +264,8 @@ async def test_analytics_keep_only_what_was_asked(
     everyone = await lms.accounts(AccountFilter())
     pivot = sorted(everyone, key=lambda a: a.date_joined)[3]
     later = await lms.accounts(AccountFilter(joined_after=pivot.date_joined))
-    assert pivot not in later and len(later) == len(everyone) - 4
+    assert pivot not in later
+    assert len(later) == len(everyone) - 4
 
 
 async def test_over_a_real_socket() -> None:
@@ -268,7 +274,7 @@ async def test_over_a_real_socket() -> None:
         async with make_appsembler_client(
             base_url=server.url,
             client_id="sandbox-client",
-            client_secret="sandbox-secret",  # noqa: S106
+            client_secret="sandbox-secret",
             timeout=5.0,
             transport=None,
         ) as http:
@@ -279,3 +285,33 @@ async def test_over_a_real_socket() -> None:
             )
             assert result.results[0].outcome is EnrollmentOutcome.ENROLLED
             assert (await lms.find_accounts(usernames=[student.username])).by_username
+
+
+async def test_course_roles_where_the_site_has_them(
+    sim: AppsemblerSimulator, lms: AppsemblerLms
+) -> None:
+    course, teacher = course_of(sim), a_student(sim)
+    assert set((await lms.course_roles(course)).values()) == {()}
+    after = await lms.grant_course_role(course, CourseRole.STAFF, [teacher.email])
+    assert after[CourseRole.STAFF] == (teacher.username,)
+    moved = await lms.grant_course_role(course, CourseRole.INSTRUCTOR, [teacher.username])
+    assert (moved[CourseRole.STAFF], moved[CourseRole.INSTRUCTOR]) == ((), (teacher.username,))
+    for _ in range(2):
+        gone = await lms.revoke_course_role(course, CourseRole.INSTRUCTOR, [teacher.username])
+        assert gone[CourseRole.INSTRUCTOR] == ()
+    with pytest.raises(LmsCourseNotFound):
+        await lms.course_roles("course-v1:No+Such+Course")
+    sim.course_roles_api = False
+    with pytest.raises(LmsRolesUnsupported):
+        await lms.course_roles(course)
+
+
+async def test_a_course_is_looked_up_by_its_key(
+    sim: AppsemblerSimulator, lms: AppsemblerLms
+) -> None:
+    key = course_of(sim)
+    found = await lms.course(key)
+    assert found is not None
+    assert (found.course_id, found.name) == (key, sim.state.courses[key].name)
+    assert await lms.course("course-v1:No+Such+Course") is None
+    assert await lms.course("not a key") is None
