@@ -19,6 +19,7 @@ class PersonAction(StrEnum):
     ENROLL = "enroll"  # a student of the class, not (known to be) in the course
     UNENROLL = "unenroll"  # left the class: dropped from the course unless the link keeps drops
     STAFF = "staff"  # a teacher of the class: course staff, where the API allows it
+    UNSTAFF = "unstaff"  # a teacher who left the class: staff role taken away
 
 
 class Outcome(StrEnum):

@@ -72,6 +72,19 @@ def diff(
         and k.role is MemberRole.STUDENT
         and (course is None or course.holds(k.email, k.username))
     ]
+    teachers += [
+        PersonStep(
+            person_id=k.person_id,
+            role=k.role,
+            action=PersonAction.UNSTAFF,
+            email=k.email,
+            username=k.username,
+            enrollment_id=k.enrollment_id,
+        )
+        for k in sorted(linked.values(), key=lambda k: k.person_id)
+        # made staff by the link (its username known) and no longer teaching the class
+        if k.person_id not in in_class and k.role is MemberRole.TEACHER and k.username
+    ]
     return LinkDiff(
         to_add=tuple(to_add), to_drop=tuple(to_drop), teachers=tuple(teachers), in_step=in_step
     )
@@ -80,12 +93,13 @@ def diff(
 def departed_teachers(
     *, members: Iterable[ClassMember], linked: Mapping[str, LinkMember]
 ) -> list[str]:
-    """Teachers in the link's record who no longer teach the class (forgotten without a call)."""
+    """Teachers in the link's record who no longer teach the class and were never made staff
+    (forgotten without a call)."""
     in_class = {m.person_id for m in members}
     return sorted(
         k.person_id
         for k in linked.values()
-        if k.role is MemberRole.TEACHER and k.person_id not in in_class
+        if k.role is MemberRole.TEACHER and k.person_id not in in_class and not k.username
     )
 
 

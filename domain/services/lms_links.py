@@ -94,6 +94,8 @@ class LmsLinkService:
                 raise InvalidInput(f"No class {new.class_id!r} in the roster.", field="class_id")
             if await uow.lms_links.find(new.class_id, new.course_id) is not None:
                 raise Conflict("This class is already linked to this course.")
+            if await self._lms.course(new.course_id) is None:
+                raise InvalidInput(f"Open edX has no course {new.course_id!r}.", field="course_id")
             members = await uow.lms_links.class_members(new.class_id) or ()
             planned = diff(
                 members=members, linked={}, course=await self._course_state(link, members)

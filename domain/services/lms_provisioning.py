@@ -25,9 +25,11 @@ from typing import TypeVar
 
 from domain.errors import DomainError, UpstreamRateLimited, UpstreamRefusedInput
 from domain.models.lms import (
+    CourseRole,
     EnrollmentAction,
     EnrollmentOutcome,
     LmsAccountExists,
+    LmsRolesUnsupported,
     NewLmsAccount,
     PersonEnrollment,
 )
@@ -249,7 +251,6 @@ class LinkProvisioner:
                 run.id,
                 status=RunStatus.RUNNING,
                 started_at=now,
-                note=NO_STAFF_ROLES if planned.teachers else None,
             )
             # later changes mark the link again, for the next run
             await uow.lms_links.clear_dirty(link.id)
@@ -274,8 +275,12 @@ class LinkProvisioner:
                     await uow.lms_links.record(run_id, done)
                     await uow.lms_links.put_members(link.id, kept)
                     await uow.lms_links.remove_members(link.id, gone)
+                    refused_roles = any(s.reason == NO_STAFF_ROLES for s in done)
                     await uow.lms_links.set_run(
-                        run_id, status=RunStatus.RUNNING, add_calls=calls.made
+                        run_id,
+                        status=RunStatus.RUNNING,
+                        add_calls=calls.made,
+                        note=NO_STAFF_ROLES if refused_roles else None,
                     )
                     await uow.commit()
 
@@ -301,9 +306,15 @@ class LinkProvisioner:
                 gone = [s.person_id for s in done if s.outcome is not Outcome.REFUSED]
                 return done, [], gone
             case PersonAction.STAFF:
-                done = [replace(s, outcome=Outcome.REFUSED, reason=NO_STAFF_ROLES) for s in steps]
-                # remembered, so later runs do not ask again for the same teacher
-                return done, [_member(s) for s in steps if s.email], []
+                done = await self._staff(link.course_id, steps, calls)
+                # remembered (refused ones too), so later runs do not ask again for them
+                return done, [_member(s) for s in done if s.email], []
+            case PersonAction.UNSTAFF:
+                if link.keep_drops:
+                    done = [replace(s, outcome=Outcome.KEPT) for s in steps]
+                else:
+                    done = await self._unstaff(link.course_id, steps, calls)
+                return done, [], [s.person_id for s in done if s.outcome is not Outcome.REFUSED]
 
     async def _enroll(
         self, course_id: str, steps: Sequence[PersonStep], calls: _Calls
@@ -362,6 +373,64 @@ class LinkProvisioner:
         except UpstreamRefusedInput as exc:
             return replace(step, outcome=Outcome.REFUSED, reason=f"account refused: {exc.reason}")
         return replace(step, username=made.username, reason=_CREATED if made.created else None)
+
+    async def _staff(
+        self, course_id: str, steps: Sequence[PersonStep], calls: _Calls
+    ) -> list[PersonStep]:
+        """Teachers as course staff, one grant each: the roles listed after a grant name the
+        username it added (so no read of the whole account list). A grant that adds no one was
+        for someone already staff or without an account; creating the account tells which."""
+        try:
+            roles = await calls(lambda: self._lms.course_roles(course_id))
+        except LmsRolesUnsupported:
+            return [replace(s, outcome=Outcome.REFUSED, reason=NO_STAFF_ROLES) for s in steps]
+        staff = {u.lower() for u in roles.get(CourseRole.STAFF, ())}
+        out = []
+        for step in steps:
+            if not step.email:
+                out.append(replace(step, outcome=Outcome.REFUSED, reason=NO_EMAIL))
+                continue
+            added = await self._grant(course_id, step.email, staff, calls)
+            if added is not None:
+                out.append(replace(step, outcome=Outcome.ENROLLED, username=added))
+                continue
+            made = await self._create(step, calls)
+            if made.outcome is Outcome.REFUSED:
+                out.append(made)
+            elif made.reason != _CREATED:
+                out.append(replace(step, outcome=Outcome.ALREADY_ENROLLED, reason=None))
+            elif (added := await self._grant(course_id, step.email, staff, calls)) is not None:
+                out.append(replace(step, outcome=Outcome.ACCOUNT_CREATED, username=added))
+            else:
+                reason = "Open edX did not make them course staff"
+                out.append(replace(step, outcome=Outcome.REFUSED, reason=reason))
+        return out
+
+    async def _grant(
+        self, course_id: str, email: str, staff: set[str], calls: _Calls
+    ) -> str | None:
+        """Grant the staff role; the username it added, if any (``staff`` follows along)."""
+        after = await calls(
+            lambda: self._lms.grant_course_role(course_id, CourseRole.STAFF, [email])
+        )
+        now = {u.lower(): u for u in after.get(CourseRole.STAFF, ())}
+        new = [u for k, u in now.items() if k not in staff]
+        staff.update(now)
+        return new[0] if len(new) == 1 else None
+
+    async def _unstaff(
+        self, course_id: str, steps: Sequence[PersonStep], calls: _Calls
+    ) -> list[PersonStep]:
+        named = [s.username for s in steps if s.username]
+        if named:
+            try:
+                await calls(
+                    lambda: self._lms.revoke_course_role(course_id, CourseRole.STAFF, named)
+                )
+            except LmsRolesUnsupported:
+                return [replace(s, outcome=Outcome.REFUSED, reason=NO_STAFF_ROLES) for s in steps]
+        # a teacher never made staff (no username) had nothing to take away
+        return [replace(s, outcome=Outcome.UNENROLLED, reason=None) for s in steps]
 
     async def _unenroll(
         self, course_id: str, steps: Sequence[PersonStep], calls: _Calls

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from api.composition import Container
+from simulators.appsembler import AppsemblerSimulator
+from simulators.appsembler.state import Course
+from tests.support.sandbox import simulator
 
 OPERATIONS = {
     "create_lms_link",
@@ -27,26 +33,35 @@ PARAMS = ("link_id", "link_run_id")
 READS = {"GET"}
 
 
-def new_course() -> str:
-    """A course key no link uses yet (links are unique per class and course)."""
-    return f"course-v1:Matrix+M{uuid.uuid4().hex[:10]}+Run"
-
-
 @dataclass
 class LmsLinks:
     """``classes``: per (caller, ownership), a class id and whether the caller reaches it."""
 
     classes: dict[tuple[str, str], tuple[str, bool]]
     staff_class: str
+    sim: AppsemblerSimulator
 
     @classmethod
-    def of(cls, roster: dict[tuple[str, str, str], tuple[str, bool]]) -> LmsLinks:
+    def of(
+        cls, roster: dict[tuple[str, str, str], tuple[str, bool]], container: Container
+    ) -> LmsLinks:
         classes = {(c, o): v for (kind, c, o), v in roster.items() if kind == "classes"}
-        return cls(classes=classes, staff_class=classes[("staff", "own")][0])
+        sim = simulator(container, "appsembler", AppsemblerSimulator)
+        return cls(classes=classes, staff_class=classes[("staff", "own")][0], sim=sim)
+
+    def new_course(self) -> str:
+        """A course of Open edX's that no link uses yet (links are unique per class and course)."""
+        number = f"M{uuid.uuid4().hex[:10]}"
+        key = f"course-v1:Matrix+{number}+Run"
+        start = datetime(2026, 1, 5, tzinfo=UTC)
+        self.sim.state.courses[key] = Course(
+            key, f"Matrix {number}", "Matrix", number, "Run", start
+        )
+        return key
 
     def body(self, op: str) -> dict[str, Any] | None:
         if op == "create_lms_link":
-            return {"json": {"class_id": self.staff_class, "course_id": new_course()}}
+            return {"json": {"class_id": self.staff_class, "course_id": self.new_course()}}
         return None
 
     async def params(
@@ -60,7 +75,9 @@ class LmsLinks:
         """A fresh link (and its first run) on the caller's own or someone else's class."""
         class_id = self.classes.get((caller, ownership), self.classes[("admin", ownership)])[0]
         made = await http.post(
-            "/v1/lms/links", json={"class_id": class_id, "course_id": new_course()}, headers=admin
+            "/v1/lms/links",
+            json={"class_id": class_id, "course_id": self.new_course()},
+            headers=admin,
         )
         assert made.status_code == 201, made.text
         found = {"link_id": made.json()["link"]["id"], "link_run_id": made.json()["run"]["id"]}

@@ -116,7 +116,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.people = roster_people(settings, demo)
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
-            w.lms = LmsLinks.of(w.roster)
+            w.lms = LmsLinks.of(w.roster, manager._state["container"])
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]

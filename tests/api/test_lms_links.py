@@ -36,6 +36,7 @@ class Lms:
     population: Population
     headers: dict[str, dict[str, str]]
     demo: dict[str, Any]
+    container: Container
 
     def taught_class(self) -> str:
         teacher = self.demo["teacher"].person_sourced_id
@@ -62,7 +63,13 @@ class Lms:
         return {state.accounts[e.user_id].email.lower() for e in rows if e.is_active}
 
     async def finished(self, link_id: str) -> dict[str, Any]:
-        await drain_worker(self.settings)
+        if self.settings.jobs_backend == "procrastinate":
+            # what a worker does with the queued job, here in the API's process: a worker process
+            # would build simulators of its own, and the test looks at the API's
+            for _ in range(2):
+                got = await self.http.get(f"/v1/lms/links/{link_id}", headers=self.headers["admin"])
+                if (open_run := got.json()["open_run"]) is not None:
+                    await self.container.lms_provisioner().execute(open_run["id"])
         for _ in range(400):
             got = await self.http.get(f"/v1/lms/links/{link_id}", headers=self.headers["admin"])
             assert got.status_code == 200, got.text
@@ -95,6 +102,7 @@ async def lms(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Lms]:
                 build_population(s.seed, users=s.users, classes=s.classes),
                 headers,
                 demo,
+                container,
             )
 
 
@@ -125,9 +133,10 @@ async def test_staff_link_a_class_and_the_course_follows_it(lms: Lms) -> None:
     assert view["diff"]["in_step"] == len(lms.students(class_id))
     assert run["counts"]["pending"] == 0
     done = run["counts"]["enrolled"] + run["counts"]["already_enrolled"]
-    assert done + run["counts"]["accounts_created"] == len(lms.students(class_id))
-    # the teacher could not be made course staff: said per person and on the run
-    assert "course staff roles" in run["note"]
+    # the students, and the teacher made course staff
+    assert done + run["counts"]["accounts_created"] == len(lms.students(class_id)) + 1
+    # the teacher is course staff (the simulator has the Hawthorn fork's roles API)
+    assert run["note"] is None
 
     people = await lms.http.get(
         f"/v1/lms/links/{link_id}/runs/{run['id']}?limit=500", headers=lms.headers["teacher"]
@@ -137,7 +146,10 @@ async def test_staff_link_a_class_and_the_course_follows_it(lms: Lms) -> None:
     assert outcomes <= {"enrolled", "already_enrolled", "account_created", "refused"}
     teachers = [p for p in people.json()["people"] if p["action"] == "staff"]
     assert teachers
-    assert all(p["outcome"] == "refused" and p["reason"] for p in teachers)
+    assert all(p["outcome"] in {"enrolled", "already_enrolled"} for p in teachers)
+    teacher = lms.demo["teacher"].email.lower()
+    held = lms.sim.state.roles.get(course, {})
+    assert held[lms.sim.state.by_email[teacher].id] == "staff"
 
     progress = await lms.http.get(
         f"/v1/lms/links/{link_id}/progress?limit=2", headers=lms.headers["teacher"]
@@ -246,7 +258,7 @@ async def test_who_may_do_what(lms: Lms) -> None:
     # staff may not link a class of another school (403 before anything is checked)
     foreign = await lms.http.post(
         "/v1/lms/links",
-        json={"class_id": other, "course_id": "course-v1:X+Y+Z"},
+        json={"class_id": other, "course_id": lms.course_of(other)},
         headers=h["staff"],
     )
     assert foreign.status_code == 403
@@ -259,6 +271,8 @@ async def test_bad_input_is_a_problem(lms: Lms) -> None:
         ({"class_id": "no-such-class", "course_id": "course-v1:A+B+C"}, 422, "class_id"),
         ({"class_id": class_id, "course_id": "not a key"}, 422, "course_id"),
         ({"class_id": class_id, "course_id": "nonsense"}, 422, "course_id"),
+        # a course Open edX does not have, checked before anything is stored
+        ({"class_id": class_id, "course_id": "course-v1:A+B+C"}, 422, "course_id"),
         ({"class_id": class_id}, 422, "course_id"),
         ({"class_id": class_id, "course_id": "course-v1:A+B+C", "extra": 1}, 422, "extra"),
     ]
@@ -267,17 +281,10 @@ async def test_bad_input_is_a_problem(lms: Lms) -> None:
         assert r.status_code == status, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert field in r.text
-    first = await lms.http.post(
-        "/v1/lms/links", json={"class_id": class_id, "course_id": "course-v1:A+B+C"}, headers=admin
-    )
+    body = {"class_id": class_id, "course_id": lms.course_of(class_id)}
+    first = await lms.http.post("/v1/lms/links", json=body, headers=admin)
     assert first.status_code == 201
-    twice = await lms.http.post(
-        "/v1/lms/links", json={"class_id": class_id, "course_id": "course-v1:A+B+C"}, headers=admin
-    )
+    twice = await lms.http.post("/v1/lms/links", json=body, headers=admin)
     assert twice.status_code == 409
-    # a course Open edX does not have: the run fails and says why, the API stays up
-    view = await lms.finished(first.json()["link"]["id"])
-    assert view["last_run"]["status"] == "failed"
-    assert "course" in view["last_run"]["error"].lower()
     unknown = await lms.http.get("/v1/lms/links/nope/progress", headers=admin)
     assert unknown.status_code == 404

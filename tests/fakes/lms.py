@@ -15,6 +15,7 @@ from domain.models.lms import (
     AccountMatches,
     BulkEnrollmentResult,
     CodeStatusAction,
+    CourseRole,
     CreatedLmsAccount,
     EnrollmentAction,
     EnrollmentCodes,
@@ -22,8 +23,10 @@ from domain.models.lms import (
     EnrollmentOutcome,
     LmsAccount,
     LmsAccountExists,
+    LmsCourse,
     LmsCourseNotFound,
     LmsEnrollment,
+    LmsRolesUnsupported,
     NewLmsAccount,
     PersonEnrollment,
 )
@@ -41,8 +44,12 @@ class Call:
 
 
 class FakeLms(Lms):
-    def __init__(self, *, courses: Iterable[str] = (), emails: Iterable[str] = ()) -> None:
+    def __init__(
+        self, *, courses: Iterable[str] = (), emails: Iterable[str] = (), roles_api: bool = True
+    ) -> None:
         self.courses = set(courses)
+        self.roles_api = roles_api
+        self.roles: dict[str, dict[CourseRole, set[str]]] = {}
         self.by_email: dict[str, LmsAccount] = {}
         self.enrolled: dict[str, set[str]] = {c: set() for c in self.courses}
         self.enrollments_made: Counter[tuple[str, str]] = Counter()
@@ -141,6 +148,47 @@ class FakeLms(Lms):
             )
         return BulkEnrollmentResult(course_id=course_id, action=action, results=tuple(results))
 
+    async def course(self, course_id: str) -> LmsCourse | None:
+        if course_id not in self.courses:
+            return None
+        return LmsCourse(course_id=course_id, name=course_id, org="Fake", number=course_id)
+
+    def _roles(self, course_id: str) -> dict[CourseRole, set[str]]:
+        if not self.roles_api:
+            raise LmsRolesUnsupported("no course roles API", upstream="fake")
+        if course_id not in self.courses:
+            raise LmsCourseNotFound(f"Open edX has no course {course_id}")
+        return self.roles.setdefault(course_id, {r: set() for r in CourseRole})
+
+    def _listed(self, course_id: str) -> dict[CourseRole, Sequence[str]]:
+        return {r: tuple(sorted(u)) for r, u in self._roles(course_id).items()}
+
+    async def course_roles(self, course_id: str) -> Mapping[CourseRole, Sequence[str]]:
+        return self._listed(course_id)
+
+    async def grant_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        roles = self._roles(course_id)
+        for identifier in identifiers:
+            account = self._account(identifier)
+            if account is None:
+                continue  # Open edX skips unknown people
+            for held in roles.values():
+                held.discard(account.username)
+            roles[role].add(account.username)
+        return self._listed(course_id)
+
+    async def revoke_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        roles = self._roles(course_id)
+        for identifier in identifiers:
+            account = self._account(identifier)
+            if account is not None:
+                roles[role].discard(account.username)
+        return self._listed(course_id)
+
     async def generate_codes(self, course_id: str, count: int) -> EnrollmentCodes:
         raise NotImplementedError("not used by provisioning")
 
@@ -227,6 +275,26 @@ class CountingLms(Lms):
         return await self.inner.bulk_enrollment(
             course_id, identifiers, action, auto_enroll=auto_enroll, email_students=email_students
         )
+
+    async def course(self, course_id: str) -> LmsCourse | None:
+        self.calls.append(Call("course", course_id))
+        return await self.inner.course(course_id)
+
+    async def course_roles(self, course_id: str) -> Mapping[CourseRole, Sequence[str]]:
+        self.calls.append(Call("course_roles", course_id))
+        return await self.inner.course_roles(course_id)
+
+    async def grant_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        self.calls.append(Call("grant_course_role", course_id, people=tuple(identifiers)))
+        return await self.inner.grant_course_role(course_id, role, identifiers)
+
+    async def revoke_course_role(
+        self, course_id: str, role: CourseRole, identifiers: Sequence[str]
+    ) -> Mapping[CourseRole, Sequence[str]]:
+        self.calls.append(Call("revoke_course_role", course_id, people=tuple(identifiers)))
+        return await self.inner.revoke_course_role(course_id, role, identifiers)
 
     async def generate_codes(self, course_id: str, count: int) -> EnrollmentCodes:
         self.calls.append(Call("generate_codes", course_id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ from adapters.timeback.oneroster import OneRosterClient
 from adapters.timeback.retrying import RetryPolicy
 from adapters.timeback.roster_source import TimebackRosterSource
 from domain.models.identity import Actor, Role
-from domain.models.lms import EnrollmentAction
+from domain.models.lms import CourseRole, EnrollmentAction
 from domain.models.lms_links import ClassMember, MemberRole, Outcome, RunStatus, RunTrigger
 from domain.policy import Policy
 from domain.ports import JobPayload, UnitOfWork
@@ -45,6 +45,7 @@ from tests.fakes.time_tracker import FakeClock
 from tests.support.timeback_client import sandbox_client
 
 SEED, USERS, CLASSES = 7, 160, 4
+NOBODY = Account(0, "", "", False, False, datetime(2026, 1, 1, tzinfo=UTC))
 ADMIN = Actor(account_id="admin", role=Role.ADMIN, person_sourced_id=None)
 MISSING = 4  # students of the linked class without an Open edX account
 
@@ -213,16 +214,48 @@ async def test_a_first_run_enrolls_every_student_and_makes_missing_accounts(worl
     emails = {(m.email or "").lower() for m in world.students}
     assert world.enrolled() == emails
     assert run.counts.accounts_created == MISSING
-    assert run.counts.enrolled + run.counts.already_enrolled == len(emails) - MISSING
+    # the teachers' steps (made course staff) count with the students'
+    teachers = [m for m in world.members if m.role is MemberRole.TEACHER]
+    done = run.counts.enrolled + run.counts.already_enrolled
+    assert done == len(emails) - MISSING + len(teachers)
     assert run.counts.pending == 0
     # one account each (no duplicate made), none mailed: provisioning asks for no activation mail
     assert len(world.lms.named("create_account")) == MISSING
-    # one bulk call for the class, one for the new accounts; nothing else upstream
+    # one bulk call for the class, one for the new accounts; the teachers made course staff one
+    # grant each after one read of the course's roles; nothing else upstream
     assert len(world.lms.named("bulk_enrollment")) == 2
-    assert {c.name for c in world.lms.calls} == {"bulk_enrollment", "create_account"}
+    assert teachers
+    assert len(world.lms.named("grant_course_role")) == len(teachers)
+    assert {c.name for c in world.lms.calls} == {
+        "bulk_enrollment",
+        "create_account",
+        "course_roles",
+        "grant_course_role",
+    }
+    assert run.counts.refused == 0
+    assert run.note is None
+    staff = {u.lower() for u in (await world.real.course_roles(world.course_id))[CourseRole.STAFF]}
+    assert {(world.account(m.email or "") or NOBODY).username.lower() for m in teachers} <= staff
+
+
+async def test_without_a_course_roles_api_teachers_are_refused_with_the_reason(
+    world: World,
+) -> None:
+    world.appsembler.course_roles_api = False  # the current plugin, not the Hawthorn fork
+    provisioner = world.provisioner()
+    _, run_id = await link_and_run(world, provisioner)
+    run = await provisioner.execute(run_id)
+    assert run is not None
+    assert run.status is RunStatus.SUCCEEDED, run.error
     teachers = [m for m in world.members if m.role is MemberRole.TEACHER]
     assert run.counts.refused == len(teachers)
-    assert (run.note == NO_STAFF_ROLES) is bool(teachers)
+    assert run.note == NO_STAFF_ROLES
+    assert world.enrolled() == {(m.email or "").lower() for m in world.students}
+    # the refusal is remembered: the next run asks nothing about them
+    world.lms.calls.clear()
+    again = await provisioner.start(run.link_id, RunTrigger.MANUAL)
+    assert (await provisioner.execute(again.id)) is not None
+    assert world.lms.calls == []
 
 
 async def test_two_runs_at_once_never_enroll_anyone_twice(world: World) -> None:
@@ -354,7 +387,7 @@ async def test_a_killed_run_resumes_where_it_stopped(world: World) -> None:
     assert len(made) == len(set(made)) == MISSING
     counts = run.counts
     assert counts.accounts_created + counts.enrolled + counts.already_enrolled == len(
-        world.students
+        world.members
     )
 
 
