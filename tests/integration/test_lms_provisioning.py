@@ -386,9 +386,7 @@ async def test_a_killed_run_resumes_where_it_stopped(world: World) -> None:
     made = [c.people for c in [*dying.named("create_account"), *world.lms.named("create_account")]]
     assert len(made) == len(set(made)) == MISSING
     counts = run.counts
-    assert counts.accounts_created + counts.enrolled + counts.already_enrolled == len(
-        world.members
-    )
+    assert counts.accounts_created + counts.enrolled + counts.already_enrolled == len(world.members)
 
 
 async def _students_elsewhere(uow: UnitOfWork, world: World, n: int) -> list[str]:
