@@ -20,6 +20,7 @@ from api.routers import (
     audit,
     auth,
     gradebook,
+    lms,
     lms_links,
     me,
     resources,
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync.router,
         timesheet_integrations.router,
         timesheet_logs.router,
+        lms.router,
         lms_links.router,
         system.router,
     ):

@@ -23,6 +23,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
 from domain.services.resources import ResourceService
@@ -128,6 +129,10 @@ async def get_time_logs(request: Request) -> TimeLogService:
     return _container(request).time_logs()
 
 
+async def get_lms(request: Request) -> LmsService:
+    return _container(request).lms()
+
+
 async def get_lms_links(request: Request) -> LmsLinkService:
     return _container(request).lms_links()
 
@@ -143,4 +148,5 @@ GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
+LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]

@@ -42,6 +42,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
 from domain.services.passwords import CommonPasswords
@@ -276,6 +277,17 @@ class Container:
         )
 
     @_once
+    def lms(self) -> LmsService:
+        a = self.settings.appsembler
+        return LmsService(
+            lms=AppsemblerLms(
+                self.http["appsembler"], edx_api_key=a.edx_api_key.get_secret_value() or None
+            ),
+            policy=self.policy(),
+            uow=self.uow,
+        )
+
+    @_once
     def audit(self) -> AuditService:
         return AuditService(uow=self.uow, policy=self.policy())
 
@@ -312,7 +324,7 @@ class Container:
         )
 
     @_once
-    def lms(self) -> Lms:
+    def lms_port(self) -> Lms:
         key = self.settings.appsembler.edx_api_key.get_secret_value()
         return AppsemblerLms(self.http["appsembler"], edx_api_key=key or None)
 
@@ -321,7 +333,7 @@ class Container:
         s = self.settings.lms_links
         return LinkProvisioner(
             uow=self.uow,
-            lms=self.lms(),
+            lms=self.lms_port(),
             jobs=self.jobs,
             clock=self.clock,
             config=ProvisioningConfig(
@@ -336,7 +348,7 @@ class Container:
         return LmsLinkService(
             uow=self.uow,
             policy=self.policy(),
-            lms=self.lms(),
+            lms=self.lms_port(),
             provisioner=self.lms_provisioner(),
             clock=self.clock,
         )

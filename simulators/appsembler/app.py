@@ -239,7 +239,7 @@ class AppsemblerSimulator(Simulator[LmsState]):
         while hits and hits[0] <= now - 60:
             hits.popleft()
         if len(hits) >= per_minute:
-            return hits[0] + 60 - now
+            return hits[0] + 60 - now if hits else 60.0
         return None
 
     def _hit(self, name: str, user: Account) -> None:

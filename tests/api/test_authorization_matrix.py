@@ -39,6 +39,7 @@ from tests.api.test_gradebook import (
     gradebook_route,
     seed_gradebook,
 )
+from tests.api.test_lms import LMS_BODIES, LmsWorld, lms_route, seed_lms
 from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login
 from tests.fakes.tracker_plugin import FAKE_KIND, connect_via_api, fake_plugin
@@ -73,7 +74,8 @@ class World:
     gradebook: GradebookWorld | None = None
     writes: RosterWrites | None = None
     foreign: ForeignReferences | None = None
-    lms: LmsLinks | None = None
+    lms: LmsWorld | None = None
+    lms_links: LmsLinks | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -116,7 +118,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.people = roster_people(settings, demo)
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
-            w.lms = LmsLinks.of(w.roster, manager._state["container"])
+            w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -130,6 +132,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.gradebook = await seed_gradebook(
                 http, w.headers["admin"], settings, demo, w.roster, w.people, CALLERS, (OWN, OTHER)
             )
+            w.lms = seed_lms(manager._state["container"], demo)
             population = population_of(settings)
             seen = roster_visibility(population, demo)
             w.foreign = ForeignReferences(
@@ -377,6 +380,7 @@ BODIES: dict[str, Body] = {
     "update_time_log": lambda: {"json": {"notes": "matrix edit"}},
     "start_timer": lambda: {"json": {"task": "matrix timer"}},
     **GRADEBOOK_BODIES,
+    **LMS_BODIES,
 }
 
 
@@ -390,8 +394,8 @@ async def path_params(
     )
     params: dict[str, str] = {}
     names = set(api_route(route).param_convertors)
-    if world.lms and names & set(LMS_LINK_PARAMS):
-        params = await world.lms.params(
+    if world.lms_links and names & set(LMS_LINK_PARAMS):
+        params = await world.lms_links.params(
             world.http, world.headers["admin"], names, caller, ownership
         )
     for name in names - set(params):
@@ -399,6 +403,8 @@ async def path_params(
             params[name] = gradebook_param(
                 world.gradebook, str(route.path), name, caller, ownership
             )
+        elif world.lms and lms_route(str(route.path)):
+            params[name] = world.lms.param(name)
         elif name == "account_id":
             params[name] = world.account_ids[owner]
         elif name == "token_id":
@@ -499,7 +505,7 @@ async def test_authorization_matrix(world: World) -> None:
             writes = world.writes if rule is Access.ROSTER_WRITE else None
             body = (
                 (writes.body(op) if writes else None)
-                or (world.lms.body(op) if world.lms else None)
+                or (world.lms_links.body(op) if world.lms_links else None)
                 or BODIES.get(op, dict)()
             )
             if (
@@ -518,8 +524,8 @@ async def test_authorization_matrix(world: World) -> None:
             visible = visible_in_path(world, route, caller, ownership)
             if writes is not None and "sourced_id" in params:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
-            if world.lms and rule is Access.LMS_LINKS:
-                visible = world.lms.allowed(method, caller, ownership, has_link=bool(params))
+            if world.lms_links and rule is Access.LMS_LINKS:
+                visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
             if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):
                 visible = gradebook_allowed(
                     world.gradebook, str(route.path), method, caller, ownership, world.roster
