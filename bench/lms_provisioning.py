@@ -183,6 +183,20 @@ async def fill_roster(new_uow: Any, args: argparse.Namespace) -> None:
             await uow.commit()
 
 
+def fresh_postgres(admin_url: str) -> str:
+    """A new, empty database on the server of ``admin_url`` (left behind for inspection)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"lms_bench_{int(time.time())}"
+    admin = make_url(admin_url)
+    engine = create_engine(admin.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
 def course_keys(args: argparse.Namespace) -> dict[str, str]:
     """Class id -> the Open edX course the simulator has for it."""
     from simulators.appsembler.seed import course_key
@@ -216,10 +230,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
 
     out: dict[str, Any] = {"students": args.students, "classes": args.classes}
-    tmp = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    url = f"sqlite+aiosqlite:///{tmp / 'bff.db'}"
+    if args.postgres:
+        url = fresh_postgres(args.postgres)
+    else:
+        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='lms-bench-')) / 'bff.db'}"
+    out["database"] = url.split(":", 1)[0]
     migrations.upgrade(url)
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=20)
     sessions = make_session_factory(engine)
 
     def new_uow() -> SqlUnitOfWork:
@@ -414,7 +431,12 @@ def main() -> None:
     parser.add_argument("--missing", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--links-at-once", type=int, default=64)
+    parser.add_argument("--links-at-once", type=int, default=32)
+    parser.add_argument(
+        "--postgres",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        help="a server to make the bench's database on; empty: SQLite",
+    )
     parser.add_argument("--sample-classes", type=int, default=4)
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()

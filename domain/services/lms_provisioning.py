@@ -23,7 +23,12 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypeVar
 
-from domain.errors import DomainError, UpstreamRateLimited, UpstreamRefusedInput
+from domain.errors import (
+    DomainError,
+    StorageUnavailable,
+    UpstreamRateLimited,
+    UpstreamRefusedInput,
+)
 from domain.models.lms import (
     CourseRole,
     EnrollmentAction,
@@ -221,7 +226,12 @@ class LinkProvisioner:
         except DomainError as exc:
             # recorded on the run, and the link marked for the next tick: not the job's to retry
             log.warning("lms link run %s failed: %s", run.id, exc.detail)
-            await self._finish(link, run.id, error=f"{type(exc).__name__}: {exc.detail}")
+            try:
+                await self._finish(link, run.id, error=f"{type(exc).__name__}: {exc.detail}")
+            except StorageUnavailable:
+                # nothing can be recorded now: the claim's lease runs out and the run resumes
+                log.warning("lms link run %s left to resume after its lease", run.id)
+                return None
             return await self._reload(run.id)
         await self._finish(link, run.id, error=None)
         return await self._reload(run.id)
