@@ -1,9 +1,10 @@
 """Class-to-course provisioning of a district against a remote-like Open edX, against a plain loop.
 
 The Appsembler simulator runs in a process of its own on 127.0.0.1 (seeded with the district, a
-share of the students without an account, 100 ms added to every response). The roster cache (SQLite)
+share of the students without an account, 100 ms added to every response). The roster cache
 is filled from the TimeBack simulator's data for the same population, one link per class to the
-course Open edX has for it. Then:
+course Open edX has for it. The database is a fresh PostgreSQL one (``--postgres``; empty: SQLite,
+whose one writer makes 32 runs at once wait on each other). Then:
 
 1. **bulk**: the BFF's provisioning (``LinkProvisioner``: bulk enrollment per batch, accounts made
    for those Open edX does not know, teachers made course staff, bounded concurrency), every link

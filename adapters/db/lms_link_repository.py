@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from adapters.db import bulk
 from adapters.db import lms_tables as t
 from adapters.db import roster_tables as r
 from adapters.db.roster_session import OnSession, aware
 from adapters.db.scope_sql import active, any_of, in_classes, in_orgs
+from domain.errors import Conflict
 from domain.models.lms_links import (
     ClassMember,
     CourseLink,
@@ -73,20 +75,24 @@ def _chunks(ids: Collection[str]) -> Iterable[list[str]]:
 class SqlLmsLinkRepository(OnSession, LmsLinkRepository):
     async def add(self, link: CourseLink) -> None:
         conn = await self._conn()
-        await conn.execute(
-            sa.insert(t.links).values(
-                id=link.id,
-                class_id=link.class_id,
-                course_id=link.course_id,
-                keep_drops=link.keep_drops,
-                created_at=link.created_at,
-                created_by=link.created_by,
-                dirty=link.dirty,
-                last_run_id=link.last_run_id,
-                active_run_id=link.active_run_id,
-                lease_until=link.lease_until,
-            )
+        insert = sa.insert(t.links).values(
+            id=link.id,
+            class_id=link.class_id,
+            course_id=link.course_id,
+            keep_drops=link.keep_drops,
+            created_at=link.created_at,
+            created_by=link.created_by,
+            dirty=link.dirty,
+            last_run_id=link.last_run_id,
+            active_run_id=link.active_run_id,
+            lease_until=link.lease_until,
         )
+        try:
+            # a savepoint, so a duplicate (two creates racing) leaves the transaction usable
+            async with conn.begin_nested():
+                await conn.execute(insert)
+        except IntegrityError as exc:
+            raise Conflict("This class is already linked to this course.") from exc
 
     async def _links(self, *where: sa.ColumnElement[bool]) -> list[CourseLink]:
         conn = await self._conn()

@@ -94,15 +94,16 @@ class LmsLinkService:
                 raise InvalidInput(f"No class {new.class_id!r} in the roster.", field="class_id")
             if await uow.lms_links.find(new.class_id, new.course_id) is not None:
                 raise Conflict("This class is already linked to this course.")
-            if await self._lms.course(new.course_id) is None:
-                raise InvalidInput(f"Open edX has no course {new.course_id!r}.", field="course_id")
             members = await uow.lms_links.class_members(new.class_id) or ()
-            planned = diff(
-                members=members, linked={}, course=await self._course_state(link, members)
-            )
-            if dry_run:
-                return link, None, planned
-            await uow.lms_links.add(link)
+        # Open edX is asked outside the transaction: the course exists, and who it holds already
+        if await self._lms.course(new.course_id) is None:
+            raise InvalidInput(f"Open edX has no course {new.course_id!r}.", field="course_id")
+        course = await self._course_state(link, members)
+        planned = diff(members=members, linked={}, course=course)
+        if dry_run:
+            return link, None, planned
+        async with self._uow() as uow:
+            await uow.lms_links.add(link)  # a create racing this one: Conflict
             if await uow.lms_links.feed_cursor() == 0:
                 # the follower starts from now: what the feed said before is in the first run
                 await uow.lms_links.set_feed_cursor(await uow.lms_links.feed_head())
