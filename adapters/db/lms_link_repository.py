@@ -159,10 +159,12 @@ class SqlLmsLinkRepository(OnSession, LmsLinkRepository):
         await conn.execute(sa.delete(t.links).where(t.links.c.id == link_id))
 
     async def needing_work(self, now: datetime) -> Sequence[CourseLink]:
-        c = t.links.c
+        c, r = t.links.c, t.runs.c
+        waiting = sa.select(r.link_id).where(r.status == RunStatus.PENDING.value)
         return await self._links(
             sa.or_(
-                sa.and_(c.dirty.is_(True), c.active_run_id.is_(None)),
+                # marked by the feed, or with a run whose job may have been lost
+                sa.and_(sa.or_(c.dirty.is_(True), c.id.in_(waiting)), c.active_run_id.is_(None)),
                 sa.and_(c.active_run_id.is_not(None), c.lease_until < now),
             )
         )

@@ -49,8 +49,9 @@ class LmsLinkRepository(Protocol):
         ...
 
     async def needing_work(self, now: datetime) -> Sequence[CourseLink]:
-        """Links the change feed marked, and links whose claiming run's lease ran out (its
-        process died): what the periodic task enqueues runs for."""
+        """Links the change feed marked or with a pending run (its job may be lost), and links
+        whose claiming run's lease ran out (its process died): what the periodic task enqueues
+        runs for."""
         ...
 
     async def mark_dirty(self, class_ids: Collection[str]) -> int:

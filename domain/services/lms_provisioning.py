@@ -152,7 +152,8 @@ class LinkProvisioner:
 
     async def follow_roster(self) -> str:
         """The periodic task: read the roster change feed, mark the links whose classes it
-        names, then start a run for each marked link and resume each run whose process died."""
+        names, then start a run for each marked link (or enqueue its pending one again) and
+        resume each run whose process died."""
         marked = await self._read_feed()
         async with self._uow() as uow:
             due = await uow.lms_links.needing_work(self._clock.now())

@@ -403,3 +403,14 @@ async def _students_elsewhere(uow: UnitOfWork, world: World, n: int) -> list[str
             if len(found) == n:
                 return found
     raise AssertionError("not enough students elsewhere")
+
+
+async def test_a_run_whose_job_was_lost_is_enqueued_again(world: World) -> None:
+    provisioner = world.provisioner()
+    _, run_id = await link_and_run(world, provisioner)  # its job is "lost": never executed
+    assert "1 runs started" in await provisioner.follow_roster()
+    assert world.jobs.runs() == [run_id]  # the same pending run, not a second one
+    run = await provisioner.execute(run_id)
+    assert run is not None
+    assert run.status is RunStatus.SUCCEEDED
+    assert (await provisioner.follow_roster()).startswith("0 links marked, 0 runs started")
