@@ -185,7 +185,7 @@ async def fill_roster(new_uow: Any, args: argparse.Namespace) -> None:
 
 
 def fresh_postgres(admin_url: str) -> str:
-    """A new, empty database on the server of ``admin_url`` (left behind for inspection)."""
+    """A new, empty database on the server of ``admin_url`` (dropped by :func:`drop_postgres`)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -196,6 +196,18 @@ def fresh_postgres(admin_url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(admin_url: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = make_url(admin_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def course_keys(args: argparse.Namespace) -> dict[str, str]:
@@ -432,6 +444,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         out["speedup_vs_concurrent_loop"] = round(par_per * enrollments / bulk_s, 2)
         print(json.dumps({"loop": out["loop"]}, indent=1), flush=True)
     await engine.dispose()
+    if args.postgres:
+        drop_postgres(args.postgres, url)
     return out
 
 
