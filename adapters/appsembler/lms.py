@@ -48,7 +48,7 @@ from adapters.appsembler.mapping import (
 )
 from adapters.http.errors import to_domain_error
 from adapters.timeback.retrying import RetryPolicy
-from domain.errors import DomainError, UpstreamRateLimited, UpstreamRefusedInput
+from domain.errors import DomainError, Throttled, UpstreamRateLimited, UpstreamRefusedInput
 from domain.models.lms import (
     AccountFilter,
     AccountMatches,
@@ -245,10 +245,11 @@ class AppsemblerLms(Lms):
                 f"Open edX did not redeem the code: {reason or 'no reason given'}",
                 reason=code_refusal(reason),
             )
-        if response.status_code == 403:  # django-ratelimit's PermissionDenied: 6 bad codes/min
-            raise UpstreamRateLimited(
-                "Open edX refuses more enrollment codes for now", upstream=UPSTREAM, retry_after=60
-            )
+        if response.status_code == 403:
+            # django-ratelimit's PermissionDenied: 6 unknown codes a minute per token user. The
+            # attempts were the callers' (guessing codes), so it is their throttle, not an outage
+            raise Throttled("Too many unknown enrollment codes; try again in a minute.",
+                            retry_after=60)  # fmt: skip
         _check(response)
 
     async def set_code_status(self, code: str, action: CodeStatusAction) -> None:
@@ -417,30 +418,31 @@ def _check(response: httpx.Response) -> httpx.Response:
         "",
     )
     if status == 404 and "/accounts/" in path:
-        return_error: AppsemblerError = AppsemblerUserNotFound(
+        error: AppsemblerError = AppsemblerUserNotFound(
             message or "Open edX has no such account", status=404
         )
     elif status == 404 and "bulk-enroll" in path:
-        return_error = AppsemblerCourseNotFound("Open edX has no such course", status=404)
+        error = AppsemblerCourseNotFound("Open edX has no such course", status=404)
     elif status == 409 and "Invalid email format" in message:  # connect's 409 is a bad value
-        return_error = AppsemblerInvalidValue(message, status=409, field="email")
-    elif status == 409:
-        return_error = AppsemblerUserExists(message, status=409)
+        error = AppsemblerInvalidValue(message, status=409, field="email")
+    elif status == 409 or (status == 400 and "already exists" in str(body.get("integrity_error"))):
+        # update_user says a taken email with a 400, create and connect with a 409
+        error = AppsemblerUserExists(message, status=status)
     elif status == 400 and "Two users" in message:
-        return_error = AppsemblerAmbiguousLookup(message, status=400)
+        error = AppsemblerAmbiguousLookup(message, status=400)
     elif status == 400 and "enrollment code" in message and "not found" in message:
-        return_error = AppsemblerCodeNotFound(message, status=400)
+        error = AppsemblerCodeNotFound(message, status=400)
     elif status == 400 and "reason" in body and "success" in body:
-        return_error = AppsemblerCodeRefused(message, reason=str(body["reason"]))
+        error = AppsemblerCodeRefused(message, reason=str(body["reason"]))
     elif status == 400 and ("user_message" in body or "integrity_error" in body):
         field = "email" if "mail" in message else None
-        return_error = AppsemblerInvalidValue(message, status=400, field=field)
+        error = AppsemblerInvalidValue(message, status=400, field=field)
     elif status == 400 and body and all(isinstance(v, list) for v in body.values()):
         field = next(iter(body))
-        return_error = AppsemblerInvalidValue(f"{field}: {body[field][0]}", status=400, field=field)
+        error = AppsemblerInvalidValue(f"{field}: {body[field][0]}", status=400, field=field)
     else:
-        return_error = error_from_response(response)
-    raise return_error
+        error = error_from_response(response)
+    raise error
 
 
 def _domain(err: AppsemblerError) -> DomainError:

@@ -23,7 +23,9 @@ router = APIRouter(
     prefix="/v1/lms", tags=["lms"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute
 )
 UPSTREAM = (502, 503)
-UsernamePath = Annotated[s.Username, Path(description="The Open edX username.")]
+AccountPath = Annotated[
+    s.AccountRef, Path(description="The Open edX account: its username, or its email.")
+]
 CodePath = Annotated[s.Code, Path(description="The enrollment code.")]
 
 
@@ -79,45 +81,44 @@ async def create_lms_account(
 
 
 @router.get(
-    "/accounts/{username}",
+    "/accounts/{account}",
     operation_id="get_lms_account",
     response_model=s.LmsAccountOut,
     responses=problem_responses(401, 403, 404, 422, *UPSTREAM),
     openapi_extra=access(Access.OPERATIONS),
 )
-async def get_lms_account(username: UsernamePath, actor: ActorDep, lms: LmsDep) -> s.LmsAccountOut:
-    """One Open edX account, by its exact username."""
-    return s.LmsAccountOut.of(await lms.account(actor=actor, username=username))
+async def get_lms_account(account: AccountPath, actor: ActorDep, lms: LmsDep) -> s.LmsAccountOut:
+    """One Open edX account, by its exact username or its email (any case)."""
+    return s.LmsAccountOut.of(await lms.account(actor=actor, lookup=account))
 
 
 @router.post(
-    "/accounts/{username}/connect",
+    "/accounts/{account}/connect",
     operation_id="connect_lms_account",
     response_model=s.ConnectedOut,
     responses=problem_responses(401, 403, 404, 409, 422, *UPSTREAM),
     openapi_extra=access(Access.OPERATIONS),
 )
 async def connect_lms_account(
-    username: UsernamePath, body: s.ConnectIn, actor: ActorDep, lms: LmsDep
+    account: AccountPath, body: s.ConnectIn, actor: ActorDep, lms: LmsDep
 ) -> s.ConnectedOut:
-    """Set the email, name and/or password of an existing account (to match another system's)."""
+    """Set the email, name and/or password of an existing account (to match another system's);
+    the account is named by its exact username here."""
     user_id = await lms.connect_account(
-        actor=actor, username=username, email=body.email, name=body.name, password=body.password
+        actor=actor, username=account, email=body.email, name=body.name, password=body.password
     )
     return s.ConnectedOut(user_id=user_id)
 
 
 @router.patch(
-    "/accounts/{lookup}",
+    "/accounts/{account}",
     operation_id="update_lms_account",
     response_model=s.UpdatedOut,
     responses=problem_responses(401, 403, 404, 409, 422, *UPSTREAM),
     openapi_extra=access(Access.OPERATIONS),
 )
 async def update_lms_account(
-    lookup: Annotated[
-        str, Path(min_length=2, max_length=320, description="The username or the email.")
-    ],
+    account: AccountPath,
     body: s.AccountChangesIn,
     actor: ActorDep,
     lms: LmsDep,
@@ -129,7 +130,7 @@ async def update_lms_account(
         if v is not None
     }
     changes |= body.extension
-    updated = await lms.update_account(actor=actor, lookup=lookup, changes=changes)
+    updated = await lms.update_account(actor=actor, lookup=account, changes=changes)
     return s.UpdatedOut(updated=list(updated))
 
 
@@ -154,7 +155,7 @@ async def generate_enrollment_codes(
     operation_id="redeem_enrollment_code",
     status_code=status.HTTP_201_CREATED,
     response_model=s.RedemptionOut,
-    responses=problem_responses(401, 403, 422, *UPSTREAM),
+    responses=problem_responses(401, 403, 422, 429, *UPSTREAM),
     openapi_extra=access(Access.AUTHENTICATED),
 )
 async def redeem_enrollment_code(
@@ -241,7 +242,7 @@ async def lms_enrollment_analytics(
     response: Response,
     actor: ActorDep,
     lms: LmsDep,
-    course_id: Annotated[s.CourseKeyQuery | None, Query()] = None,
+    course_id: Annotated[s.CourseKey | None, Query()] = None,
     username: Annotated[s.Username | None, Query()] = None,
     enrolled_after: Annotated[IsoDateTime | None, Query(description="Strictly after.")] = None,
     enrolled_before: Annotated[IsoDateTime | None, Query(description="Strictly before.")] = None,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.paging import Page
 from api.schemas.common import Email
@@ -21,32 +20,18 @@ from domain.models.lms import (
 )
 
 _KEY_PART = r"[A-Za-z0-9_.~:-]+"
-#: an Open edX course key, new style or the old slashed one; checked here because Open edX answers
-#: a malformed one with a bare 500
+#: an Open edX course key (``course-v1:Org+Number+Run``); checked here because Open edX answers a
+#: malformed one with a bare 500. Keys of the old slashed form (before 2015) are not taken.
 CourseKey = Annotated[
     str,
     StringConstraints(
-        max_length=255,
-        pattern=rf"^(course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}|{_KEY_PART}/{_KEY_PART}/{_KEY_PART})$",
+        max_length=255, pattern=rf"^course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}$"
     ),
 ]
-
-
-def _course_key(value: str) -> str:
-    if not COURSE_KEY_PATTERN.match(value):
-        raise ValueError("not an Open edX course key (course-v1:Org+Number+Run)")
-    return value
-
-
-COURSE_KEY_PATTERN = re.compile(
-    rf"^(course-v1:{_KEY_PART}\+{_KEY_PART}\+{_KEY_PART}|{_KEY_PART}/{_KEY_PART}/{_KEY_PART})$"
-)
-#: the same in a query string, where Swagger UI would print a long pattern: said in words instead
-CourseKeyQuery = Annotated[
-    str,
-    StringConstraints(max_length=255),
-    AfterValidator(_course_key),
-    Field(description="An Open edX course key: course-v1:Org+Number+Run."),
+#: an account in a path: its username (registration allows letters, digits and ``_ . @ + -``)
+#: or, where the route says so, its email
+AccountRef = Annotated[
+    str, StringConstraints(min_length=2, max_length=320, pattern=r"^[A-Za-z0-9_.@+-]+$")
 ]
 #: an Open edX username (registration allows letters, digits and ``_ . @ + -``)
 Username = Annotated[

@@ -30,6 +30,7 @@ from domain.models.lms import (
     EnrollmentFilter,
     LmsAccount,
     LmsAccountNotFound,
+    LmsAmbiguousLookup,
     LmsCourse,
     LmsEnrollment,
     NewLmsAccount,
@@ -63,12 +64,23 @@ class LmsService:
         unique = {a.user_id: a for a in (*found.by_email.values(), *found.by_username.values())}
         return sorted(unique.values(), key=lambda a: a.user_id)
 
-    async def account(self, *, actor: Actor, username: str) -> LmsAccount:
+    async def account(self, *, actor: Actor, lookup: str) -> LmsAccount:
+        """The account whose username or email is ``lookup`` (as Open edX's update_user reads it:
+        one whose username is another's email makes the lookup ambiguous)."""
         await self._policy.require(actor, Action.READ, Area.LMS)
-        found = (await self._lms.find_accounts(usernames=[username])).by_username.get(username)
-        if found is None:
-            raise LmsAccountNotFound(f"Open edX has no account {username!r}")
-        return found
+        found = await self._lms.find_accounts(emails=[lookup], usernames=[lookup])
+        matches = {
+            a.user_id: a
+            for a in (found.by_username.get(lookup), found.by_email.get(lookup.lower()))
+            if a is not None
+        }
+        if not matches:
+            raise LmsAccountNotFound(f"Open edX has no account {lookup!r}")
+        if len(matches) > 1:
+            raise LmsAmbiguousLookup(
+                f"{lookup!r} is one account's username and another's email", field="account"
+            )
+        return next(iter(matches.values()))
 
     async def create_account(self, *, actor: Actor, new: NewLmsAccount) -> CreatedLmsAccount:
         await self._policy.require(actor, Action.WRITE, Area.LMS)

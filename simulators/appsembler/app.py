@@ -16,9 +16,10 @@ import string
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from simulators.appsembler import accounts, analytics, enrollments, roles
@@ -56,9 +57,10 @@ class AppsemblerSimulator(Simulator[LmsState]):
     #: Appsembler's Hawthorn fork has ``courses/{id}/roles``; the current plugin does not
     course_roles_api = True
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        #: the JWT-typed tokens issued: only the ``JWT`` scheme takes them
         self._jwt: set[str] = set()
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
     def build_state(self, spec: SeedSpec) -> LmsState:
         return build_lms(spec, demo_data=self.demo_data)
@@ -295,8 +297,6 @@ def _get_user_kwarg(rest: str) -> str | None:
 
 
 def _html(status: int) -> Response:
-    from starlette.responses import HTMLResponse
-
     return HTMLResponse(f"<h1>{phrase(status).rstrip('.')}</h1>", status_code=status)
 
 

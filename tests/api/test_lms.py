@@ -79,7 +79,7 @@ class LmsWorld:
     codes: itertools.count[int] = field(default_factory=itertools.count)
 
     def param(self, name: str) -> str:
-        if name in {"username", "lookup"}:
+        if name == "account":
             return self.learner
         if name == "code":
             # a course of its own per code: whoever redeems it is not enrolled there yet
@@ -156,6 +156,10 @@ async def test_staff_look_accounts_up_by_email_and_username(lms: Lms) -> None:
     assert {a["email"] for a in reply.json()["items"]} == {student.email, teacher.email}
     one = await lms.http.get(f"/v1/lms/accounts/{teacher.username}", headers=lms.headers["admin"])
     assert one.json()["user_id"] == teacher.id
+    by_email = await lms.http.get(
+        f"/v1/lms/accounts/{teacher.email.upper()}", headers=lms.headers["admin"]
+    )
+    assert by_email.json()["user_id"] == teacher.id
     missing = await lms.http.get("/v1/lms/accounts/nobody-here", headers=lms.headers["admin"])
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -215,6 +219,10 @@ async def test_create_then_conflict_then_connect_and_update(lms: Lms) -> None:
         headers=staff,
     )
     assert updated.json() == {"updated": ["city", "year_of_birth", "district"]}
+    taken = await lms.http.patch(
+        "/v1/lms/accounts/new.pupil", json={"email": lms.demo["student"].email}, headers=staff
+    )
+    assert taken.status_code == 409
     ghost = await lms.http.patch("/v1/lms/accounts/ghost", json={"city": "x"}, headers=staff)
     assert ghost.status_code == 404
     ghost_connect = await lms.http.post("/v1/lms/accounts/ghost/connect", json={}, headers=staff)

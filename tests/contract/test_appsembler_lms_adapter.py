@@ -11,7 +11,7 @@ import pytest
 from adapters.appsembler.client import make_appsembler_client
 from adapters.appsembler.lms import AppsemblerLms
 from adapters.timeback.retrying import RetryPolicy
-from domain.errors import UpstreamRateLimited, UpstreamRefusedInput, UpstreamUnavailable
+from domain.errors import Throttled, UpstreamRateLimited, UpstreamRefusedInput, UpstreamUnavailable
 from domain.models.lms import (
     AccountFilter,
     CodeRefusalReason,
@@ -129,6 +129,10 @@ async def test_connect_and_update_absorb_the_empty_404_and_the_409_for_a_bad_ema
     ]
     with pytest.raises(LmsAccountNotFound):
         await lms.update_account("ghost@example.edu", {"name": "x"})
+    with pytest.raises(LmsAccountExists):  # Open edX's 400 integrity_error
+        await lms.update_account(student.username, {"email": a_student(sim, 1).email})
+    with pytest.raises(UpstreamRefusedInput):
+        await lms.update_account(student.username, {"email": "zzz%%"})
 
 
 async def test_an_ambiguous_lookup_is_named(sim: AppsemblerSimulator, lms: AppsemblerLms) -> None:
@@ -240,8 +244,9 @@ async def test_redeeming_bad_codes_too_often_is_a_rate_limit(
     for _ in range(sim.invalid_codes_per_minute):
         with pytest.raises(EnrollmentCodeRefused):
             await lms.redeem_code("BADCD234", email)
-    with pytest.raises(UpstreamRateLimited):
+    with pytest.raises(Throttled) as throttled:
         await lms.redeem_code("BADCD234", email)
+    assert throttled.value.retry_after == 60
 
 
 async def test_analytics_keep_only_what_was_asked(
