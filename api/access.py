@@ -24,6 +24,8 @@ class Access(StrEnum):
     SCOPED = "scoped"  # any logged-in caller; results narrowed to what the policy lets them see
     OWNED = "owned"  # the resource in the path belongs to the caller's account, or the caller is an admin
     ROSTER_WRITE = "roster-write"  # admins; staff for roster records at the orgs they reach
+    # class-to-course links: admins; staff (manage) and teachers (read) for classes they reach
+    LMS_LINKS = "lms-links"
 
 
 def access(rule: Access) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from api.routers import (
     auth,
     gradebook,
     lms,
+    lms_links,
     me,
     resources,
     roster,
@@ -58,6 +59,11 @@ TAGS = [
         "name": "timesheets",
         "description": "Time trackers you connect (Zoho Projects, Zoho Desk), their projects, "
         "and your time logs, synced to them.",
+    },
+    {
+        "name": "lms links",
+        "description": "OneRoster classes linked to Open edX courses: the course follows the "
+        "class (enrollments, drops), with each run's per-person outcome and the students' progress.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -124,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timesheet_integrations.router,
         timesheet_logs.router,
         lms.router,
+        lms_links.router,
         system.router,
     ):
         add_routes(app, router)

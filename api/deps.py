@@ -24,6 +24,7 @@ from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
 from domain.services.lms import LmsService
+from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
 from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
@@ -132,6 +133,10 @@ async def get_lms(request: Request) -> LmsService:
     return _container(request).lms()
 
 
+async def get_lms_links(request: Request) -> LmsLinkService:
+    return _container(request).lms_links()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -144,3 +149,4 @@ IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
 LmsDep = Annotated[LmsService, Depends(get_lms)]
+LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]

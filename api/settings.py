@@ -94,6 +94,19 @@ class TimesheetSettings(BaseModel):
     reconcile_seconds: float = Field(default=30.0, gt=0)
 
 
+class LmsLinkSettings(BaseModel):
+    """Class-to-course links (``BFF_LMS_LINKS_*``): how provisioning runs talk to Open edX."""
+
+    #: people per bulk-enrollment call
+    batch_size: int = Field(default=100, ge=1, le=250)
+    #: Open edX calls in flight at once, across every run of a process
+    concurrency: int = Field(default=8, ge=1, le=64)
+    #: how long a run holds its link without renewing (a dead worker's run resumes after it)
+    lease_seconds: float = Field(default=120.0, gt=0)
+    #: how often the roster change feed is read for adds and drops
+    follow_seconds: float = Field(default=300.0, gt=0)
+
+
 class JobsSettings(BaseModel):
     """Background work. ``auto`` picks procrastinate on PostgreSQL and the in-process runner on SQLite."""
 
@@ -237,6 +250,7 @@ class Settings(BaseSettings):
     integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()
     timesheets: TimesheetSettings = TimesheetSettings()
+    lms_links: LmsLinkSettings = LmsLinkSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()

@@ -69,6 +69,14 @@ class TimeLogRef:
     person_sourced_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CourseLinkRef:
+    """A class's link to an Open edX course: staff and admins manage those of the classes they
+    reach, teachers read those of the classes they teach, learners and guardians nothing."""
+
+    class_id: str
+
+
 class Area(StrEnum):
     """Whole areas that are not owned by one person."""
 
@@ -79,7 +87,7 @@ class Area(StrEnum):
     LMS = "lms"  # the Open edX site as a whole: its accounts, codes, enrollments, analytics
 
 
-Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | Area
+Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | CourseLinkRef | Area
 
 
 _AREA_READERS = {
@@ -128,6 +136,9 @@ class Policy:
                 return await self._class(actor, action, sourced_id)
             case OrgRef(sourced_id):
                 return await self._org(actor, action, sourced_id)
+            case CourseLinkRef(class_id):
+                managers = (Role.STAFF,) if action is Action.WRITE else (Role.STAFF, Role.TEACHER)
+                return actor.role in managers and await self._class(actor, action, class_id)
 
     def scope(self, actor: Actor) -> Scope:
         """Everything this actor may read, for narrowing list queries: relations the store
@@ -197,3 +208,5 @@ def _describe(resource: Resource) -> str:
             return "class"
         case OrgRef():
             return "organisation"
+        case CourseLinkRef():
+            return "class's course link"

@@ -18,6 +18,7 @@ from adapters.db.identity_repositories import (
     SqlRefreshTokenRepository,
 )
 from adapters.db.integration_repository import SqlIntegrationRepository
+from adapters.db.lms_link_repository import SqlLmsLinkRepository
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
 from adapters.db.roster_store import SqlRosterStore
 from adapters.db.time_log_repository import SqlTimeLogRepository
@@ -60,6 +61,7 @@ class SqlUnitOfWork(UnitOfWork):
     roster = _Repository(SqlRosterStore)
     integrations = _Repository(SqlIntegrationRepository)
     time_logs = _Repository(SqlTimeLogRepository)
+    lms_links = _Repository(SqlLmsLinkRepository)
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions

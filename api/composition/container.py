@@ -32,6 +32,7 @@ from domain.errors import NotFound
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
+from domain.ports.lms import Lms
 from domain.ports.roster_relations import RosterRelations
 from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
@@ -42,6 +43,8 @@ from domain.services.auth import AuthConfig, AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.lms import LmsService
+from domain.services.lms_links import LmsLinkService
+from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
 from domain.services.passwords import CommonPasswords
 from domain.services.project_search import ProjectSearchConfig, ProjectSearchService
 from domain.services.resources import ResourceService
@@ -61,6 +64,7 @@ UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
+LMS_LINKS_TASK = "lms-links"
 
 _T = TypeVar("_T")
 
@@ -319,6 +323,36 @@ class Container:
             uow=self.uow, policy=self.policy(), jobs=self.jobs, sync=self.roster_sync()
         )
 
+    @_once
+    def lms_port(self) -> Lms:
+        key = self.settings.appsembler.edx_api_key.get_secret_value()
+        return AppsemblerLms(self.http["appsembler"], edx_api_key=key or None)
+
+    @_once
+    def lms_provisioner(self) -> LinkProvisioner:
+        s = self.settings.lms_links
+        return LinkProvisioner(
+            uow=self.uow,
+            lms=self.lms_port(),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=ProvisioningConfig(
+                batch_size=s.batch_size,
+                concurrency=s.concurrency,
+                lease=timedelta(seconds=s.lease_seconds),
+            ),
+        )
+
+    @_once
+    def lms_links(self) -> LmsLinkService:
+        return LmsLinkService(
+            uow=self.uow,
+            policy=self.policy(),
+            lms=self.lms_port(),
+            provisioner=self.lms_provisioner(),
+            clock=self.clock,
+        )
+
     def scheduler(self) -> Scheduler:
         return Scheduler(
             uow=self.uow,
@@ -345,6 +379,11 @@ class Container:
                     name=TIME_LOG_SYNC_TASK,
                     interval=timedelta(seconds=self.settings.timesheets.reconcile_seconds),
                     work=self.time_log_sync().reconcile,
+                ),
+                TaskSpec(
+                    name=LMS_LINKS_TASK,
+                    interval=timedelta(seconds=self.settings.lms_links.follow_seconds),
+                    work=self.lms_provisioner().follow_roster,
                 ),
             ],
         )

@@ -20,6 +20,7 @@ from domain.ports.identity import (
     RefreshTokenRepository,
 )
 from domain.ports.integrations import IntegrationRepository
+from domain.ports.lms_links import LmsLinkRepository
 from domain.ports.roster_store import RosterStore
 from domain.ports.time_logs import TimeLogRepository
 
@@ -75,6 +76,8 @@ class UnitOfWork(Protocol):
     def integrations(self) -> IntegrationRepository: ...
     @property
     def time_logs(self) -> TimeLogRepository: ...
+    @property
+    def lms_links(self) -> LmsLinkRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

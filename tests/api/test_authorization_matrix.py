@@ -28,6 +28,8 @@ from api.app import create_app
 from api.settings import Settings
 from simulators.kit.population import Population, build_population
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
+from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
 from tests.api.test_gradebook import (
     GRADEBOOK_BODIES,
@@ -73,6 +75,7 @@ class World:
     writes: RosterWrites | None = None
     foreign: ForeignReferences | None = None
     lms: LmsWorld | None = None
+    lms_links: LmsLinks | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -115,6 +118,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.people = roster_people(settings, demo)
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
+            w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -331,6 +335,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
             return ownership in {OWN, RELATED} or caller == "admin"
         case Access.SCOPED:
             return visible
+        case Access.LMS_LINKS:
+            return visible  # worked out by tests/api/lms_link_matrix.py
         case Access.ROSTER_WRITE:
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
@@ -387,7 +393,12 @@ async def path_params(
         else OTHER_ROLE.get(caller, "student")
     )
     params: dict[str, str] = {}
-    for name in api_route(route).param_convertors:
+    names = set(api_route(route).param_convertors)
+    if world.lms_links and names & set(LMS_LINK_PARAMS):
+        params = await world.lms_links.params(
+            world.http, world.headers["admin"], names, caller, ownership
+        )
+    for name in names - set(params):
         if name != "person_id" and world.gradebook and gradebook_route(str(route.path)):
             params[name] = gradebook_param(
                 world.gradebook, str(route.path), name, caller, ownership
@@ -492,7 +503,11 @@ async def test_authorization_matrix(world: World) -> None:
             url = str(route.path).format(**params)
             op = route.operation_id or ""
             writes = world.writes if rule is Access.ROSTER_WRITE else None
-            body = (writes.body(op) if writes else None) or BODIES.get(op, dict)()
+            body = (
+                (writes.body(op) if writes else None)
+                or (world.lms_links.body(op) if world.lms_links else None)
+                or BODIES.get(op, dict)()
+            )
             if (
                 method in {"POST", "PUT", "PATCH"}
                 and not body
@@ -509,6 +524,8 @@ async def test_authorization_matrix(world: World) -> None:
             visible = visible_in_path(world, route, caller, ownership)
             if writes is not None and "sourced_id" in params:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
+            if world.lms_links and rule is Access.LMS_LINKS:
+                visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
             if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):
                 visible = gradebook_allowed(
                     world.gradebook, str(route.path), method, caller, ownership, world.roster

@@ -66,6 +66,8 @@ BUSINESS_RULE_OPERATIONS = [
     ),
     "create_gradebook_class_line_item",
     "create_gradebook_class_score_scale",
+    # the class must be in the roster cache and the course at Open edX (schema-valid ids name none)
+    "create_lms_link",
     *(
         f"{verb}_roster_{noun}"
         for verb in ("create", "update")
