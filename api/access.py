@@ -24,6 +24,11 @@ class Access(StrEnum):
     SCOPED = "scoped"  # any logged-in caller; results narrowed to what the policy lets them see
     OWNED = "owned"  # the resource in the path belongs to the caller's account, or the caller is an admin
     ROSTER_WRITE = "roster-write"  # admins; staff for roster records at the orgs they reach
+    #: any logged-in caller; answer keys only for the content's authors, the delivery form for
+    #: everyone else (docs/api.md, "Assessments")
+    DELIVERY = "delivery"
+    #: admins and staff; teachers for the content of courses they teach
+    ASSESSMENT_AUTHOR = "assessment-author"
 
 
 def access(rule: Access) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from api.composition import Container
 from domain.errors import PermissionDenied, Unauthenticated
 from domain.models.identity import Actor
 from domain.services.accounts import AccountService
+from domain.services.assessment_scoring import ScoringService
+from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
@@ -127,6 +129,14 @@ async def get_time_logs(request: Request) -> TimeLogService:
     return _container(request).time_logs()
 
 
+async def get_assessments(request: Request) -> AssessmentService:
+    return _container(request).assessments()
+
+
+async def get_assessment_scoring(request: Request) -> ScoringService:
+    return _container(request).assessment_scoring()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -138,3 +148,5 @@ GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
+AssessmentsDep = Annotated[AssessmentService, Depends(get_assessments)]
+AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)]

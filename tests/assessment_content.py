@@ -81,11 +81,14 @@ def choice_item_xml(identifier: str) -> str:
     <qti-response-condition>
       <qti-response-if>
         <qti-match><qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-match>
-        <qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1</qti-base-value></qti-set-outcome-value>
-        <qti-set-outcome-value identifier="FEEDBACK"><qti-base-value base-type="identifier">CORRECT</qti-base-value></qti-set-outcome-value>
+        <qti-set-outcome-value identifier="SCORE">
+          <qti-base-value base-type="float">1</qti-base-value></qti-set-outcome-value>
+        <qti-set-outcome-value identifier="FEEDBACK">
+          <qti-base-value base-type="identifier">CORRECT</qti-base-value></qti-set-outcome-value>
       </qti-response-if>
       <qti-response-else>
-        <qti-set-outcome-value identifier="FEEDBACK"><qti-base-value base-type="identifier">INCORRECT</qti-base-value></qti-set-outcome-value>
+        <qti-set-outcome-value identifier="FEEDBACK">
+          <qti-base-value base-type="identifier">INCORRECT</qti-base-value></qti-set-outcome-value>
       </qti-response-else>
     </qti-response-condition>
   </qti-response-processing>
@@ -164,7 +167,8 @@ def assessment_test_body(identifier: str, items: list[str], courses: list[str]) 
     </qti-assessment-section>
   </qti-test-part>
   <qti-outcome-processing>
-    <qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">0</qti-base-value></qti-set-outcome-value>
+    <qti-set-outcome-value identifier="SCORE">
+      <qti-base-value base-type="float">0</qti-base-value></qti-set-outcome-value>
   </qti-outcome-processing>
 </qti-assessment-test>"""
     return {
