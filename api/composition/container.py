@@ -26,6 +26,7 @@ from adapters.qti.delivery import LxmlDeliveryRenderer
 from adapters.qti.errors import FAMILY as QTI_ERRORS
 from adapters.qti.scoring import QtiFeedback, QtiScorer, QtiValidation
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
+from adapters.timeback.lessons import TimebackLessonCourses
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
 from adapters.timeback.retrying import RetryPolicy
@@ -289,7 +290,12 @@ class Container:
         return Authoring(
             policy=self.policy(),
             courses=TimebackRosterLookup(OneRosterClient(self.http["timeback"])),
+            lessons=self.lesson_courses(),
         )
+
+    @_once
+    def lesson_courses(self) -> TimebackLessonCourses:
+        return TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
 
     @_once
     def assessments(self) -> AssessmentService:
@@ -311,6 +317,7 @@ class Container:
             feedback=QtiFeedback(calls),
             authoring=self.authoring(),
             policy=self.policy(),
+            lessons=self.lesson_courses(),
         )
 
     @_once

@@ -2,7 +2,9 @@
 
 Admins and staff author everything. A teacher authors the content of the courses they teach: an
 item, test or stimulus belongs to the courses its ``metadata`` names, in ``courseSourcedIds`` (a
-list) or ``courseSourcedId`` (one), decision D68. Content that names no course is staff's alone.
+list) or ``courseSourcedId`` (one), and to the course of the PowerPath lesson its
+``metadata.lessonId`` names (a course component resource, as TimeBack's content bank links its
+tests), decision D68. Content that names no course is staff's alone.
 Everyone else (students, guardians, teachers for other content) gets the delivery form.
 """
 
@@ -14,10 +16,17 @@ from typing import Any
 from domain.errors import InvalidInput, PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.policy import Policy
-from domain.ports.assessments import WireObject
+from domain.ports.assessments import LessonCourses, WireObject
 from domain.ports.gradebook import RosterLookup
 
 COURSES_FIELD = "metadata.courseSourcedIds"
+LESSON_FIELD = "metadata.lessonId"
+
+
+def lesson_of(obj: Mapping[str, Any]) -> str | None:
+    metadata = obj.get("metadata")
+    lesson = metadata.get("lessonId") if isinstance(metadata, Mapping) else None
+    return lesson if isinstance(lesson, str) and lesson else None
 
 
 def courses_of(obj: Mapping[str, Any]) -> frozenset[str]:
@@ -36,9 +45,19 @@ def courses_of(obj: Mapping[str, Any]) -> frozenset[str]:
 
 
 class Authoring:
-    def __init__(self, *, policy: Policy, courses: RosterLookup) -> None:
+    def __init__(self, *, policy: Policy, courses: RosterLookup, lessons: LessonCourses) -> None:
         self._policy = policy
         self._courses = courses
+        self._lessons = lessons
+
+    async def courses(self, obj: Mapping[str, Any]) -> frozenset[str]:
+        """Every course the content belongs to: those it names, and its lesson's."""
+        named = courses_of(obj)
+        lesson = lesson_of(obj)
+        if lesson is None:
+            return named
+        course = await self._lessons.course_of_lesson(lesson)
+        return named | {course} if course else named
 
     @staticmethod
     def authors_everything(actor: Actor) -> bool:
@@ -59,7 +78,7 @@ class Authoring:
         if actor.role is not Role.TEACHER:
             return False
         known = memo if memo is not None else {}
-        for course in sorted(courses_of(obj)):
+        for course in sorted(await self.courses(obj)):
             if course not in known:
                 known[course] = await self._policy.teaches_course(actor, course)
             if known[course]:
@@ -79,7 +98,10 @@ class Authoring:
         if not actor.can_write or not self.may_author_some(actor):
             raise PermissionDenied("Only staff, admins and teachers author assessment content.")
         _check_course_fields(body)
-        named = courses_of(body)
+        lesson = lesson_of(body)
+        if lesson is not None and await self._lessons.course_of_lesson(lesson) is None:
+            raise InvalidInput(f"No lesson with sourcedId {lesson!r}.", field=LESSON_FIELD)
+        named = await self.courses(body)
         if actor.role is Role.TEACHER:
             if not named:
                 raise PermissionDenied(
@@ -90,7 +112,7 @@ class Authoring:
                 if not await self._policy.teaches_course(actor, course):
                     raise PermissionDenied(f"You do not teach course {course!r}.")
             return
-        for course in sorted(named):
+        for course in sorted(courses_of(body)):
             if await self._courses.org_of_course(course) is None:
                 raise InvalidInput(f"No course with sourcedId {course!r}.", field=COURSES_FIELD)
 
@@ -104,6 +126,7 @@ def _check_course_fields(body: WireObject) -> None:
     many = metadata.get("courseSourcedIds")
     if many is not None and not (isinstance(many, list) and all(isinstance(c, str) for c in many)):
         raise InvalidInput("courseSourcedIds must be a list of strings.", field=COURSES_FIELD)
-    one = metadata.get("courseSourcedId")
-    if one is not None and not isinstance(one, str):
-        raise InvalidInput("courseSourcedId must be a string.", field="metadata.courseSourcedId")
+    for name in ("courseSourcedId", "lessonId"):
+        one = metadata.get(name)
+        if one is not None and not isinstance(one, str):
+            raise InvalidInput(f"{name} must be a string.", field=f"metadata.{name}")

@@ -128,6 +128,13 @@ class LearnerFeedback(Protocol):
     async def delete(self, identifier: str) -> None: ...
 
 
+class LessonCourses(Protocol):
+    async def course_of_lesson(self, lesson_id: str) -> str | None:
+        """The course of a PowerPath lesson (a course component resource); None: no such
+        lesson."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """Something a piece of content names: ``kind``'s ``identifier``, at ``field`` of the body."""
