@@ -48,32 +48,38 @@ def _list(answer: Any, *keys: str) -> list[WireObject]:
     return [x for x in answer if isinstance(x, dict)] if isinstance(answer, list) else []
 
 
+async def _qti_page(
+    calls: QtiCalls, path: str, query: ContentQuery, page: int
+) -> tuple[list[WireObject], int]:
+    params: dict[str, str | int] = {"page": page, "limit": query.limit}
+    for name in ("query", "filter", "sort", "order"):
+        value = getattr(query, name)
+        if value is not None:
+            params[name] = value
+    answer = _object(await calls.call("GET", path, params=params))
+    total = answer.get("total")
+    items = _list(answer, "items")
+    return items, total if isinstance(total, int) else len(items)
+
+
+async def window(calls: QtiCalls, path: str, query: ContentQuery) -> ContentPage:
+    """The BFF's window (``limit``, ``offset``) out of QTI's pages of ``limit`` records."""
+    first, skip = divmod(query.offset, query.limit)
+    if skip == 0:
+        items, total = await _qti_page(calls, path, query, first + 1)
+        return ContentPage(items, total)
+    (a, total), (b, _) = await asyncio.gather(
+        _qti_page(calls, path, query, first + 1), _qti_page(calls, path, query, first + 2)
+    )
+    return ContentPage((a + b)[skip : skip + query.limit], total)
+
+
 class QtiContent(AssessmentContent):
     def __init__(self, calls: QtiCalls) -> None:
         self._calls = calls
 
-    async def _page(
-        self, kind: ContentKind, query: ContentQuery, page: int
-    ) -> tuple[list[WireObject], int]:
-        params: dict[str, str | int] = {"page": page, "limit": query.limit}
-        for name in ("query", "filter", "sort", "order"):
-            value = getattr(query, name)
-            if value is not None:
-                params[name] = value
-        answer = _object(await self._calls.call("GET", PATHS[kind], params=params))
-        total = answer.get("total")
-        items = _list(answer, "items")
-        return items, total if isinstance(total, int) else len(items)
-
     async def list(self, kind: ContentKind, query: ContentQuery) -> ContentPage:
-        first, skip = divmod(query.offset, query.limit)
-        if skip == 0:
-            items, total = await self._page(kind, query, first + 1)
-            return ContentPage(items, total)
-        (a, total), (b, _) = await asyncio.gather(
-            self._page(kind, query, first + 1), self._page(kind, query, first + 2)
-        )
-        return ContentPage((a + b)[skip : skip + query.limit], total)
+        return await window(self._calls, PATHS[kind], query)
 
     async def get(self, kind: ContentKind, identifier: str) -> WireObject:
         return _object(await self._calls.call("GET", f"{PATHS[kind]}/{_seg(identifier)}"))
@@ -116,8 +122,8 @@ class QtiTestStructure(TestStructure):
     def __init__(self, calls: QtiCalls) -> None:
         self._calls = calls
 
-    async def parts(self, test: str) -> list[WireObject]:
-        return _list(await self._calls.call("GET", _parts(test)), "testParts", "items")
+    async def parts(self, test: str, query: ContentQuery) -> ContentPage:
+        return await window(self._calls, _parts(test), query)
 
     async def part(self, test: str, part: str) -> WireObject:
         return _object(await self._calls.call("GET", f"{_parts(test)}/{_seg(part)}"))
@@ -132,9 +138,8 @@ class QtiTestStructure(TestStructure):
     async def delete_part(self, test: str, part: str) -> None:
         await self._calls.call("DELETE", f"{_parts(test)}/{_seg(part)}")
 
-    async def sections(self, test: str, part: str) -> list[WireObject]:
-        answer = await self._calls.call("GET", _sections(test, part))
-        return _list(answer, "sections", "items")
+    async def sections(self, test: str, part: str, query: ContentQuery) -> ContentPage:
+        return await window(self._calls, _sections(test, part), query)
 
     async def section(self, where: SectionPath) -> WireObject:
         return _object(await self._calls.call("GET", _section(where)))

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from adapters.qti.calls import QtiCalls
+from domain.errors import NotFound
 from domain.ports.assessments import (
     FeedbackKind,
     LearnerFeedback,
@@ -55,9 +56,12 @@ class QtiFeedback(LearnerFeedback):
         return _object(await self._calls.call("POST", f"/{kind.value}", json=body))
 
     async def of_lesson(self, lesson: str) -> list[WireObject]:
-        answer = await self._calls.call("GET", f"/lesson/{quote(lesson, safe='')}")
+        try:
+            answer = await self._calls.call("GET", f"/lesson/{quote(lesson, safe='')}")
+        except NotFound:  # QTI's answer for a lesson nobody has written about yet
+            return []
         if isinstance(answer, dict):  # timeback-qti parses one object; the spec says a list
-            answer = answer.get("feedback", [answer]) if answer else []
+            return [answer] if answer else []
         return [x for x in answer if isinstance(x, dict)] if isinstance(answer, list) else []
 
     async def delete(self, identifier: str) -> None:

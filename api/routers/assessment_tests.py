@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request, Response
 from api.access import Access, access
 from api.deps import ActorDep, AssessmentsDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.paging import PAGED, PageLimit, PageOffset, window
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers
 from api.schemas.assessments import (
     ItemOrderIn,
     ItemRefIn,
@@ -23,7 +23,7 @@ from api.schemas.assessments import (
     StructurePage,
 )
 from api.strict_json import StrictJsonRoute
-from domain.ports.assessments import SectionPath
+from domain.ports.assessments import ContentQuery, SectionPath
 
 router = APIRouter(
     prefix="/v1/assessments/tests/{test_id}",
@@ -71,11 +71,10 @@ async def list_parts(
     offset: PageOffset = 0,
 ) -> Any:
     """The test's parts."""
-    parts = await assessments.parts(actor=actor, test=test_id)
-    return {
-        "items": window(request, response, parts, limit=limit, offset=offset),
-        "total": len(parts),
-    }
+    query = ContentQuery(limit=limit, offset=offset)
+    page = await assessments.parts(actor=actor, test=test_id, query=query)
+    paging_headers(request, response, limit=limit, offset=offset, total=page.total)
+    return {"items": page.items, "total": page.total}
 
 
 @router.post(
@@ -159,11 +158,10 @@ async def list_sections(
     offset: PageOffset = 0,
 ) -> Any:
     """The part's sections, with their item references."""
-    found = await assessments.sections(actor=actor, test=test_id, part=part_id)
-    return {
-        "items": window(request, response, found, limit=limit, offset=offset),
-        "total": len(found),
-    }
+    query = ContentQuery(limit=limit, offset=offset)
+    page = await assessments.sections(actor=actor, test=test_id, part=part_id, query=query)
+    paging_headers(request, response, limit=limit, offset=offset, total=page.total)
+    return {"items": page.items, "total": page.total}
 
 
 @router.post(

@@ -130,9 +130,10 @@ class AssessmentService:
     async def _require_test_author(self, actor: Actor, test: str) -> None:
         await self._authoring.require_author(actor, await self._content.get(TESTS, test))
 
-    async def parts(self, *, actor: Actor, test: str) -> list[WireObject]:
+    async def parts(self, *, actor: Actor, test: str, query: ContentQuery) -> ContentPage:
         whole = await self._test_key(actor, test)
-        return [self._forms.part(p, whole=whole) for p in await self._structure.parts(test)]
+        found = await self._structure.parts(test, query)
+        return ContentPage([self._forms.part(p, whole=whole) for p in found.items], found.total)
 
     async def part(self, *, actor: Actor, test: str, part: str) -> WireObject:
         whole = await self._test_key(actor, test)
@@ -154,10 +155,13 @@ class AssessmentService:
         await self._require_test_author(actor, test)
         await self._structure.delete_part(test, part)
 
-    async def sections(self, *, actor: Actor, test: str, part: str) -> list[WireObject]:
+    async def sections(
+        self, *, actor: Actor, test: str, part: str, query: ContentQuery
+    ) -> ContentPage:
         whole = await self._test_key(actor, test)
-        found = await self._structure.sections(test, part)
-        return [self._forms.section(s, whole=whole) for s in found]
+        found = await self._structure.sections(test, part, query)
+        shaped = [self._forms.section(s, whole=whole) for s in found.items]
+        return ContentPage(shaped, found.total)
 
     async def section(self, *, actor: Actor, where: SectionPath) -> WireObject:
         whole = await self._test_key(actor, where.test)
