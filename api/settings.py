@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
 from adapters.oidc.upstream import OIDC, OidcSettings
+from adapters.qti.upstream import QTI, QtiSettings
 from adapters.timeback.upstream import TIMEBACK, TimebackSettings
 from adapters.upstream import Upstream, declared, is_simulated
 from adapters.zoho.upstream import ZOHO, ZohoSettings
@@ -227,6 +228,7 @@ class Settings(BaseSettings):
     appsembler: Annotated[AppsemblerSettings, APPSEMBLER] = AppsemblerSettings()
     zoho: Annotated[ZohoSettings, ZOHO] = ZohoSettings()
     oidc: Annotated[OidcSettings, OIDC] = OidcSettings()
+    qti: Annotated[QtiSettings, QTI] = QtiSettings()
 
     integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()

@@ -216,13 +216,9 @@ def order(gen: SeedGenerator, identifier: str, difficulty: str) -> str:
 
 
 def match(gen: SeedGenerator, identifier: str, difficulty: str) -> str:
-    pairs = [
-        (a, b) for a, b in zip(_numbers(gen, difficulty, 3), _numbers(gen, "easy", 3), strict=True)
-    ]
+    # a1 < a2 < a3 and b = 1, 2, 3 give three different sums
+    pairs = [(a, b) for b, a in enumerate(sorted(_numbers(gen, difficulty, 3)), 1)]
     sums = [a + b for a, b in pairs]
-    while len(set(sums)) < 3:
-        pairs[0] = (pairs[0][0] + 1, pairs[0][1])
-        sums = [a + b for a, b in pairs]
     sources = "".join(
         f'<qti-simple-associable-choice identifier="E{i}" match-max="1">{a} + {b}</qti-simple-associable-choice>'
         for i, (a, b) in enumerate(pairs, 1)

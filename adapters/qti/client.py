@@ -1,0 +1,46 @@
+"""The QTI HTTP client and its health probe.
+
+QTI lives on its own host but behind TimeBack's identity provider: the client is TimeBack's
+(:func:`adapters.timeback.client.make_timeback_client`), built with the process's token registry,
+so QTI and OneRoster share one token per token URL and client id, and its retry and renewal rules.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from adapters.http.oauth import TokenRegistry
+from adapters.http.probe import HttpProbe
+from adapters.qti.errors import FAMILY, raise_for_status
+from adapters.qti.settings import QtiSettings
+from adapters.timeback.client import make_timeback_client
+
+ITEMS_PATH = "/assessment-items"
+
+
+def make_qti_client(
+    settings: QtiSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+    tokens: TokenRegistry | None,
+) -> httpx.AsyncClient:
+    return make_timeback_client(
+        base_url=settings.base_url,
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        timeout=settings.timeout_seconds,
+        transport=transport,
+        tokens=tokens,
+    )
+
+
+class QtiProbe(HttpProbe):
+    """Token (TimeBack's, fetched when needed) plus ``GET /assessment-items?limit=1``."""
+
+    name = "qti"
+    family = FAMILY
+
+    async def call(self) -> str:
+        response = raise_for_status(await self._client.get(ITEMS_PATH, params={"limit": 1}))
+        return f"QTI answered; {response.json()['total']} assessment items"
