@@ -114,9 +114,7 @@ class AssessmentWorld:
         assert not missing, f"{path}: the assessments matrix cannot fill {missing}"
         return {n: values[n] for n in names}
 
-    def body(
-        self, op: str, params: dict[str, str], ownership: str = OWN
-    ) -> dict[str, Any] | None:
+    def body(self, op: str, params: dict[str, str], ownership: str = OWN) -> dict[str, Any] | None:
         """A valid body for ``op`` naming the ``ownership`` course, or None if not ours."""
         own = [self.courses[ownership]]
         item = params.get("item_id") or self.made[-1].item
