@@ -117,8 +117,12 @@ def delivery(obj: WireObject, spec: Spec) -> WireObject:
     return projected if isinstance(projected, dict) else {}
 
 
+#: kept by every selection: what the object is, and which form of it this is
+_ALWAYS = frozenset({"identifier", "form"})
+
+
 def select_fields(obj: WireObject, fields: frozenset[str] | None) -> WireObject:
     """A ``fields`` selection, applied to the form the caller gets (never widening it)."""
     if not fields:
         return obj
-    return {k: v for k, v in obj.items() if k in fields or k == "identifier"}
+    return {k: v for k, v in obj.items() if k in fields or k in _ALWAYS}

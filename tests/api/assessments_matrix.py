@@ -62,7 +62,17 @@ class AssessmentWorld:
     courses: dict[str, str]
     #: a PowerPath lesson of each course (TimeBack's component resources), for feedback
     lessons: dict[str, str]
+    #: the courses the demo teacher teaches, and every lesson's course
+    taught: frozenset[str] = frozenset()
+    lesson_course: dict[str, str] = field(default_factory=dict)
     made: list[Content] = field(default_factory=list)
+
+    def teachers_own(self, obj: dict[str, Any]) -> bool:
+        """Whether the demo teacher authors this content (so reads it whole)."""
+        metadata = obj.get("metadata") or {}
+        named = set(metadata.get("courseSourcedIds") or [])
+        named.add(self.lesson_course.get(str(metadata.get("lessonId")), ""))
+        return bool(named & self.taught)
 
     async def content(self, ownership: str) -> Content:
         course = [self.courses[ownership]]
@@ -201,8 +211,14 @@ async def open_assessment_world(
     )
     lessons = lessons_by_course(sim)
     courses = course_pair(population, demo["teacher"].person_sourced_id, lessons)
+    teacher = demo["teacher"].person_sourced_id
     world = AssessmentWorld(
-        http, admin, courses, {k: lessons[course][0] for k, course in courses.items()}
+        http,
+        admin,
+        courses,
+        {k: lessons[course][0] for k, course in courses.items()},
+        taught=frozenset(c.course for c in population.classes if c.teacher == teacher),
+        lesson_course={lesson: c for c, found in lessons.items() for lesson in found},
     )
     await world.content(OWN)  # bodies of routes without parameters name an existing item
     return world
