@@ -147,16 +147,16 @@ class AssessmentWorld:
                         "metadata": {"courseSourcedIds": own},
                     }
                 }
-            case "create_assessment_test_part":
-                return {"json": {"identifier": f"part-{uuid.uuid4().hex[:6]}"}}
-            case "update_assessment_test_part":
-                return {"json": {"identifier": params["part_id"], "navigationMode": "linear"}}
-            case "create_assessment_test_section":
-                return {"json": {"identifier": f"sec-{uuid.uuid4().hex[:6]}", "title": "S"}}
-            case "update_assessment_test_section":
-                return {"json": {"identifier": params["section_id"], "title": "Renamed"}}
+            case "create_assessment_test_part" | "update_assessment_test_part":
+                ident = params.get("part_id", f"part-{uuid.uuid4().hex[:6]}")
+                part = {"navigationMode": "linear", "submissionMode": "individual"}
+                return {"json": {"identifier": ident, **part, "qti-assessment-section": []}}
+            case "create_assessment_test_section" | "update_assessment_test_section":
+                ident = params.get("section_id", f"sec-{uuid.uuid4().hex[:6]}")
+                return {"json": {"identifier": ident, "title": "S", "visible": True}}
             case "add_assessment_test_section_item":
-                return {"json": {"identifier": item}}
+                # an item of earlier content: not yet in this section
+                return {"json": {"identifier": self.made[0].item}}
             case "reorder_assessment_test_section_items":
                 return {"json": {"items": [{"identifier": item}]}}
             case "score_assessment_item":
