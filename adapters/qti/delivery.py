@@ -16,6 +16,7 @@ declarations and processing, test feedback, branch rules and pre-conditions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -200,51 +201,78 @@ def _text(root: etree._Element) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+def delivery_item(xml: str) -> str | None:
+    source = parse(xml)
+    if source is None or local(source) != "qti-assessment-item" or _ns(source) != QTI:
+        return None
+    root = _shell(source, None, _ITEM_ATTRIBUTES)
+    for child in _elements(source):
+        if _ns(child) != QTI:
+            continue
+        match local(child):
+            case "qti-response-declaration" | "qti-outcome-declaration":
+                _shell(child, root, _DECLARATION_ATTRIBUTES)
+            case "qti-assessment-stimulus-ref":
+                _shell(child, root, _STIMULUS_REF_ATTRIBUTES)
+            case "qti-stylesheet":
+                _shell(child, root, _STYLESHEET_ATTRIBUTES)
+            case "qti-item-body":
+                _copy_body(child, _shell(child, root, frozenset({"id", "class"})))
+    return _text(root)
+
+
+def delivery_test(xml: str) -> str | None:
+    source = parse(xml)
+    if source is None or local(source) != "qti-assessment-test" or _ns(source) != QTI:
+        return None
+    root = _shell(source, None, _ITEM_ATTRIBUTES)
+    _copy_test(source, root)
+    return _text(root)
+
+
+def _copy_test(source: etree._Element, target: etree._Element) -> None:
+    allowed = _TEST_CHILDREN.get(local(source), frozenset())
+    for child in _elements(source):
+        if _ns(child) != QTI or local(child) not in allowed:
+            continue
+        name = local(child)
+        if name == "qti-rubric-block":
+            if _candidate_rubric(child):
+                _copy_body(child, _shell(child, target, _ATTRIBUTES))
+        elif name == "qti-stylesheet":
+            _shell(child, target, _STYLESHEET_ATTRIBUTES)
+        else:
+            _copy_test(child, _shell(child, target, _TEST.get(name, frozenset())))
+
+
+def structured(xml: str) -> WireObject:
+    root = parse(xml)
+    return structured_item(root) if root is not None else {"interactions": []}
+
+
+#: documents whose forms are kept: an item is read, unchanged, by every learner of a lesson; the
+#: key is the whole XML, so an edited item is a new entry
+CACHED = 4096
+
+
 class LxmlDeliveryRenderer(DeliveryRenderer):
+    """Pure functions of the XML, so their answers are kept (``cached`` documents each)."""
+
+    def __init__(self, cached: int = CACHED) -> None:
+        self._item = functools.lru_cache(maxsize=cached)(delivery_item)
+        self._test = functools.lru_cache(maxsize=cached)(delivery_test)
+        self._structured = functools.lru_cache(maxsize=cached)(structured)
+
     def delivery_item_xml(self, xml: str) -> str | None:
-        source = parse(xml)
-        if source is None or local(source) != "qti-assessment-item" or _ns(source) != QTI:
-            return None
-        root = _shell(source, None, _ITEM_ATTRIBUTES)
-        for child in _elements(source):
-            if _ns(child) != QTI:
-                continue
-            match local(child):
-                case "qti-response-declaration" | "qti-outcome-declaration":
-                    _shell(child, root, _DECLARATION_ATTRIBUTES)
-                case "qti-assessment-stimulus-ref":
-                    _shell(child, root, _STIMULUS_REF_ATTRIBUTES)
-                case "qti-stylesheet":
-                    _shell(child, root, _STYLESHEET_ATTRIBUTES)
-                case "qti-item-body":
-                    _copy_body(child, _shell(child, root, frozenset({"id", "class"})))
-        return _text(root)
+        return self._item(xml)
 
     def delivery_test_xml(self, xml: str) -> str | None:
-        source = parse(xml)
-        if source is None or local(source) != "qti-assessment-test" or _ns(source) != QTI:
-            return None
-        root = _shell(source, None, _ITEM_ATTRIBUTES)
-        self._copy_test(source, root)
-        return _text(root)
-
-    def _copy_test(self, source: etree._Element, target: etree._Element) -> None:
-        allowed = _TEST_CHILDREN.get(local(source), frozenset())
-        for child in _elements(source):
-            if _ns(child) != QTI or local(child) not in allowed:
-                continue
-            name = local(child)
-            if name == "qti-rubric-block":
-                if _candidate_rubric(child):
-                    _copy_body(child, _shell(child, target, _ATTRIBUTES))
-            elif name == "qti-stylesheet":
-                _shell(child, target, _STYLESHEET_ATTRIBUTES)
-            else:
-                self._copy_test(child, _shell(child, target, _TEST.get(name, frozenset())))
+        return self._test(xml)
 
     def structured_item(self, xml: str) -> WireObject:
-        root = parse(xml)
-        return structured_item(root) if root is not None else {"interactions": []}
+        # the cached object itself (a deep copy cost more than the rest of a read): the forms
+        # only place it in an answer, which is encoded and dropped, never changed
+        return self._structured(xml)
 
     def references(self, kind: ContentKind, xml: str) -> list[Reference]:
         root = parse(xml)

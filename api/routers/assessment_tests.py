@@ -14,6 +14,7 @@ from api.access import Access, access
 from api.deps import ActorDep, AssessmentsDep
 from api.errors import COMMON_RESPONSES, problem_responses
 from api.paging import PAGED, PageLimit, PageOffset, paging_headers
+from api.routers.assessments import json_answer
 from api.schemas.assessments import (
     ItemOrderIn,
     ItemRefIn,
@@ -48,10 +49,10 @@ SECTION = "/parts/{part_id}/sections/{section_id}"
     responses=READ,
     openapi_extra=access(Access.DELIVERY),
 )
-async def questions(test_id: TestId, actor: ActorDep, assessments: AssessmentsDep) -> Any:
+async def questions(test_id: TestId, actor: ActorDep, assessments: AssessmentsDep) -> Response:
     """Every item the test references, with where it sits; each item whole for its authors,
     in the delivery form for everyone else."""
-    return await assessments.questions(actor=actor, test=test_id)
+    return json_answer(await assessments.questions(actor=actor, test=test_id))
 
 
 @router.get(
