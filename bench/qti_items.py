@@ -86,7 +86,7 @@ def wrk(
 ) -> dict[str, float]:
     """p50, p99 (ms) and req/s of ``url`` under ``concurrency`` connections; a POST of ``body``
     (JSON) when given. Non-2xx answers fail the run."""
-    args = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency"]
+    args = ["wrk", f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
