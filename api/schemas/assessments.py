@@ -201,6 +201,13 @@ class ValidationOut(BaseModel):
 
 class FeedbackOut(BaseModel):
     model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    type: Literal["QUESTION", "LESSON"] | None = None
+    lessonId: str | None = None
+    questionId: str | None = None
+    userId: str | None = None
+    feedback: str | None = None
+    humanApproved: bool | None = None
 
 
 class ItemPage(Page[ItemOut]):
