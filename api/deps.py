@@ -25,6 +25,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.lms import LmsService
 from domain.services.project_search import ProjectSearchService
 from domain.services.resources import ResourceService
 from domain.services.roster_reads import RosterReadService
@@ -137,6 +138,10 @@ async def get_assessment_scoring(request: Request) -> ScoringService:
     return _container(request).assessment_scoring()
 
 
+async def get_lms(request: Request) -> LmsService:
+    return _container(request).lms()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -150,3 +155,4 @@ ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
 AssessmentsDep = Annotated[AssessmentService, Depends(get_assessments)]
 AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)]
+LmsDep = Annotated[LmsService, Depends(get_lms)]

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
+from adapters.caliper.upstream import CALIPER, CaliperSettings
 from adapters.oidc.upstream import OIDC, OidcSettings
 from adapters.qti.upstream import QTI, QtiSettings
 from adapters.timeback.upstream import TIMEBACK, TimebackSettings
@@ -229,6 +230,7 @@ class Settings(BaseSettings):
     zoho: Annotated[ZohoSettings, ZOHO] = ZohoSettings()
     oidc: Annotated[OidcSettings, OIDC] = OidcSettings()
     qti: Annotated[QtiSettings, QTI] = QtiSettings()
+    caliper: Annotated[CaliperSettings, CALIPER] = CaliperSettings()
 
     integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()

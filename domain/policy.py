@@ -76,6 +76,7 @@ class Area(StrEnum):
     AUDIT = "audit"
     OPERATIONS = "operations"  # upstream status, periodic tasks, sync runs
     ROSTER = "roster"  # roster writes that hang from no organisation (admins only)
+    LMS = "lms"  # the Open edX site as a whole: its accounts, codes, enrollments, analytics
 
 
 Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | Area
@@ -86,7 +87,10 @@ _AREA_READERS = {
     Area.AUDIT: {Role.ADMIN},
     Area.OPERATIONS: {Role.ADMIN, Role.STAFF},
     Area.ROSTER: set(),
+    Area.LMS: {Role.ADMIN, Role.STAFF},
 }
+#: areas some non-admins may also change (the LMS has no orgs to narrow staff to)
+_AREA_WRITERS = {Area.LMS: {Role.STAFF}}
 
 
 class Policy:
@@ -104,7 +108,9 @@ class Policy:
             return True
         match resource:
             case Area():
-                return action is Action.READ and actor.role in _AREA_READERS[resource]
+                if action is Action.WRITE:
+                    return actor.role in _AREA_WRITERS.get(resource, set())
+                return actor.role in _AREA_READERS[resource]
             case AccountRef(account_id):
                 return account_id == actor.account_id
             case TimeLogRef(account_id, owner):

@@ -5,8 +5,17 @@
     │   └── AppsemblerTimeout       no answer in time
     ├── AppsemblerAuthError         401/403: Open edX refused our client credentials or token
     ├── AppsemblerNotFound          404 (often with an empty body)
+    │   ├── AppsemblerUserNotFound      no account answers to the username / lookup
+    │   └── AppsemblerCourseNotFound    bulk enrollment named a course the site does not have
     ├── AppsemblerRejected          400/409/422 and any other 4xx: the request itself was refused
-    └── AppsemblerRateLimited       429 (DRF throttle), ``retry_after`` from ``Retry-After``
+    │   ├── AppsemblerUserExists        409: email or username taken (create, connect's email)
+    │   ├── AppsemblerInvalidValue      400 "Wrong parameters/email format", connect's 409
+    │   │                               "Invalid email format", update_user's integrity_error
+    │   ├── AppsemblerAmbiguousLookup   400: a username equal to another account's email
+    │   ├── AppsemblerCodeNotFound      status of an unknown enrollment code (a 400)
+    │   └── AppsemblerCodeRefused       enroll-user's 400 ``{"success": false, "reason": ...}``
+    └── AppsemblerRateLimited       429 (DRF throttle), ``retry_after`` from ``Retry-After``; also
+                                    enroll-user's 403 (django-ratelimit says PermissionDenied)
 
 Adapter code calls :func:`raise_for_status`, wraps anything else with :func:`as_appsembler_error`,
 and hands the domain ``raise to_domain_error(err) from err``.
@@ -53,6 +62,37 @@ class AppsemblerRejected(AppsemblerError, http_errors.Rejected): ...
 
 
 class AppsemblerRateLimited(AppsemblerError, http_errors.RateLimited): ...
+
+
+class AppsemblerUserNotFound(AppsemblerNotFound): ...
+
+
+class AppsemblerCourseNotFound(AppsemblerNotFound): ...
+
+
+class AppsemblerUserExists(AppsemblerRejected): ...
+
+
+class AppsemblerInvalidValue(AppsemblerRejected):
+    """Open edX refused a value we passed on (``field`` names it when the answer says)."""
+
+    def __init__(self, message: str, *, status: int | None = None, field: str | None = None):
+        super().__init__(message, status=status)
+        self.field = field
+
+
+class AppsemblerAmbiguousLookup(AppsemblerRejected): ...
+
+
+class AppsemblerCodeNotFound(AppsemblerRejected): ...
+
+
+class AppsemblerCodeRefused(AppsemblerRejected):
+    """``reason`` is Open edX's own text (``"Course full"``, ``""``...)."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message, status=400)
+        self.reason = reason
 
 
 def _describe(response: httpx.Response) -> tuple[str, str | None]:

@@ -14,3 +14,6 @@ class AppsemblerSettings(BaseModel):
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
+    #: the LMS's EDX_API_KEY, sent as X-Edx-Api-Key so bulk enrollment is not throttled; empty:
+    #: none (DRF's 120 calls a minute for a staff token)
+    edx_api_key: SecretStr = SecretStr("")

@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.appsembler.lms import AppsemblerLms
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
@@ -50,6 +51,7 @@ from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.lms import LmsService
 from domain.services.passwords import CommonPasswords
 from domain.services.project_search import ProjectSearchConfig, ProjectSearchService
 from domain.services.resources import ResourceService
@@ -318,6 +320,17 @@ class Container:
             authoring=self.authoring(),
             policy=self.policy(),
             lessons=self.lesson_courses(),
+        )
+
+    @_once
+    def lms(self) -> LmsService:
+        a = self.settings.appsembler
+        return LmsService(
+            lms=AppsemblerLms(
+                self.http["appsembler"], edx_api_key=a.edx_api_key.get_secret_value() or None
+            ),
+            policy=self.policy(),
+            uow=self.uow,
         )
 
     @_once

@@ -14,6 +14,7 @@ from simulators.qti.model import QTI_NS, SCHEMA_LOCATION, TEMPLATE_BASE, XSI_NS,
 JsonObject = dict[str, Any]
 NSMAP: Any = {None: QTI_NS, "xsi": XSI_NS}  # lxml-stubs do not allow the default (None) prefix
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+TOOL_NAME, TOOL_VERSION = "timeback-qti-simulator", "1.0"
 CHOICE_TAG = {"choice": "qti-simple-choice", "order": "qti-simple-choice"}
 
 
@@ -358,7 +359,14 @@ def part_element(parent: etree._Element | None, part: JsonObject) -> etree._Elem
 
 
 def assessment_test_xml(test: JsonObject) -> str:
-    root = root_element("qti-assessment-test", identifier=test["identifier"], title=test["title"])
+    root = root_element(
+        "qti-assessment-test",
+        identifier=test["identifier"],
+        title=test["title"],
+        # TimeBack's tests always name their tool (its content requires both attributes)
+        tool_name=test.get("toolName") or TOOL_NAME,
+        tool_version=test.get("toolVersion") or TOOL_VERSION,
+    )
     for outcome in test.get("qti-outcome-declaration") or []:
         sub(
             root,

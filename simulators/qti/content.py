@@ -27,14 +27,17 @@ ALWAYS_ARRAY = {
     "qti-map-entry",
     "qti-area-map-entry",
     "qti-modal-feedback",
-    "qti-card",
 }
+#: elements TimeBack gives as their bare text
+TEXT_VALUES = {"qti-value"}
+#: an item's content spells these declarations' ``base-type`` the JSON way, ``baseType``
+DECLARATIONS = {"qti-response-declaration", "qti-outcome-declaration"}
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 PREFIXES = {XML_NS: "xml", XSI_NS: "xsi"}
 
 
 def document_json(root: etree._Element) -> dict[str, Any]:
-    converted = element_json(root)
+    converted = element_json(root, item=local(root) == "qti-assessment-item")
     if not isinstance(converted, dict):
         converted = {"_text": converted}
     attributes = {
@@ -44,18 +47,28 @@ def document_json(root: etree._Element) -> dict[str, Any]:
         **converted.get("_attributes", {}),
     }
     converted["_attributes"] = attributes
+    if local(root) == "qti-assessment-item":
+        # TimeBack's shape always has both lists and the two flags, whatever the XML left out
+        attributes.setdefault("adaptive", "false")
+        attributes.setdefault("time-dependent", "false")
+        converted.setdefault("qti-response-declaration", [])
+        converted.setdefault("qti-outcome-declaration", [])
     return {local(root): converted}
 
 
-def element_json(el: etree._Element) -> dict[str, Any] | str:
+def element_json(el: etree._Element, *, item: bool = False) -> dict[str, Any] | str:
+    """``item``: inside an item, whose declarations the spec spells ``baseType`` (a test's
+    keep ``base-type``)."""
     attributes = {_name(k): str(v) for k, v in el.attrib.items()}
+    if item and local(el) in DECLARATIONS and "base-type" in attributes:
+        attributes["baseType"] = attributes.pop("base-type")
     children = list(el)
     text = "".join(
         str(part)
         for part in [el.text, *(c.tail for c in children)]
         if part is not None and str(part).strip()
     ).strip()
-    if not attributes and not children:
+    if local(el) in TEXT_VALUES and not attributes and not children:
         return text
     out: dict[str, Any] = {}
     if attributes:
@@ -64,7 +77,7 @@ def element_json(el: etree._Element) -> dict[str, Any] | str:
         out["_text"] = text
     for child in children:
         name = local(child)
-        value = element_json(child)
+        value = element_json(child, item=item)
         if name in ALWAYS_ARRAY:
             out.setdefault(name, []).append(value)
         elif name in out:

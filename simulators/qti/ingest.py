@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulators.qti.build import assessment_test_xml, item_xml, stimulus_xml
+from simulators.qti.build import assessment_test_xml, item_xml, serialize, stimulus_xml
 from simulators.qti.content import document_json
 from simulators.qti.model import ParsedItem
 from simulators.qti.parse import XmlError, item_from_xml, parse_xml
@@ -85,8 +85,10 @@ def item_from_body(
         raise Rejected(
             "Validation error", [f"the XML's identifier {parsed.identifier} is not {identifier}"]
         )
-    if body.get("format") != "xml" and isinstance(body.get("title"), str) and body.get("rawXml"):
-        root.set("title", body["title"])
+    replayed = body.get("format") != "xml" and not body.get("interaction") and body.get("rawXml")
+    if replayed and isinstance(body.get("title"), str) and body["title"] != parsed.title:
+        root.set("title", body["title"])  # a replayed read with a new title: the XML follows
+        xml = serialize(root)
         parsed = item_from_xml(root)
     record = item_record(
         parsed,
@@ -164,10 +166,13 @@ def assessment_test_from_body(
         if not isinstance(parts, list) or not parts:
             raise Rejected("Validation error", ["qti-test-part must hold at least one test part"])
         data["qti-test-part"] = [check_part(p) for p in parts]
+        data["qti-outcome-declaration"] = [
+            check_outcome(o) for o in data.get("qti-outcome-declaration") or []
+        ]
     else:
         raise Rejected("Validation error", ["the body must be a JSON object or QTI XML"])
-    if identifier is not None and data["identifier"] != identifier:
-        raise Rejected("Validation error", [f"identifier {data['identifier']} is not {identifier}"])
+    if identifier is not None:
+        data["identifier"] = identifier  # the path names the test a replace writes
     return finish_test(
         {"qtiVersion": "3.0", "metadata": {}, "qti-outcome-declaration": [], **data},
         created=created,
@@ -190,6 +195,14 @@ def finish_test(test: JsonObject, *, created: str, updated: str) -> JsonObject:
     )
     test.setdefault("__v", 0)
     return test
+
+
+def check_outcome(outcome: object) -> JsonObject:
+    if not isinstance(outcome, dict):
+        raise Rejected("Validation error", ["an outcome declaration must be an object"])
+    text_field(outcome, "identifier")
+    text_field(outcome, "baseType")
+    return {"cardinality": "single", **outcome}
 
 
 def check_part(part: object) -> JsonObject:

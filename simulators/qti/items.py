@@ -5,7 +5,7 @@ a duplicate identifier), get, replace, delete (204), ``/metadata`` (create or up
 process-response takes ``{"identifier", "response": "B" | ["A", "C"]}``, bound to the item's one
 response declaration (an object by response identifier binds several). It answers
 ``{"score", "feedback": {"identifier", "value"}, "status"}``: the modal feedback the outcomes show,
-else ``correct`` / ``incorrect``; extended text answers ``status: "pending"``.
+else the FEEDBACK outcome's identifier, else ``correct`` / ``incorrect``; extended text answers ``status: "pending"``.
 """
 
 from __future__ import annotations
@@ -145,6 +145,9 @@ def result_json(result: Result) -> dict[str, Any]:
         feedback = {"identifier": "PENDING", "value": PENDING_TEXT}
     elif result.feedback is not None:
         feedback = {"identifier": result.feedback.identifier, "value": result.feedback.content}
+    elif result.outcomes.get("FEEDBACK"):  # set by the rules, with no modal feedback to show
+        text = "Correct" if result.correct else "Incorrect"
+        feedback = {"identifier": result.outcomes["FEEDBACK"][0], "value": text}
     elif result.correct:
         feedback = {"identifier": "correct", "value": "Correct"}
     else:

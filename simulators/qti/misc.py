@@ -157,7 +157,15 @@ class _Misc:
         xml, entity = body.get("xml"), body.get("entityId")
         if xml is None:
             if not isinstance(entity, str):
-                raise Rejected("Validation error", ["xml or entityId is required"])
+                return JSONResponse(
+                    {
+                        "success": "false",
+                        "entityId": "",
+                        "xmlContent": "",
+                        "validationErrors": ["xml or entityId is required"],
+                        "message": "Nothing to validate",
+                    }
+                )
             stored = self._entity_xml(schema, entity)
             if stored is None:
                 return JSONResponse(

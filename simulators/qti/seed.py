@@ -22,7 +22,8 @@ from simulators.timeback.seed import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, b
 
 JsonObject = dict[str, Any]
 DIFFICULTIES = ("easy", "medium", "hard")
-GRADES = ("3", "4", "5", "6", "7", "8")
+#: numbers, as timeback-qti parses them (the spec says strings)
+GRADES = (3, 4, 5, 6, 7, 8)
 
 
 def lesson_test_id(resource_id: str) -> str:

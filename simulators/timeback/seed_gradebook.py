@@ -69,6 +69,11 @@ def seed_gradebook_and_resources(
     _seed_resources(state, population)
 
 
+#: where each lesson's assessment lives: the QTI simulator names its test after the lesson's
+#: resource id (simulators/qti/seed.py, ``lesson_test_id``), so the two need share no state
+QTI_TESTS = "http://qti.timeback.sim/assessment-tests"
+
+
 def _seed_resources(state: RosterState, population: Population) -> None:
     # kept with the gradebook's collections, where the resources API looks for them
     resources = state.gradebook.setdefault(
@@ -82,6 +87,13 @@ def _seed_resources(state: RosterState, population: Population) -> None:
             | {
                 "title": lesson["title"],
                 "vendorResourceId": f"demo-{target['sourcedId']}",
+                # TimeBack's own convention for QTI content behind a resource
+                "metadata": {
+                    "type": "qti",
+                    "subType": "qti-test",
+                    "url": f"{QTI_TESTS}/qti-test-{target['sourcedId']}",
+                    "lessonType": lesson.get("lessonType"),
+                },
                 "roles": [],
                 "importance": "primary",
                 "vendorId": None,

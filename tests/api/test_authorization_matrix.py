@@ -43,6 +43,7 @@ from tests.api.test_gradebook import (
     gradebook_route,
     seed_gradebook,
 )
+from tests.api.test_lms import LMS_BODIES, LmsWorld, lms_route, seed_lms
 from tests.api.test_sync import drain_worker, wait_for_run
 from tests.conftest import login
 from tests.fakes.tracker_plugin import FAKE_KIND, connect_via_api, fake_plugin
@@ -78,6 +79,7 @@ class World:
     writes: RosterWrites | None = None
     foreign: ForeignReferences | None = None
     assessments: AssessmentWorld | None = None
+    lms: LmsWorld | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -133,6 +135,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.gradebook = await seed_gradebook(
                 http, w.headers["admin"], settings, demo, w.roster, w.people, CALLERS, (OWN, OTHER)
             )
+            w.lms = seed_lms(manager._state["container"], demo)
             population = population_of(settings)
             seen = roster_visibility(population, demo)
             w.foreign = ForeignReferences(
@@ -383,6 +386,7 @@ BODIES: dict[str, Body] = {
     "update_time_log": lambda: {"json": {"notes": "matrix edit"}},
     "start_timer": lambda: {"json": {"task": "matrix timer"}},
     **GRADEBOOK_BODIES,
+    **LMS_BODIES,
 }
 
 
@@ -403,6 +407,8 @@ async def path_params(
             params[name] = gradebook_param(
                 world.gradebook, str(route.path), name, caller, ownership
             )
+        elif world.lms and lms_route(str(route.path)):
+            params[name] = world.lms.param(name)
         elif name == "account_id":
             params[name] = world.account_ids[owner]
         elif name == "token_id":

@@ -86,6 +86,15 @@ BUSINESS_RULE_OPERATIONS = [
     "validate_assessment_xml",
     "create_question_feedback",
     "create_lesson_feedback",
+    # Open edX decides: a course key or code that names nothing, an email Open edX's own
+    # validation refuses or someone already has, an account to change that does not exist
+    "create_lms_account",
+    "connect_lms_account",
+    "update_lms_account",
+    "generate_enrollment_codes",
+    "redeem_enrollment_code",
+    "set_enrollment_code_status",
+    "bulk_enroll",
 ]
 
 DEMO_ADMIN_EMAIL = next(
