@@ -26,6 +26,11 @@ class Access(StrEnum):
     ROSTER_WRITE = "roster-write"  # admins; staff for roster records at the orgs they reach
     # class-to-course links: admins; staff (manage) and teachers (read) for classes they reach
     LMS_LINKS = "lms-links"
+    #: any logged-in caller; answer keys only for the content's authors, the delivery form for
+    #: everyone else (docs/api.md, "Assessments")
+    DELIVERY = "delivery"
+    #: admins and staff; teachers for the content of courses they teach
+    ASSESSMENT_AUTHOR = "assessment-author"
 
 
 def access(rule: Access) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from api.errors import COMMON_RESPONSES, add_exception_handlers
 from api.observability import RequestIdMiddleware, configure_logging, instrument
 from api.routers import (
     accounts,
+    assessment_scoring,
+    assessment_tests,
+    assessments,
     audit,
     auth,
     gradebook,
@@ -132,6 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lms.router,
         lms_links.router,
         system.router,
+        assessments.router,
+        assessment_tests.router,
+        assessment_scoring.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

@@ -19,6 +19,8 @@ from api.composition import Container
 from domain.errors import PermissionDenied, Unauthenticated
 from domain.models.identity import Actor
 from domain.services.accounts import AccountService
+from domain.services.assessment_scoring import ScoringService
+from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
 from domain.services.gradebook import GradebookService
@@ -129,6 +131,14 @@ async def get_time_logs(request: Request) -> TimeLogService:
     return _container(request).time_logs()
 
 
+async def get_assessments(request: Request) -> AssessmentService:
+    return _container(request).assessments()
+
+
+async def get_assessment_scoring(request: Request) -> ScoringService:
+    return _container(request).assessment_scoring()
+
+
 async def get_lms(request: Request) -> LmsService:
     return _container(request).lms()
 
@@ -148,5 +158,7 @@ GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
+AssessmentsDep = Annotated[AssessmentService, Depends(get_assessments)]
+AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)]
 LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]

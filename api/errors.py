@@ -124,6 +124,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
             {"loc": ["body", *name.split(".")], "msg": exc.detail, "type": "value_error"}
             for name in exc.fields
         ]
+    if isinstance(exc, d.UpstreamRefusedInput) and exc.messages:
+        where = ["body", *(exc.field.split(".") if exc.field else [])]
+        errors = [
+            *(errors or []),
+            *({"loc": where, "msg": m, "type": "upstream_validation"} for m in exc.messages),
+        ]
     return problem_response(
         request, status_for(exc), exc.detail, slug=_slug(exc), errors=errors, headers=headers
     )

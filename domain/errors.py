@@ -58,10 +58,19 @@ class UpstreamRefusedInput(InvalidInput):
     A refusal of anything the BFF composed itself is its own bug and stays an ``UpstreamRejected``
     (decision D43)."""
 
-    def __init__(self, reason: str, *, upstream: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        upstream: str,
+        field: str | None = None,
+        messages: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(f"{upstream} refused the request: {reason}", field=field)
         self.upstream = upstream
         self.reason = reason
+        #: the upstream's own validation messages, one per problem it found (QTI's XSD errors)
+        self.messages = messages
 
 
 class PermissionDenied(DomainError):

@@ -187,6 +187,14 @@ class Policy:
             return await self._relations.includes(self.scope(actor), org_id=org_id)
         return action is Action.READ and org_id in await self._relations.orgs_of_person(me)
 
+    async def teaches_course(self, actor: Actor, course_id: str) -> bool:
+        """Whether the actor is a teacher of an active class of this course."""
+        me = actor.person_sourced_id
+        if actor.role is not Role.TEACHER or me is None:
+            return False
+        taught = Scope(classes=(ClassesTaughtBy(me),))
+        return await self._relations.includes(taught, course_id=course_id)
+
     async def reaches_course(self, actor: Actor, course_id: str) -> bool:
         """Whether a class of this course is among those the actor may read."""
         if actor.role is Role.ADMIN:

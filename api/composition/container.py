@@ -21,13 +21,21 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
+from adapters.qti.calls import QtiCalls
+from adapters.qti.content import QtiContent, QtiTestStructure
+from adapters.qti.delivery import LxmlDeliveryRenderer
+from adapters.qti.errors import FAMILY as QTI_ERRORS
+from adapters.qti.scoring import QtiFeedback, QtiScorer, QtiValidation
 from adapters.timeback.gradebook import TimebackGradebook, TimebackRosterLookup
+from adapters.timeback.lessons import TimebackLessonCourses
 from adapters.timeback.oneroster import GRADEBOOK, RESOURCES, OneRosterClient
 from adapters.timeback.resources import TimebackResources
+from adapters.timeback.retrying import RetryPolicy
 from adapters.timeback.roster_source import TimebackRosterSource
 from adapters.timeback.roster_writer import TimebackRoster
 from api.composition.upstreams import SimulatedUpstreams
 from api.settings import Settings
+from domain.assessments.authoring import Authoring
 from domain.errors import NotFound
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
@@ -38,6 +46,8 @@ from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
+from domain.services.assessment_scoring import ScoringService
+from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
 from domain.services.gradebook import GradebookService
@@ -274,6 +284,46 @@ class Container:
             objects=TimebackResources(OneRosterClient(http, RESOURCES)),
             roster=TimebackRosterLookup(OneRosterClient(http)),
             policy=self.policy(),
+        )
+
+    @_once
+    def qti_calls(self) -> QtiCalls:
+        # QTI shares TimeBack's token (its client, adapters/qti/client.py) and retry policy
+        return QtiCalls(self.http["qti"], QTI_ERRORS, RetryPolicy())
+
+    @_once
+    def authoring(self) -> Authoring:
+        return Authoring(
+            policy=self.policy(),
+            courses=TimebackRosterLookup(OneRosterClient(self.http["timeback"])),
+            lessons=self.lesson_courses(),
+        )
+
+    @_once
+    def lesson_courses(self) -> TimebackLessonCourses:
+        return TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
+
+    @_once
+    def assessments(self) -> AssessmentService:
+        calls = self.qti_calls()
+        return AssessmentService(
+            content=QtiContent(calls),
+            structure=QtiTestStructure(calls),
+            renderer=LxmlDeliveryRenderer(),
+            authoring=self.authoring(),
+        )
+
+    @_once
+    def assessment_scoring(self) -> ScoringService:
+        calls = self.qti_calls()
+        return ScoringService(
+            content=QtiContent(calls),
+            scorer=QtiScorer(calls),
+            validator=QtiValidation(calls),
+            feedback=QtiFeedback(calls),
+            authoring=self.authoring(),
+            policy=self.policy(),
+            lessons=self.lesson_courses(),
         )
 
     @_once

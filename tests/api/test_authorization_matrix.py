@@ -27,6 +27,12 @@ from api.access import Access
 from api.app import create_app
 from api.settings import Settings
 from simulators.kit.population import Population, build_population
+from tests.api.assessments_matrix import (
+    AssessmentWorld,
+    assessment_allowed,
+    assessment_route,
+    open_assessment_world,
+)
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
@@ -74,6 +80,7 @@ class World:
     gradebook: GradebookWorld | None = None
     writes: RosterWrites | None = None
     foreign: ForeignReferences | None = None
+    assessments: AssessmentWorld | None = None
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
 
@@ -141,6 +148,9 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
                 {role: seen[role].users for role in ROLES},
                 {role: demo[role].person_sourced_id for role in ROLES},
                 time_log_body,
+            )
+            w.assessments = await open_assessment_world(
+                http, w.headers["admin"], manager._state["container"], demo
             )
             yield w
 
@@ -340,6 +350,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
         case Access.ROSTER_WRITE:
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
+        case Access.DELIVERY | Access.ASSESSMENT_AUTHOR:
+            return bool(assessment_allowed(rule, caller, ownership))
     raise AssertionError(f"no expectation for {rule}")
 
 
@@ -393,6 +405,9 @@ async def path_params(
         else OTHER_ROLE.get(caller, "student")
     )
     params: dict[str, str] = {}
+    if world.assessments and assessment_route(str(route.path)):
+        listed = list(api_route(route).param_convertors)
+        return await world.assessments.params(str(route.path), listed, ownership)
     names = set(api_route(route).param_convertors)
     if world.lms_links and names & set(LMS_LINK_PARAMS):
         params = await world.lms_links.params(
@@ -503,8 +518,10 @@ async def test_authorization_matrix(world: World) -> None:
             url = str(route.path).format(**params)
             op = route.operation_id or ""
             writes = world.writes if rule is Access.ROSTER_WRITE else None
+            family = world.assessments.body(op, params) if world.assessments else None
             body = (
                 (writes.body(op) if writes else None)
+                or family
                 or (world.lms_links.body(op) if world.lms_links else None)
                 or BODIES.get(op, dict)()
             )

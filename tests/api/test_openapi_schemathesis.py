@@ -73,6 +73,21 @@ BUSINESS_RULE_OPERATIONS = [
         for verb in ("create", "update")
         for noun in ("user", "class", "course", "org", "academic_session", "enrollment")
     ),
+    # QTI content: a list's filter is QTI's own syntax (QTI's 422 names what it could not read),
+    # a write's XML must be QTI 3 and everything it names must exist, a response must fit the
+    # item, feedback must name a lesson TimeBack knows
+    *(f"list_assessment_{kind}" for kind in ("items", "tests", "stimuli")),
+    *(
+        f"{verb}_assessment_{kind}"
+        for verb in ("create", "update")
+        for kind in ("item", "test", "stimulus", "test_part", "test_section")
+    ),
+    "add_assessment_test_section_item",
+    "reorder_assessment_test_section_items",
+    "score_assessment_item",
+    "validate_assessment_xml",
+    "create_question_feedback",
+    "create_lesson_feedback",
     # Open edX decides: a course key or code that names nothing, an email Open edX's own
     # validation refuses or someone already has, an account to change that does not exist
     "create_lms_account",

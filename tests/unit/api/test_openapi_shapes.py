@@ -14,12 +14,15 @@ from api.settings import Settings
 
 #: the routes that keep OneRoster's own shapes (``{"users": [...]}``, ``{"user": {...}}``)
 ONEROSTER_TAGS = frozenset({"roster", "gradebook", "resources"})
+#: the routes that keep QTI 3's own field names (camelCase, docs/api.md), in BFF-native envelopes
+QTI_TAGS = frozenset({"assessments"})
 #: BFF-native answers that hold an array but are one report, not a page of a collection
 REPORTS = {
     "ReadinessOut": "one report: the components checked",
     "ChangeFeed": "a cursor feed: `next_cursor`, not offsets",
     "ProjectSearchOut": "best matches across integrations, with the ones that failed",
     "TimesheetExport": "the whole period with its totals, not paged",
+    "QuestionsOut": "one test's questions with where each sits, as QTI answers them, not paged",
 }
 ENVELOPE = {"items", "total"}
 
@@ -179,11 +182,12 @@ def _reachable(document: dict[str, Any], value: Any, found: set[str]) -> set[str
 
 
 def test_field_case_is_one_per_family(document: dict[str, Any]) -> None:
-    """snake_case in BFF-native bodies, OneRoster's camelCase in OneRoster-shaped ones."""
+    """snake_case in BFF-native bodies, OneRoster's and QTI's camelCase in theirs."""
     native: set[str] = set()
     oneroster: set[str] = set()
     for _, _, op in _operations(document):
-        family = oneroster if ONEROSTER_TAGS & set(op.get("tags", ())) else native
+        camel = (ONEROSTER_TAGS | QTI_TAGS) & set(op.get("tags", ()))
+        family = oneroster if camel else native
         _reachable(document, op, family)
     schemas = document["components"]["schemas"]
     wrong = [

@@ -1,0 +1,1 @@
+"""Assessment content rules: who gets the answer key, and the delivery form everyone else gets."""
