@@ -19,6 +19,7 @@ from api.routers import (
     accounts,
     audit,
     auth,
+    caliper_events,
     gradebook,
     me,
     resources,
@@ -57,6 +58,11 @@ TAGS = [
         "name": "timesheets",
         "description": "Time trackers you connect (Zoho Projects, Zoho Desk), their projects, "
         "and your time logs, synced to them.",
+    },
+    {
+        "name": "events",
+        "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
+        "TimeBack, with each event's delivery state.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -122,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync.router,
         timesheet_integrations.router,
         timesheet_logs.router,
+        caliper_events.router,
         system.router,
     ):
         add_routes(app, router)

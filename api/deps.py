@@ -21,6 +21,7 @@ from domain.models.identity import Actor
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
+from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
 from domain.services.project_search import ProjectSearchService
@@ -127,6 +128,10 @@ async def get_time_logs(request: Request) -> TimeLogService:
     return _container(request).time_logs()
 
 
+async def get_caliper_events(request: Request) -> CaliperEventService:
+    return _container(request).caliper_events()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -138,3 +143,4 @@ GradebookDep = Annotated[GradebookService, Depends(get_gradebook)]
 IntegrationsDep = Annotated[IntegrationService, Depends(get_integrations)]
 ProjectSearchDep = Annotated[ProjectSearchService, Depends(get_project_search)]
 TimeLogsDep = Annotated[TimeLogService, Depends(get_time_logs)]
+CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]

@@ -11,6 +11,8 @@ from typing import TypeVar, cast
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.caliper.lookup import TimebackCaliperLookup
+from adapters.caliper.sink import TimebackCaliperSink
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
@@ -38,6 +40,8 @@ from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
+from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryConfig
+from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.passwords import CommonPasswords
@@ -59,6 +63,7 @@ UPSTREAM_CHECK_TASK = "upstream-health"
 PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
+CALIPER_DELIVERY_TASK = "caliper-delivery"
 
 _T = TypeVar("_T")
 
@@ -239,6 +244,45 @@ class Container:
         )
 
     @_once
+    def caliper_events(self) -> CaliperEventService:
+        ev = self.settings.events
+        return CaliperEventService(
+            uow=self.uow,
+            policy=self.policy(),
+            clock=self.clock,
+            jobs=self.jobs,
+            config=EventsConfig(
+                sensor=ev.sensor,
+                ed_app=ev.ed_app,
+                timeback_base=str(self.settings.timeback.base_url),
+                lanes=ev.lanes,
+            ),
+        )
+
+    @_once
+    def caliper_delivery(self) -> CaliperDeliveryService:
+        ev = self.settings.events
+        http = self.http["caliper"]
+        return CaliperDeliveryService(
+            uow=self.uow,
+            sink=TimebackCaliperSink(http),
+            lookup=TimebackCaliperLookup(http),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=DeliveryConfig(
+                sensor=ev.sensor,
+                batch=ev.batch_size,
+                lanes=ev.lanes,
+                lease=timedelta(seconds=ev.lease_seconds),
+                settle=timedelta(seconds=ev.settle_seconds),
+                job_wait=timedelta(seconds=ev.job_wait_seconds),
+                job_poll=timedelta(seconds=ev.job_poll_seconds),
+                backoff_base=timedelta(seconds=ev.backoff_base_seconds),
+                backoff_max=timedelta(seconds=ev.backoff_max_seconds),
+            ),
+        )
+
+    @_once
     def project_search(self) -> ProjectSearchService:
         ti = self.settings.integrations
         return ProjectSearchService(
@@ -332,6 +376,11 @@ class Container:
                     name=TIME_LOG_SYNC_TASK,
                     interval=timedelta(seconds=self.settings.timesheets.reconcile_seconds),
                     work=self.time_log_sync().reconcile,
+                ),
+                TaskSpec(
+                    name=CALIPER_DELIVERY_TASK,
+                    interval=timedelta(seconds=self.settings.events.reconcile_seconds),
+                    work=self.caliper_delivery().reconcile,
                 ),
             ],
         )
