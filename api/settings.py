@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.appsembler.upstream import APPSEMBLER, AppsemblerSettings
+from adapters.caliper.upstream import CALIPER, CaliperSettings
 from adapters.oidc.upstream import OIDC, OidcSettings
 from adapters.timeback.upstream import TIMEBACK, TimebackSettings
 from adapters.upstream import Upstream, declared, is_simulated
@@ -252,6 +253,7 @@ class Settings(BaseSettings):
     appsembler: Annotated[AppsemblerSettings, APPSEMBLER] = AppsemblerSettings()
     zoho: Annotated[ZohoSettings, ZOHO] = ZohoSettings()
     oidc: Annotated[OidcSettings, OIDC] = OidcSettings()
+    caliper: Annotated[CaliperSettings, CALIPER] = CaliperSettings()
 
     integrations: TimesheetIntegrationSettings = TimesheetIntegrationSettings()
     jobs: JobsSettings = JobsSettings()

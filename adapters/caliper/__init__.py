@@ -1,0 +1,1 @@
+"""TimeBack's Caliper endpoint: learning events sent in envelopes, ingestion jobs followed."""

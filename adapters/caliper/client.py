@@ -1,0 +1,56 @@
+"""The Caliper HTTP client and its health probe.
+
+The client is a TimeBack client (:func:`adapters.timeback.client.make_timeback_client`) on the
+Caliper host: built with the process's :class:`~adapters.http.oauth.TokenRegistry`, it shares
+TimeBack's token (same token URL and client), as the real Caliper host accepts it.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from adapters.caliper.errors import FAMILY, raise_for_status
+from adapters.http.oauth import ClientCredentialsClient, TokenRegistry
+from adapters.http.probe import HttpProbe
+from adapters.timeback.client import make_timeback_client
+
+EVENTS_PATH = "/caliper/events"
+
+
+def make_caliper_client(
+    *,
+    base_url: str,
+    token_url: str,
+    client_id: str,
+    client_secret: str,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None,
+    tokens: TokenRegistry | None = None,
+) -> httpx.AsyncClient:
+    return make_timeback_client(
+        base_url=base_url,
+        token_url=token_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        timeout=timeout,
+        transport=transport,
+        tokens=tokens,
+    )
+
+
+class CaliperProbe(HttpProbe):
+    """Token (fetched when needed) plus ``GET /caliper/events?limit=1``: the cheapest read."""
+
+    name = "caliper"
+    family = FAMILY
+
+    def requirements(self) -> list[tuple[str, bool]]:
+        token_url = (
+            self._client.token_endpoint if isinstance(self._client, ClientCredentialsClient) else ""
+        )
+        return [*super().requirements(), ("token URL", bool(token_url))]
+
+    async def call(self) -> str:
+        response = raise_for_status(await self._client.get(EVENTS_PATH, params={"limit": 1}))
+        total = response.json()["pagination"]["total"]
+        return f"Caliper answered; {total} events stored"
