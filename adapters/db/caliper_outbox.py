@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,6 +24,7 @@ from domain.ports.caliper_outbox import EventOutbox, EventQuery
 from domain.scope import Scope
 
 _OPEN = sorted(s.value for s in OPEN_STATES)
+_TABLE: sa.Table = CaliperEventRow.__table__  # type: ignore[attr-defined]
 
 
 def _event(row: CaliperEventRow) -> OutboxEvent:
@@ -59,7 +61,7 @@ def visible_to(scope: Scope) -> sa.ColumnElement[bool]:
     events of actors that are no roster person are for admins only."""
     if scope.everything:
         return sa.true()
-    person: sa.ColumnElement[Any] = CaliperEventRow.__table__.c.person_sourced_id  # type: ignore[attr-defined]
+    person: sa.ColumnElement[Any] = _TABLE.c.person_sourced_id
     allowed: list[sa.ColumnElement[bool]] = []
     if scope.people:
         allowed.append(in_people(person, scope.people))
@@ -75,32 +77,34 @@ class SqlEventOutbox(EventOutbox):
         self._session = session
 
     async def add(self, event: OutboxEvent) -> OutboxEvent | None:
-        row = CaliperEventRow(
-            id=event.id,
-            event_json=canonical_json(event.event),
-            fingerprint=event.fingerprint,
-            actor_id=event.actor_id,
-            person_sourced_id=event.person_sourced_id,
-            type=event.type,
-            action=event.action,
-            event_time=event.event_time,
-            account_id=event.account_id,
-            state=event.state.value,
-            attempts=event.attempts,
-            next_attempt_at=event.next_attempt_at,
-            accepted_at=event.accepted_at,
-            updated_at=event.updated_at or event.accepted_at,
+        values = {
+            "id": event.id,
+            "event_json": canonical_json(event.event),
+            "fingerprint": event.fingerprint,
+            "actor_id": event.actor_id,
+            "person_sourced_id": event.person_sourced_id,
+            "type": event.type,
+            "action": event.action,
+            "event_time": event.event_time,
+            "account_id": event.account_id,
+            "state": event.state.value,
+            "attempts": event.attempts,
+            "next_attempt_at": event.next_attempt_at,
+            "accepted_at": event.accepted_at,
+            "updated_at": event.updated_at or event.accepted_at,
+        }
+        # One statement that skips a taken id, not a savepoint around an INSERT: on SQLite a
+        # savepoint opened before any write is the transaction itself, and releasing it commits.
+        insert = pg_insert if self._session.get_bind().dialect.name == "postgresql" else lite_insert
+        added = await self._session.exec(
+            insert(_TABLE).values(**values).on_conflict_do_nothing(index_elements=["id"])
         )
-        # A savepoint: a taken id (another request racing this one) leaves the transaction usable.
-        try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-        except IntegrityError:
-            found = await self.get(event.id)
-            if found is None:
-                raise
-            return found
-        return None
+        if added.rowcount:
+            return None
+        found = await self.get(event.id)
+        if found is None:  # pragma: no cover - a row is only ever taken by a committed insert
+            raise RuntimeError(f"event {event.id} was neither inserted nor found")
+        return found
 
     async def get(self, event_id: str) -> OutboxEvent | None:
         row = await self._session.get(CaliperEventRow, event_id, populate_existing=True)

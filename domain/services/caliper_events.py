@@ -141,7 +141,7 @@ class CaliperEventService:
             raise PermissionDenied("A read-only token cannot send events.")
         bare = isinstance(payload, list)
         envelope = self._envelope(payload)
-        candidates = self._candidates(envelope, actor, bare=bare)
+        candidates = self._candidates(envelope, actor, await self._email_of(actor), bare=bare)
         request_problems: list[Violation] = []
         for problem in validate_envelope(envelope):
             violation = Violation(_caller_path(problem.path, bare), problem.rule, problem.message)
@@ -189,8 +189,17 @@ class CaliperEventService:
         filled.setdefault("dataVersion", DATA_VERSION)
         return filled
 
+    async def _email_of(self, actor: Actor) -> str | None:
+        """The caller's email in the roster: a TimeBack user actor carries it."""
+        if actor.person_sourced_id is None:
+            return None
+        async with self._uow() as uow:
+            record = await uow.roster.get(EntityKind.USERS, actor.person_sourced_id)
+        email = record.payload.get("email") if record is not None else None
+        return email if isinstance(email, str) and email else None
+
     def _candidates(
-        self, envelope: dict[str, Any], actor: Actor, *, bare: bool
+        self, envelope: dict[str, Any], actor: Actor, email: str | None, *, bare: bool
     ) -> list[_Candidate]:
         data = envelope.get("data")
         if not isinstance(data, list):
@@ -204,11 +213,8 @@ class CaliperEventService:
                 continue
             event = dict(raw)
             event.setdefault("edApp", self._config.ed_app)
-            person_type = "TimebackUser" if event.get("profile") == "TimebackProfile" else "Person"
-            if "actor" not in event and me is not None:
-                event["actor"] = {"id": me, "type": person_type}
-            elif isinstance(event.get("actor"), dict) and "id" not in event["actor"] and me:
-                event["actor"] = {"id": me, **event["actor"]}
+            if me is not None:
+                event["actor"] = _with_caller(event.get("actor"), event, me, email)
             data[index] = event
             out.append(_Candidate(index, path, event))
         return out
@@ -367,6 +373,23 @@ class CaliperEventService:
         if event.person_sourced_id is None:
             return False
         return await self._policy.allows(actor, Action.READ, PersonRef(event.person_sourced_id))
+
+
+def _with_caller(given: object, event: Mapping[str, Any], me: str, email: str | None) -> object:
+    """The actor with the caller filled in where it is left out: the whole actor (a TimeBack
+    user, with the email TimeBack's profile requires, in a TimeBack profile event; else a
+    Person), or the id of an actor object without one, or the email of the caller's TimeBack
+    user actor."""
+    timeback = event.get("profile") == "TimebackProfile"
+    if given is None:
+        actor: dict[str, Any] = {"id": me, "type": "TimebackUser" if timeback else "Person"}
+    elif isinstance(given, dict):
+        actor = {"id": me, **given}
+    else:
+        return given
+    if actor.get("type") == "TimebackUser" and actor["id"] == me and email:
+        actor.setdefault("email", email)
+    return actor
 
 
 def _caller_path(path: str, bare: bool) -> str:

@@ -4,12 +4,12 @@ that counts how many times each event was stored."""
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from collections import Counter
-import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -25,7 +25,9 @@ from domain.ports.caliper import (
 )
 from domain.ports.caliper_lookup import CaliperLookup
 from domain.ports.caliper_outbox import EventOutbox, EventQuery
-from domain.roster.entities import EntityKind
+from domain.roster.entities import EntityKind, RosterRecord
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -160,8 +162,17 @@ class _People:
     def __init__(self, people: set[str]) -> None:
         self._people = people
 
-    async def get(self, kind: EntityKind, sourced_id: str) -> object | None:
-        return object() if kind is EntityKind.USERS and sourced_id in self._people else None
+    async def get(self, kind: EntityKind, sourced_id: str) -> RosterRecord | None:
+        if kind is not EntityKind.USERS or sourced_id not in self._people:
+            return None
+        payload = {"sourcedId": sourced_id, "email": f"{sourced_id}@school.example"}
+        return RosterRecord(
+            kind=kind,
+            sourced_id=sourced_id,
+            status="active",
+            date_last_modified=EPOCH,
+            payload=payload,
+        )
 
 
 class FakeEventsUnitOfWork:
