@@ -58,10 +58,12 @@ class TimebackCaliperSink(CaliperSink):
             "dataVersion": DATA_VERSION,
             "data": [dict(event) for event in envelope.data],
         }
+
+        async def post() -> httpx.Response:
+            return await self._client.post(SEND_PATH, json=body)
+
         try:
-            response = await self._retry.call(
-                "POST", lambda: self._client.post(SEND_PATH, json=body)
-            )
+            response = await self._retry.call("POST", post)
             if response.status_code in REFUSED:
                 raise refusal(response)
             payload = raise_for_status(response).json()
@@ -78,8 +80,12 @@ class TimebackCaliperSink(CaliperSink):
 
     async def job(self, job_id: str) -> CaliperJob:
         path = f"/jobs/{seg(job_id)}/status"
+
+        async def get() -> httpx.Response:
+            return await self._client.get(path)
+
         try:
-            response = await self._retry.call("GET", lambda: self._client.get(path))
+            response = await self._retry.call("GET", get)
             return parse_job(raise_for_status(response).json(), job_id)
         except Exception as exc:
             raise to_domain_error(as_caliper_error(exc)) from exc

@@ -4,7 +4,11 @@
 (``data[0].actor.email``), the rule, and the id of the event it belongs to when that event has a
 string id. Typed properties follow the schemas: IRIs (``format: uri``) need a scheme, event ids
 are ``urn:uuid:`` plus a UUID (the Caliper specification's rule; the schema's pattern only asks
-for the prefix), date-times need a time zone (JSON Schema's ``date-time``).
+for the prefix), date-times need a time zone (JSON Schema's ``date-time``). ``profile`` is required
+(the Event schema) except on the generic ``Event``, which TimeBack's own first example sends
+without one: it is the GeneralProfile's. Entities sent in ``data`` beside events may carry their
+type's own properties (the generic Entity schema's ``additionalProperties: false`` would refuse
+every typed Caliper entity).
 """
 
 from __future__ import annotations
@@ -102,8 +106,11 @@ def check_event(event: Mapping[str, Any], path: str) -> list[Problem]:
     found = _Found(event_id if isinstance(event_id, str) else None)
     for key in sorted(set(event) - rules.EVENT_KEYS, key=str):
         found.add(f"{path}.{key}", "is not a property of a Caliper event")
+    generic = event.get("type") == rules.GENERIC_TYPE
     for key in rules.EVENT_REQUIRED:
-        _required(found, f"{path}.{key}", event.get(key))
+        # TimeBack's own generic example has none: the GeneralProfile goes without saying
+        if not (generic and key == "profile"):
+            _required(found, f"{path}.{key}", event.get(key))
     context = event.get("@context")
     if context is not None and not is_iri(context):
         found.add(f"{path}.@context", "must be an IRI")
@@ -133,6 +140,8 @@ def _check_type(found: _Found, event: Mapping[str, Any], path: str) -> None:
     if kind not in rules.EVENT_TYPES:
         found.add(f"{path}.type", f"{kind!r} is not a Caliper event type")
         return
+    if profile is None and kind == rules.GENERIC_TYPE:
+        profile = rules.GENERIC_PROFILE
     if not isinstance(profile, str):
         return
     if profile not in rules.PROFILES:
@@ -141,7 +150,7 @@ def _check_type(found: _Found, event: Mapping[str, Any], path: str) -> None:
     rule = rules.rule_for(kind, profile)
     if rule is None:
         allowed = ", ".join(rules.profiles_of(kind))
-        found.add(f"{path}.profile", f"a {kind} belongs to {allowed}, not {profile}")
+        found.add(f"{path}.profile", f"{kind} belongs to {allowed}, not {profile}")
         return
     if isinstance(action, str) and action not in rule.actions:
         allowed = ", ".join(sorted(rule.actions))
@@ -173,8 +182,8 @@ def _check_ref(found: _Found, value: object, path: str) -> None:
 
 
 def _check_data_entity(found: _Found, entity: Mapping[str, Any], path: str) -> None:
-    for key in sorted(set(entity) - rules.ENTITY_KEYS, key=str):
-        found.add(f"{path}.{key}", "is not a property of a Caliper entity")
+    # the Entity schema says additionalProperties: false, yet every typed Caliper entity (a
+    # Document's mediaType, a Membership's roles) has properties of its own: those pass
     _check_ref(found, entity, path)
     for key in ("name", "description"):
         if key in entity and not isinstance(entity[key], str):

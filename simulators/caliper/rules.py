@@ -70,21 +70,6 @@ ENTITY_REFS = (
     "federatedSession",
 )
 
-#: the generic ``Entity`` schema's properties, for entities sent in ``data`` beside events
-ENTITY_KEYS = frozenset(
-    {
-        "@context",
-        "id",
-        "type",
-        "name",
-        "description",
-        "dateCreated",
-        "dateModified",
-        "extensions",
-        "otherIdentifiers",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class EventRule:
@@ -152,23 +137,36 @@ EVENT_RULES: tuple[EventRule, ...] = (
     _rule("ActivityEvent", "TimebackProfile", "Completed", GEN),
     _rule("TimeSpentEvent", "TimebackProfile", "SpentTime", GEN),
 )
-#: the generic ``Event`` type, in the GeneralProfile, with any action another rule allows
+#: Caliper 1.2's action vocabulary (its ``Action`` terms), which the spec's Event schema leaves
+#: open; with the spellings TimeBack's own schemas use (``MarkedAsUnRead``)
+CALIPER_ACTIONS = frozenset(
+    # one term per word, as the vocabulary lists them
+    """Abandoned Accepted Activated Added Archived Attached Bookmarked ChangedResolution ChangedSize
+    ChangedSpeed ChangedVolume Classified ClosedPopout Commented Completed Copied Created Deactivated
+    Declined Deleted Described DisabledClosedCaptioning Disliked Downloaded EnabledClosedCaptioning
+    Ended EnteredFullScreen ExitedFullScreen ForwardedTo Graded Hid Highlighted Identified JumpedTo
+    Launched Liked Linked LoggedIn LoggedOut MarkedAsRead MarkedAsUnread Modified Muted NavigatedTo
+    OpenedPopout OptedIn OptedOut Paused Posted Printed Published Questioned Ranked Recommended
+    Removed Reset Restarted Restored Resumed Retrieved Returned Reviewed Rewound Saved Searched Sent
+    Shared Showed Skipped Started Submitted Subscribed Tagged TimedOut Unmuted Unpublished
+    Unsubscribed Uploaded Used Viewed""".split()  # noqa: SIM905
+)
+#: the generic ``Event`` type; the GeneralProfile takes it or any other event type, with any
+#: action of the vocabulary (1EdTech's own fixtures send a NavigationEvent in it)
 GENERIC_TYPE = "Event"
 GENERIC_PROFILE = "GeneralProfile"
-ALL_ACTIONS = frozenset(a for rule in EVENT_RULES for a in rule.actions)
+ALL_ACTIONS = CALIPER_ACTIONS | {a for rule in EVENT_RULES for a in rule.actions}
 EVENT_TYPES = frozenset({GENERIC_TYPE, *(rule.type for rule in EVENT_RULES)})
 
 
 def rule_for(type_: str, profile: str) -> EventRule | None:
-    if type_ == GENERIC_TYPE and profile == GENERIC_PROFILE:
-        return EventRule(GENERIC_TYPE, GENERIC_PROFILE, ALL_ACTIONS)
+    if profile == GENERIC_PROFILE:
+        return EventRule(type_, GENERIC_PROFILE, ALL_ACTIONS)
     return next((r for r in EVENT_RULES if r.type == type_ and r.profile == profile), None)
 
 
 def profiles_of(type_: str) -> list[str]:
-    if type_ == GENERIC_TYPE:
-        return [GENERIC_PROFILE]
-    return sorted(r.profile for r in EVENT_RULES if r.type == type_)
+    return sorted({GENERIC_PROFILE, *(r.profile for r in EVENT_RULES if r.type == type_)})
 
 
 # -- the TimeBack profile (timeback-events-api.yaml) ------------------------------------------

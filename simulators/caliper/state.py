@@ -140,9 +140,15 @@ class CaliperState:
         elapsed = max(0.0, now - job.created)
         steps = job.polls + (math.floor(elapsed / self.step_seconds) if self.step_seconds else 2)
         if steps >= 1 and job.processed_on is None:
-            job.state, job.processed_on = ACTIVE, _iso(now)
+            job.state, job.processed_on = ACTIVE, _iso(self._stepped(job, 1, now))
         if steps >= FINISHED_AT:
-            self._finish(job, now)
+            self._finish(job, self._stepped(job, FINISHED_AT, now))
+
+    def _stepped(self, job: Job, step: int, now: float) -> float:
+        """When the job took ``step``: now if a poll made it, else when its time came."""
+        if job.polls >= step or not self.step_seconds:
+            return now
+        return min(now, job.created + step * self.step_seconds)
 
     def _finish(self, job: Job, now: float) -> None:
         job.finished_on = _iso(now)
