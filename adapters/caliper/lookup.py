@@ -26,8 +26,12 @@ class TimebackCaliperLookup(CaliperLookup):
 
     async def stored(self, external_id: str) -> StoredEvent | None:
         path = EVENT_PATH.format(seg(external_id))
+
+        async def get() -> httpx.Response:
+            return await self._client.get(path)
+
         try:
-            response = await self._retry.call("GET", lambda: self._client.get(path))
+            response = await self._retry.call("GET", get)
             if response.status_code == 404:
                 return None
             body = raise_for_status(response).json()

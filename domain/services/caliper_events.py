@@ -1,8 +1,9 @@
 """Caliper events from front ends: validate, complete, judge, store once, list (decision D60).
 
 A request is an envelope or a bare list of events. The BFF completes what a front end may leave
-out (the envelope's ``sensor``, ``sendTime`` and ``dataVersion``; each event's ``edApp`` and its
-actor, the caller as a TimeBack user IRI), validates the whole document with the Caliper 1.2
+out (the envelope's ``sensor``, ``sendTime`` and ``dataVersion``; each event's ``edApp``, its
+``profile``, which TimeBack requires, as ``GeneralProfile``, and its actor, the caller as a
+TimeBack user IRI), validates the whole document with the Caliper 1.2
 validator (``domain.caliper.validation``), and answers one verdict per event:
 
 * ``accepted``: stored in the outbox, delivered to TimeBack by the delivery job;
@@ -44,6 +45,7 @@ from domain.services.caliper_delivery import LANES, kick_delivery
 DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 #: where a TimeBack user's IRI starts, after the TimeBack base URL
 USERS_PATH = "/ims/oneroster/rostering/v1p2/users/"
+GENERAL_PROFILE = "GeneralProfile"
 #: what the outbox can hold as an event id
 MAX_ID_LENGTH = 512
 
@@ -213,6 +215,9 @@ class CaliperEventService:
                 continue
             event = dict(raw)
             event.setdefault("edApp", self._config.ed_app)
+            # Caliper makes the profile optional, TimeBack requires one: the general profile
+            # covers every Caliper event type and action.
+            event.setdefault("profile", GENERAL_PROFILE)
             if me is not None:
                 event["actor"] = _with_caller(event.get("actor"), event, me, email)
             data[index] = event
