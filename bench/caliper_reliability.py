@@ -61,6 +61,8 @@ class HarnessConfig:
     seed: int = 7
     #: events per request
     per_request: int = 20
+    #: events per envelope sent to TimeBack (``BFF_EVENTS_BATCH_SIZE``)
+    batch_size: int = 100
     #: requests in flight from the "front ends"
     clients: int = 8
     #: worker SIGKILLs, spread evenly over the posting
@@ -136,6 +138,7 @@ def bff_env(config: HarnessConfig, *, db_url: str, caliper_url: str) -> dict[str
         "BFF_CALIPER_TOKEN_URL": f"{caliper_url}/oauth2/token",
         "BFF_CALIPER_TIMEOUT_SECONDS": str(config.upstream_timeout),
         # retry fast: the harness is about correctness under faults, not about patience
+        "BFF_EVENTS_BATCH_SIZE": str(config.batch_size),
         "BFF_EVENTS_BACKOFF_BASE_SECONDS": "0.2",
         "BFF_EVENTS_BACKOFF_MAX_SECONDS": "2",
         # longer than a send's timeout plus the simulator's job time (0.4 s)
@@ -325,6 +328,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--fault-rate", type=float, default=0.3)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pg", default=os.environ.get("BFF_TEST_POSTGRES_URL", DEFAULT_PG))
     args = parser.parse_args()
@@ -332,6 +336,7 @@ def main() -> None:
         events=args.events,
         fault_rate=args.fault_rate,
         kills=args.kills,
+        batch_size=args.batch_size,
         seed=args.seed,
         pg_admin_url=args.pg,
     )
