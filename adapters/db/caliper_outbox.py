@@ -165,6 +165,23 @@ class SqlEventOutbox(EventOutbox):
     async def claim(
         self, *, token: str, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[OutboxEvent]:
+        # On SQLite a worker that read the same due rows as another, and lost the race to update
+        # them, reads again: what is left is due too.
+        for _ in range(3):
+            found, taken = await self._claim_once(token, now, lease_until, limit)
+            if taken or not found:
+                break
+        rows = await self._session.exec(
+            select(CaliperEventRow)
+            .where(col(CaliperEventRow.claim_token) == token)
+            .order_by(col(CaliperEventRow.accepted_at), col(CaliperEventRow.id))
+            .execution_options(populate_existing=True)
+        )
+        return [_event(r) for r in rows]
+
+    async def _claim_once(
+        self, token: str, now: datetime, lease_until: datetime, limit: int
+    ) -> tuple[int, int]:
         due = (
             select(CaliperEventRow.id)
             .where(col(CaliperEventRow.state).in_(_OPEN), self._is_due(now))
@@ -175,9 +192,9 @@ class SqlEventOutbox(EventOutbox):
         )
         ids = list(await self._session.exec(due))
         if not ids:
-            return []
+            return 0, 0
         # Conditional again: on SQLite another worker may have claimed a row since it was read.
-        await self._session.exec(
+        claimed = await self._session.exec(
             update(CaliperEventRow)
             .where(
                 col(CaliperEventRow.id).in_(ids),
@@ -186,13 +203,7 @@ class SqlEventOutbox(EventOutbox):
             )
             .values(claim_token=token, next_attempt_at=lease_until, updated_at=now)
         )
-        rows = await self._session.exec(
-            select(CaliperEventRow)
-            .where(col(CaliperEventRow.claim_token) == token)
-            .order_by(col(CaliperEventRow.accepted_at), col(CaliperEventRow.id))
-            .execution_options(populate_existing=True)
-        )
-        return [_event(r) for r in rows]
+        return len(ids), int(claimed.rowcount or 0)
 
     async def mark_sent(self, event_ids: Sequence[str], *, token: str, now: datetime) -> int:
         return await self._update(
