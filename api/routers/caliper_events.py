@@ -125,7 +125,7 @@ async def list_events(
 
 
 @router.get(
-    f"{BASE}/{{event_id:path}}",
+    f"{BASE}/{{event_id}}",
     operation_id="get_event",
     response_model=CaliperEventOut,
     responses=problem_responses(401, 404),
@@ -133,5 +133,5 @@ async def list_events(
 )
 async def get_event(event_id: str, actor: ActorDep, events: CaliperEventsDep) -> CaliperEventOut:
     """One event with its delivery: pending, delivered (TimeBack's job and allocated id) or
-    failed (TimeBack's reason). Ids are IRIs or `urn:uuid:...`: percent-encode them."""
+    failed (TimeBack's reason). Event ids are `urn:uuid:...`."""
     return CaliperEventOut.of(await events.get(actor=actor, event_id=event_id))

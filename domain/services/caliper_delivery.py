@@ -32,7 +32,14 @@ from datetime import UTC, datetime, timedelta
 from domain.errors import UpstreamError, UpstreamRateLimited, UpstreamRejected
 from domain.models.caliper_events import DeliveryState, OutboxEvent
 from domain.ports import Clock, JobPayload, JobQueue, UnitOfWorkFactory
-from domain.ports.caliper import CaliperJob, CaliperRefusal, CaliperSink, Envelope, JobState
+from domain.ports.caliper import (
+    CaliperJob,
+    CaliperRefusal,
+    CaliperSink,
+    Envelope,
+    JobState,
+    StoredEvent,
+)
 from domain.ports.caliper_lookup import CaliperLookup
 
 DELIVER_JOB = "caliper-deliver"
@@ -65,6 +72,8 @@ class DeliveryConfig:
     backoff_max: timedelta = timedelta(minutes=5)
     #: rounds one job runs before it hands over to a fresh job (other work gets a turn)
     rounds_per_job: int = 50
+    #: lookups of events in doubt asked at once
+    lookups: int = 8
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -145,22 +154,35 @@ class CaliperDeliveryService:
     async def _settle(self, token: str, events: Sequence[OutboxEvent]) -> list[OutboxEvent]:
         """Ask TimeBack about events sent before with no job known; the ones it has not stored."""
         now = self._clock.now()
-        absent: list[OutboxEvent] = []
+        ready = [e for e in events if now >= (e.sent_at or now) + self._config.settle]
         for event in events:
-            ready = (event.sent_at or now) + self._config.settle
-            if now < ready:
-                await self._retry([event], token, DeliveryState.IN_DOUBT, ready, event.last_error)
-                continue
-            try:
-                stored = await self._lookup.stored(event.id)
-            except UpstreamError as exc:
-                await self._back_off([event], token, exc, DeliveryState.IN_DOUBT)
-                continue
-            if stored is None:
-                absent.append(event)
-            else:
-                await self._delivered(token, {event.id: stored.allocated_id})
-        return absent
+            if event not in ready:
+                at = (event.sent_at or now) + self._config.settle
+                await self._retry([event], token, DeliveryState.IN_DOUBT, at, event.last_error)
+        gate = asyncio.Semaphore(self._config.lookups)
+
+        async def ask(event: OutboxEvent) -> StoredEvent | UpstreamError | None:
+            async with gate:
+                try:
+                    return await self._lookup.stored(event.id)
+                except UpstreamError as exc:
+                    return exc
+
+        answers = await asyncio.gather(*(ask(e) for e in ready))
+        stored = {
+            e.id: a.allocated_id
+            for e, a in zip(ready, answers, strict=True)
+            if a and not isinstance(a, UpstreamError)
+        }
+        await self._delivered(token, stored)
+        unanswered = [
+            (e, a) for e, a in zip(ready, answers, strict=True) if isinstance(a, UpstreamError)
+        ]
+        if unanswered:
+            await self._back_off(
+                [e for e, _ in unanswered], token, unanswered[0][1], DeliveryState.IN_DOUBT
+            )
+        return [e for e, a in zip(ready, answers, strict=True) if a is None]
 
     # -- sending --------------------------------------------------------------------------------
 
