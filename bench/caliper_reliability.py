@@ -2,7 +2,8 @@
 
     uv run --frozen python -m bench.caliper_reliability --events 10000
 
-What runs, all real: a fresh PostgreSQL database migrated by Alembic; the Caliper simulator on a
+What runs, all real: a fresh PostgreSQL database migrated by Alembic (or SQLite: ``--database
+sqlite``, where the API's in-process runner delivers too and ``bff worker`` is killed); the Caliper simulator on a
 socket, failing a seeded share of *every* call (send, job status, event lookup, token: 5xx, 429
 with ``Retry-After``, hangs past the client timeout, and lost replies -- the envelope is ingested
 but the answer never arrives); the BFF API under uvicorn in one process and ``bff worker``
@@ -25,21 +26,26 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
+import sqlalchemy as sa
 
+from adapters.db import migrations
+from adapters.db.engine import sync_url
 from api.composition.sandbox import DEMO_PASSWORD, demo_accounts
 from api.settings import Settings
 from bench.timesheets_reliability import (
     DEFAULT_PG,
-    _conninfo,
     free_port,
     fresh_database,
     start_api,
@@ -74,6 +80,10 @@ class HarnessConfig:
     replay_every: int = 10
     deadline_seconds: float = 1800.0
     pg_admin_url: str = DEFAULT_PG
+    #: "postgresql": ``bff worker`` runs procrastinate; "sqlite": the API's in-process runner and
+    #: a ``bff worker`` (its own runner, woken by its reconciler) both deliver, and the worker is
+    #: the one killed
+    database: str = "postgresql"
 
 
 @dataclass(slots=True)
@@ -131,7 +141,7 @@ def bff_env(config: HarnessConfig, *, db_url: str, caliper_url: str) -> dict[str
     return env | {
         "BFF_MODE": "sandbox",
         "BFF_DATABASE_URL": db_url,
-        "BFF_JOBS_BACKEND": "procrastinate",
+        "BFF_JOBS_BACKEND": "procrastinate" if config.database == "postgresql" else "inprocess",
         "BFF_JOBS_CONCURRENCY": str(config.worker_concurrency),
         "BFF_JOBS_RECONCILE_SECONDS": "1",
         "BFF_CALIPER_BASE_URL": caliper_url,
@@ -194,7 +204,7 @@ async def run(config: HarnessConfig) -> HarnessReport:
     sim = CaliperSimulator(hang_seconds=20)
     sim.set_job_step(0.2)
     began = time.monotonic()
-    with fresh_database(config.pg_admin_url) as db_url, serve_in_thread(sim.app) as server:
+    with database(config) as db_url, serve_in_thread(sim.app) as server:
         api_port = free_port()
         env = bff_env(config, db_url=db_url, caliper_url=server.url)
         api_process = start_api(env, api_port)
@@ -295,10 +305,31 @@ async def post_once(
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def database(config: HarnessConfig) -> Iterator[str]:
+    """A fresh migrated database of the configured kind, removed afterwards."""
+    if config.database == "postgresql":
+        with fresh_database(config.pg_admin_url) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="bff-caliper-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bff.db'}"
+        migrations.upgrade(url)
+        yield url
+
+
+def _query(db_url: str, sql: str) -> list[Any]:
+    engine = sa.create_engine(sync_url(db_url))
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql)))
+    finally:
+        engine.dispose()
+
+
 def _open_counts(db_url: str) -> Counter[str]:
-    with psycopg.connect(_conninfo(db_url)) as conn:
-        rows = conn.execute("SELECT state, count(*) FROM caliper_events GROUP BY state")
-        return Counter({state: int(n) for state, n in rows})
+    rows = _query(db_url, "SELECT state, count(*) FROM caliper_events GROUP BY state")
+    return Counter({state: int(n) for state, n in rows})
 
 
 async def wait_delivered(db_url: str, config: HarnessConfig, report: HarnessReport) -> None:
@@ -314,8 +345,7 @@ async def wait_delivered(db_url: str, config: HarnessConfig, report: HarnessRepo
 
 
 def compare(db_url: str, sim: CaliperSimulator, report: HarnessReport) -> None:
-    with psycopg.connect(_conninfo(db_url)) as conn:
-        ids = [row[0] for row in conn.execute("SELECT id FROM caliper_events")]
+    ids = [row[0] for row in _query(db_url, "SELECT id FROM caliper_events")]
     counts = sim.store_counts()
     report.events = len(ids)
     report.stored_upstream = sum(1 for i in ids if counts.get(i, 0) > 0)
@@ -330,6 +360,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--pg", default=os.environ.get("BFF_TEST_POSTGRES_URL", DEFAULT_PG))
     args = parser.parse_args()
     config = HarnessConfig(
@@ -339,6 +370,7 @@ def main() -> None:
         batch_size=args.batch_size,
         seed=args.seed,
         pg_admin_url=args.pg,
+        database=args.database,
     )
     report = asyncio.run(run(config))
     print("\n".join(report.lines()))
