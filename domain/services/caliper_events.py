@@ -275,10 +275,14 @@ class CaliperEventService:
             )
 
     async def _check_people(self, uow: UnitOfWork, candidates: Sequence[_Candidate]) -> None:
+        known: dict[str, bool] = {}  # a request's events mostly name one actor: asked once
         for candidate in candidates:
-            if candidate.problems or candidate.person is None:
+            person = candidate.person
+            if candidate.problems or person is None:
                 continue
-            if await uow.roster.get(EntityKind.USERS, candidate.person) is None:
+            if person not in known:
+                known[person] = await uow.roster.get(EntityKind.USERS, person) is not None
+            if not known[person]:
                 candidate.problems.append(
                     Violation(
                         f"{candidate.path}.actor",
