@@ -110,7 +110,7 @@ class HarnessReport:
         return [
             f"events stored by the API          {self.events} in {self.requests} requests"
             f" (+{self.duplicates_answered} answered duplicate on a replay,"
-            f" {self.resent_requests} resent after a dropped connection)",
+            f" {self.resent_requests} resent after a dropped connection or a 503)",
             f"Caliper calls                     {self.upstream_calls}",
             f"  failed by the simulator         {failed} ({kinds})",
             f"worker kills (SIGKILL)            {self.kills}",
@@ -288,15 +288,20 @@ async def post_events(
 async def post_once(
     caller: httpx.AsyncClient, body: object, report: HarnessReport
 ) -> dict[str, Any]:
-    """A send as a careful client makes it: after a dropped connection, the same events again
-    (those the first try stored come back ``duplicate``)."""
-    for attempt in range(3):
+    """A send as a careful client makes it: after a dropped connection or a 503 (the database busy,
+    with ``Retry-After``), the same events again (those the first try stored come back
+    ``duplicate``)."""
+    for attempt in range(5):
         try:
             reply = await caller.post("/v1/events", json=body)
         except httpx.TransportError:
-            if attempt == 2:
+            if attempt == 4:
                 raise
             report.resent_requests += 1
+            continue
+        if reply.status_code == 503 and attempt < 4:
+            report.resent_requests += 1
+            await asyncio.sleep(min(5.0, float(reply.headers.get("Retry-After", "1"))))
             continue
         if reply.status_code != 202:
             raise RuntimeError(f"POST /v1/events answered {reply.status_code}: {reply.text}")
