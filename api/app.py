@@ -22,6 +22,7 @@ from api.routers import (
     assessments,
     audit,
     auth,
+    caliper_events,
     gradebook,
     lms,
     lms_links,
@@ -67,6 +68,11 @@ TAGS = [
         "name": "lms links",
         "description": "OneRoster classes linked to Open edX courses: the course follows the "
         "class (enrollments, drops), with each run's per-person outcome and the students' progress.",
+    },
+    {
+        "name": "events",
+        "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
+        "TimeBack, with each event's delivery state.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -134,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timesheet_logs.router,
         lms.router,
         lms_links.router,
+        caliper_events.router,
         system.router,
         assessments.router,
         assessment_tests.router,

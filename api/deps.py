@@ -23,6 +23,7 @@ from domain.services.assessment_scoring import ScoringService
 from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthService
+from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
 from domain.services.lms import LmsService
@@ -147,6 +148,10 @@ async def get_lms_links(request: Request) -> LmsLinkService:
     return _container(request).lms_links()
 
 
+async def get_caliper_events(request: Request) -> CaliperEventService:
+    return _container(request).caliper_events()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -162,3 +167,4 @@ AssessmentsDep = Annotated[AssessmentService, Depends(get_assessments)]
 AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)]
 LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
+CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]

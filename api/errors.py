@@ -8,6 +8,7 @@ their traceback and answered with a generic 500 that names only the request id.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -51,6 +52,11 @@ class FieldError(BaseModel):
     )
     msg: str
     type: str
+    path: str | None = Field(
+        default=None,
+        description="For problems in a JSON document (Caliper events): the JSON path, e.g. "
+        "`$.data[0].actor`; `type` is the rule broken.",
+    )
 
 
 class Problem(BaseModel):
@@ -118,8 +124,15 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(math.ceil(exc.retry_after))
     if isinstance(exc, d.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    errors = None
-    if isinstance(exc, d.InvalidInput) and exc.fields:
+    errors: list[dict[str, Any]] | None = None
+    violations = _violations(exc)
+    if violations:
+        errors = [
+            {"loc": ["body", *_json_path_parts(v.path)], "msg": v.message, "type": v.rule}
+            | {"path": v.path}
+            for v in violations
+        ]
+    elif isinstance(exc, d.InvalidInput) and exc.fields:
         errors = [
             {"loc": ["body", *name.split(".")], "msg": exc.detail, "type": "value_error"}
             for name in exc.fields
@@ -133,6 +146,23 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request, status_for(exc), exc.detail, slug=_slug(exc), errors=errors, headers=headers
     )
+
+
+def _violations(exc: d.DomainError) -> tuple[d.Violation, ...]:
+    if isinstance(exc, d.InvalidDocument | d.DocumentForbidden | d.DocumentConflict):
+        return exc.violations
+    return ()
+
+
+_PATH_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
+
+
+def _json_path_parts(path: str) -> list[str | int]:
+    """``$.data[0].actor`` as ``["data", 0, "actor"]``."""
+    parts: list[str | int] = []
+    for name, index, quoted in _PATH_STEP.findall(path.removeprefix("$")):
+        parts.append(int(index) if index else name or quoted)
+    return parts
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

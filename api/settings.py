@@ -107,6 +107,31 @@ class LmsLinkSettings(BaseModel):
     follow_seconds: float = Field(default=300.0, gt=0)
 
 
+class EventSettings(BaseModel):
+    """Caliper events from front ends (``/v1/events``) and their delivery to TimeBack (D60, D61)."""
+
+    #: the envelope ``sensor`` when a request names none, and of every envelope sent to TimeBack
+    sensor: str = Field(default="https://bff.example/caliper/sensor", min_length=1)
+    #: an event's ``edApp`` when it names none
+    ed_app: str = Field(default="https://bff.example/caliper/app", min_length=1)
+    #: events sent to TimeBack in one envelope
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    #: delivery jobs that may run at once
+    lanes: int = Field(default=2, ge=1, le=16)
+    #: how long one delivery round may hold its events before another worker may take them
+    lease_seconds: float = Field(default=120.0, gt=0)
+    #: after a send of unknown outcome, how long before TimeBack is asked whether it stored the
+    #: events (longer than the Caliper call timeout plus TimeBack's time to run a job)
+    settle_seconds: float = Field(default=60.0, gt=0)
+    #: how long one round follows an ingestion job, and how often it asks
+    job_wait_seconds: float = Field(default=20.0, gt=0)
+    job_poll_seconds: float = Field(default=0.5, gt=0)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=300.0, gt=0)
+    #: how often the reconciler looks for due events (lost jobs, back-offs, dead workers' leases)
+    reconcile_seconds: float = Field(default=15.0, gt=0)
+
+
 class JobsSettings(BaseModel):
     """Background work. ``auto`` picks procrastinate on PostgreSQL and the in-process runner on SQLite."""
 
@@ -251,6 +276,7 @@ class Settings(BaseSettings):
     jobs: JobsSettings = JobsSettings()
     timesheets: TimesheetSettings = TimesheetSettings()
     lms_links: LmsLinkSettings = LmsLinkSettings()
+    events: EventSettings = EventSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()

@@ -5,9 +5,12 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
     DomainError
     ├── NotFound
     ├── Conflict
+    │   └── DocumentConflict        a document reuses identifiers taken by something else
     ├── InvalidInput
-    │   └── UpstreamRefusedInput    an upstream refused what the caller sent; carries its reason
+    │   ├── UpstreamRefusedInput    an upstream refused what the caller sent; carries its reason
+    │   └── InvalidDocument         every problem in a JSON document, by JSON path (``Violation``)
     ├── PermissionDenied
+    │   └── DocumentForbidden       a document names what the caller may not use, by JSON path
     ├── Unauthenticated
     ├── Throttled               too many attempts; carries retry_after seconds
     ├── StorageUnavailable      the database cannot be reached now: worth retrying later
@@ -20,6 +23,8 @@ They carry no HTTP status: `api/errors.py` maps each class to one, in a single t
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class DomainError(Exception):
@@ -128,3 +133,37 @@ class AccessTokenRefused(UpstreamError):
     Not proof that the grant is dead: forget the cached token, refresh and retry the call once.
     Only a refused refresh (``ReconnectNeeded``) is final.
     """
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem at one place in a JSON document the caller sent: its JSON path
+    (``$.data[0].actor``), the rule broken, and a message."""
+
+    path: str
+    rule: str
+    message: str
+
+
+class InvalidDocument(InvalidInput):
+    """Every problem found in a JSON document, each at its JSON path, in one answer (422)."""
+
+    def __init__(self, detail: str, violations: tuple[Violation, ...]) -> None:
+        super().__init__(detail)
+        self.violations = violations
+
+
+class DocumentForbidden(PermissionDenied):
+    """A document names what the caller may not use (403); ``violations`` says where."""
+
+    def __init__(self, detail: str, violations: tuple[Violation, ...]) -> None:
+        super().__init__(detail)
+        self.violations = violations
+
+
+class DocumentConflict(Conflict):
+    """A document reuses identifiers already taken by something else (409)."""
+
+    def __init__(self, detail: str, violations: tuple[Violation, ...]) -> None:
+        super().__init__(detail)
+        self.violations = violations

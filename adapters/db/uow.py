@@ -8,6 +8,7 @@ from typing import Generic, Self, TypeVar, overload
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.db.caliper_outbox import SqlEventOutbox
 from adapters.db.engine import SessionFactory
 from adapters.db.errors import is_unreachable, storage_errors, unavailable
 from adapters.db.identity_repositories import (
@@ -62,6 +63,7 @@ class SqlUnitOfWork(UnitOfWork):
     integrations = _Repository(SqlIntegrationRepository)
     time_logs = _Repository(SqlTimeLogRepository)
     lms_links = _Repository(SqlLmsLinkRepository)
+    caliper_events = _Repository(SqlEventOutbox)
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions

@@ -1,12 +1,11 @@
 """lms course links
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06 00:32:33.653684
 
 Class-to-course links (issue 18): links, the people each put in its course, runs, per-person
 steps (what makes a killed run resumable) and the link follower's change-feed cursor.
-Written on 0008: 0009 (Caliper) was not visible on this branch; the chain is fixed at merge.
 """
 
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

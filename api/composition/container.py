@@ -12,6 +12,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.appsembler.lms import AppsemblerLms
+from adapters.caliper.lookup import TimebackCaliperLookup
+from adapters.caliper.sink import TimebackCaliperSink
 from adapters.db.engine import SessionFactory
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
@@ -50,6 +52,8 @@ from domain.services.assessment_scoring import ScoringService
 from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
 from domain.services.auth import AuthConfig, AuthService
+from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryConfig
+from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.lms import LmsService
@@ -75,6 +79,7 @@ PRUNE_LOGIN_FAILURES_TASK = "prune-login-failures"
 ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
 LMS_LINKS_TASK = "lms-links"
+CALIPER_DELIVERY_TASK = "caliper-delivery"
 
 _T = TypeVar("_T")
 
@@ -251,6 +256,45 @@ class Container:
                 backoff_max=timedelta(seconds=ts.backoff_max_seconds),
                 lease=timedelta(seconds=ts.lease_seconds),
                 reconnect_retry=timedelta(seconds=ts.reconnect_retry_seconds),
+            ),
+        )
+
+    @_once
+    def caliper_events(self) -> CaliperEventService:
+        ev = self.settings.events
+        return CaliperEventService(
+            uow=self.uow,
+            policy=self.policy(),
+            clock=self.clock,
+            jobs=self.jobs,
+            config=EventsConfig(
+                sensor=ev.sensor,
+                ed_app=ev.ed_app,
+                timeback_base=str(self.settings.timeback.base_url),
+                lanes=ev.lanes,
+            ),
+        )
+
+    @_once
+    def caliper_delivery(self) -> CaliperDeliveryService:
+        ev = self.settings.events
+        http = self.http["caliper"]
+        return CaliperDeliveryService(
+            uow=self.uow,
+            sink=TimebackCaliperSink(http),
+            lookup=TimebackCaliperLookup(http),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=DeliveryConfig(
+                sensor=ev.sensor,
+                batch=ev.batch_size,
+                lanes=ev.lanes,
+                lease=timedelta(seconds=ev.lease_seconds),
+                settle=timedelta(seconds=ev.settle_seconds),
+                job_wait=timedelta(seconds=ev.job_wait_seconds),
+                job_poll=timedelta(seconds=ev.job_poll_seconds),
+                backoff_base=timedelta(seconds=ev.backoff_base_seconds),
+                backoff_max=timedelta(seconds=ev.backoff_max_seconds),
             ),
         )
 
@@ -434,6 +478,11 @@ class Container:
                     name=LMS_LINKS_TASK,
                     interval=timedelta(seconds=self.settings.lms_links.follow_seconds),
                     work=self.lms_provisioner().follow_roster,
+                ),
+                TaskSpec(
+                    name=CALIPER_DELIVERY_TASK,
+                    interval=timedelta(seconds=self.settings.events.reconcile_seconds),
+                    work=self.caliper_delivery().reconcile,
                 ),
             ],
         )

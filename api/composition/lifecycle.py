@@ -27,6 +27,7 @@ from api.composition.sandbox import (
 from api.composition.upstreams import connect_upstreams
 from api.settings import Settings
 from domain.ports import JobHandler
+from domain.services.caliper_delivery import DELIVER_JOB
 from domain.services.lms_provisioning import LMS_LINK_RUN_JOB
 from domain.services.scheduling import PERIODIC_JOB
 from domain.services.sync_admin import ROSTER_SYNC_JOB
@@ -111,6 +112,7 @@ async def running(
     handlers[ROSTER_SYNC_JOB] = container.roster_sync().run_job
     handlers[PUSH_JOB] = container.time_log_sync().run_job
     handlers[LMS_LINK_RUN_JOB] = container.lms_provisioner().handle
+    handlers[DELIVER_JOB] = container.caliper_delivery().run_job
     container.jobs.set_reconciler(scheduler.reconcile)
     try:
         await wait_until_reachable(engine)

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.models.system import PeriodicTask, UpstreamCheck
+from domain.ports.caliper_outbox import EventOutbox
 from domain.ports.identity import (
     AccountRepository,
     ApiTokenRepository,
@@ -78,6 +79,8 @@ class UnitOfWork(Protocol):
     def time_logs(self) -> TimeLogRepository: ...
     @property
     def lms_links(self) -> LmsLinkRepository: ...
+    @property
+    def caliper_events(self) -> EventOutbox: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -33,6 +33,12 @@ from tests.api.assessments_matrix import (
     assessment_route,
     open_assessment_world,
 )
+from tests.api.caliper_event_matrix import (
+    event_body,
+    event_of,
+    event_visible,
+    foreign_event_bodies,
+)
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
@@ -430,6 +436,8 @@ async def path_params(
             params[name] = await world.time_log_of(owner)
         elif name == "run_id":
             params[name] = world.run_id
+        elif name == "event_id":
+            params[name] = await event_of(world.http, world.headers[owner], owner)
         elif name == "person_id":
             params[name] = world.people[(caller, ownership)]
         elif name == "sourced_id":
@@ -454,6 +462,8 @@ def visible_in_path(world: World, route: RouteContext, caller: str, ownership: s
         # which the demo teacher (staff's "someone else") is.
         owner = caller if ownership == OWN else OTHER_ROLE.get(caller, "student")
         return caller == "admin" or owner == caller or (caller, owner) == ("staff", "teacher")
+    if "event_id" in api_route(route).param_convertors:
+        return event_visible(caller, caller if ownership == OWN else OTHER_ROLE.get(caller, ""))
     if gradebook_route(str(route.path)):
         return True  # decided per method by gradebook_allowed
     if "sourced_id" not in api_route(route).param_convertors:
@@ -522,6 +532,7 @@ async def test_authorization_matrix(world: World) -> None:
             body = (
                 (writes.body(op) if writes else None)
                 or family
+                or event_body(op, caller)
                 or (world.lms_links.body(op) if world.lms_links else None)
                 or BODIES.get(op, dict)()
             )
@@ -579,7 +590,8 @@ async def foreign_reference_cells(
         other = None
         if op in {"create_time_log", "update_time_log", "start_timer"}:
             other = await world.integration_of(OTHER_ROLE.get(caller, "student"))
-        for foreign in world.foreign.bodies(op, caller, params, other):
+        foreign_bodies = world.foreign.bodies(op, caller, params, other)
+        for foreign in [*foreign_bodies, *foreign_event_bodies(op, caller, world.foreign)]:
             if caller == "admin" and not foreign.admin:
                 continue
             url = str(route.path).format(**params)
