@@ -372,11 +372,9 @@ class Container:
 
     @_once
     def lms(self) -> LmsService:
-        a = self.settings.appsembler
+        # one Open edX adapter per process, shared with the class-to-course links
         return LmsService(
-            lms=AppsemblerLms(
-                self.http["appsembler"], edx_api_key=a.edx_api_key.get_secret_value() or None
-            ),
+            lms=self.lms_port(),
             policy=self.policy(),
             uow=self.uow,
         )
