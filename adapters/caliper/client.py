@@ -7,35 +7,11 @@ TimeBack's token (same token URL and client), as the real Caliper host accepts i
 
 from __future__ import annotations
 
-import httpx
-
 from adapters.caliper.errors import FAMILY, raise_for_status
-from adapters.http.oauth import ClientCredentialsClient, TokenRegistry
+from adapters.http.oauth import ClientCredentialsClient
 from adapters.http.probe import HttpProbe
-from adapters.timeback.client import make_timeback_client
 
 EVENTS_PATH = "/caliper/events"
-
-
-def make_caliper_client(
-    *,
-    base_url: str,
-    token_url: str,
-    client_id: str,
-    client_secret: str,
-    timeout: float,
-    transport: httpx.AsyncBaseTransport | None,
-    tokens: TokenRegistry | None = None,
-) -> httpx.AsyncClient:
-    return make_timeback_client(
-        base_url=base_url,
-        token_url=token_url,
-        client_id=client_id,
-        client_secret=client_secret,
-        timeout=timeout,
-        transport=transport,
-        tokens=tokens,
-    )
 
 
 class CaliperProbe(HttpProbe):

@@ -7,32 +7,10 @@ so QTI and OneRoster share one token per token URL and client id, and its retry 
 
 from __future__ import annotations
 
-import httpx
-
-from adapters.http.oauth import TokenRegistry
 from adapters.http.probe import HttpProbe
 from adapters.qti.errors import FAMILY, raise_for_status
-from adapters.qti.settings import QtiSettings
-from adapters.timeback.client import make_timeback_client
 
 ITEMS_PATH = "/assessment-items"
-
-
-def make_qti_client(
-    settings: QtiSettings,
-    *,
-    transport: httpx.AsyncBaseTransport | None,
-    tokens: TokenRegistry | None,
-) -> httpx.AsyncClient:
-    return make_timeback_client(
-        base_url=settings.base_url,
-        token_url=settings.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret.get_secret_value(),
-        timeout=settings.timeout_seconds,
-        transport=transport,
-        tokens=tokens,
-    )
 
 
 class QtiProbe(HttpProbe):

@@ -5,21 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.qti.settings import QtiSettings
+from adapters.timeback.upstream import service_client
 from adapters.upstream import Upstream
 
 if TYPE_CHECKING:
     import httpx
 
-    from adapters.http.oauth import TokenRegistry
     from domain.ports import UpstreamProbe
-
-
-def _client(
-    s: QtiSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
-) -> httpx.AsyncClient:
-    from adapters.qti.client import make_qti_client
-
-    return make_qti_client(s, transport=transport, tokens=tokens)
 
 
 def _probe(s: QtiSettings, client: httpx.AsyncClient) -> UpstreamProbe:
@@ -33,7 +25,7 @@ def _probe(s: QtiSettings, client: httpx.AsyncClient) -> UpstreamProbe:
 QTI = Upstream(
     name="qti",
     settings=QtiSettings,
-    client=_client,
+    client=service_client,
     probe=_probe,
     simulator="simulators.qti:QtiSimulator",
     hosts=("qti.timeback.sim",),

@@ -15,6 +15,7 @@ from adapters.http.oauth import ClientCredentialsClient, TokenRegistry
 from adapters.http.options import client_options
 from adapters.http.probe import HttpProbe
 from adapters.timeback.errors import FAMILY, raise_for_status
+from adapters.timeback.settings import TimebackServiceSettings
 
 ORGS_PATH = "/ims/oneroster/rostering/v1p2/orgs"
 #: seconds before expiry at which a token is renewed (timeback and timeback-common use 60 too)
@@ -47,6 +48,24 @@ def make_timeback_client(
         **client_options(base_url=base_url, timeout=timeout, transport=transport),
     )
     return client
+
+
+def make_service_client(
+    settings: TimebackServiceSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+    tokens: TokenRegistry | None,
+) -> httpx.AsyncClient:
+    """The client of one TimeBack host, from its settings group."""
+    return make_timeback_client(
+        base_url=settings.base_url,
+        token_url=settings.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        timeout=settings.timeout_seconds,
+        transport=transport,
+        tokens=tokens,
+    )
 
 
 class TimebackProbe(HttpProbe):

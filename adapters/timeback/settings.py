@@ -7,14 +7,22 @@ from pydantic import BaseModel, Field, SecretStr
 from adapters.upstream import UpstreamUrl
 
 
-class TimebackSettings(BaseModel):
-    """TimeBack (OneRoster, QTI, PowerPath, Caliper) behind a Cognito-style token endpoint."""
+class TimebackServiceSettings(BaseModel):
+    """One of TimeBack's hosts (OneRoster, QTI, PowerPath, Caliper): its address, and TimeBack's
+    token endpoint and client, which every host accepts; with the same token URL and client id
+    the hosts' clients share one token (the composition root's ``TokenRegistry``)."""
 
-    base_url: UpstreamUrl = "http://timeback.sim"
+    base_url: UpstreamUrl
     token_url: UpstreamUrl = "http://timeback.sim/oauth2/token"  # noqa: S105 - a URL
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class TimebackSettings(TimebackServiceSettings):
+    """TimeBack's OneRoster host (rostering, gradebook, resources) and the roster cache's sync."""
+
+    base_url: UpstreamUrl = "http://timeback.sim"
     #: how often the incremental roster sync runs, and how it pages
     sync_interval_seconds: float = Field(default=900.0, gt=0)
     sync_page_size: int = Field(default=1000, ge=1, le=3000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from adapters.timeback.settings import TimebackSettings
+from adapters.timeback.settings import TimebackServiceSettings, TimebackSettings
 from adapters.upstream import Upstream
 
 if TYPE_CHECKING:
@@ -14,20 +14,14 @@ if TYPE_CHECKING:
     from domain.ports import UpstreamProbe
 
 
-def _client(
-    s: TimebackSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
+def service_client(
+    s: TimebackServiceSettings, transport: httpx.AsyncBaseTransport | None, tokens: TokenRegistry
 ) -> httpx.AsyncClient:
-    from adapters.timeback.client import make_timeback_client
+    """The ``client`` factory of every TimeBack host's declaration (OneRoster, QTI, PowerPath,
+    Caliper): their clients share one token through ``tokens``."""
+    from adapters.timeback.client import make_service_client
 
-    return make_timeback_client(
-        base_url=s.base_url,
-        token_url=s.token_url,
-        client_id=s.client_id,
-        client_secret=s.client_secret.get_secret_value(),
-        timeout=s.timeout_seconds,
-        transport=transport,
-        tokens=tokens,
-    )
+    return make_service_client(s, transport=transport, tokens=tokens)
 
 
 def _probe(s: TimebackSettings, client: httpx.AsyncClient) -> UpstreamProbe:
@@ -40,7 +34,7 @@ def _probe(s: TimebackSettings, client: httpx.AsyncClient) -> UpstreamProbe:
 TIMEBACK = Upstream(
     name="timeback",
     settings=TimebackSettings,
-    client=_client,
+    client=service_client,
     probe=_probe,
     simulator="simulators.timeback:TimebackSimulator",
     hosts=("timeback.sim",),
@@ -48,4 +42,4 @@ TIMEBACK = Upstream(
     compose=("client_id",),
 )
 
-__all__ = ["TIMEBACK", "TimebackSettings"]
+__all__ = ["TIMEBACK", "TimebackServiceSettings", "TimebackSettings", "service_client"]

@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from adapters.http.oauth import TokenRegistry
-from adapters.qti.client import QtiProbe, make_qti_client
+from adapters.qti.client import QtiProbe
 from adapters.qti.errors import QtiNotFound, QtiRejected, error_from_response, to_refused_input
 from adapters.qti.settings import QtiSettings
-from adapters.timeback.client import make_timeback_client
+from adapters.timeback.client import make_service_client, make_timeback_client
 from simulators.kit.transport import SimulatorTransport
 from simulators.qti import QtiSimulator
 from simulators.qti.model import QTI_NS
@@ -38,7 +38,9 @@ def sim() -> QtiSimulator:
 
 @pytest.fixture
 async def qti(sim: QtiSimulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with make_qti_client(STANDALONE, transport=SimulatorTransport(sim.app), tokens=None) as c:
+    async with make_service_client(
+        STANDALONE, transport=SimulatorTransport(sim.app), tokens=None
+    ) as c:
         yield c
 
 
@@ -568,7 +570,7 @@ async def test_in_a_sandbox_it_accepts_timebacks_token() -> None:
     sims.include(TimebackSimulator(seed=1, users=10, classes=2))
     sims.include(QtiSimulator(seed=1, users=10, classes=2))
     settings = QtiSettings()  # token from timeback.sim, as configured by default
-    async with make_qti_client(settings, transport=sims.transport(), tokens=None) as client:
+    async with make_service_client(settings, transport=sims.transport(), tokens=None) as client:
         assert (await client.get("/assessment-items", params={"limit": 1})).status_code == 200
     assert sims["timeback"].log.entries(path="/oauth2/token")
     assert not sims["qti"].log.entries(path="/oauth2/token")
@@ -590,7 +592,7 @@ async def test_qti_and_oneroster_share_one_token_through_the_registry() -> None:
     )
     async with (
         timeback,
-        make_qti_client(QtiSettings(), transport=sims.transport(), tokens=registry) as qti,
+        make_service_client(QtiSettings(), transport=sims.transport(), tokens=registry) as qti,
     ):
         assert (
             await timeback.get("/ims/oneroster/rostering/v1p2/orgs", params={"limit": 1})
