@@ -11,10 +11,15 @@ from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from domain.errors import StorageUnavailable
 from domain.models.identity import Actor, AuditEvent, Outcome
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: tries of one audit write when the database is busy (about 10 s in all)
+AUDIT_ATTEMPTS = 6
+AUDIT_WAIT = wait_exponential(multiplier=0.2, max=3)
 log = structlog.get_logger(__name__)
 
 
@@ -71,6 +76,15 @@ class AuditTrailMiddleware:
             client_address=client[0] if client else None,
         )
         try:
-            await container.audit().record(event)
+            # A busy database (SQLite's one writer under load) is worth waiting for: the write
+            # already happened and its audit entry must not be lost to a moment of contention.
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(StorageUnavailable),
+                stop=stop_after_attempt(AUDIT_ATTEMPTS),
+                wait=AUDIT_WAIT,
+                reraise=True,
+            ):
+                with attempt:
+                    await container.audit().record(event)
         except Exception:  # the response is already sent; an audit failure must be loud, not fatal
             log.exception("audit_write_failed", action=event.action, status=status)
