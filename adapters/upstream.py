@@ -116,7 +116,15 @@ class Upstream(Generic[S]):
         return tuple(name for name in self.settings.model_fields if name in wanted)
 
     def secrets(self, group: S) -> dict[str, str]:
-        return {name: getattr(group, name).get_secret_value() for name in self.secret_fields()}
+        """The group's secrets, leaving out an optional one (empty by default) left unset."""
+        found: dict[str, str] = {}
+        for name in self.secret_fields():
+            value = getattr(group, name).get_secret_value()
+            default = self.settings.model_fields[name].default
+            if not value and isinstance(default, SecretStr) and not default.get_secret_value():
+                continue
+            found[name] = value
+        return found
 
     def urls(self, group: S) -> dict[str, str]:
         return {name: getattr(group, name) for name in self.url_fields()}

@@ -54,6 +54,9 @@ class Simulator(ABC, Generic[StateT]):
     #: TimeBack's QTI and Caliper hosts accept the token its identity provider issued, as the real
     #: ones do; standalone, a simulator issues its own at ``/oauth2/token``
     accepts_tokens_of: ClassVar[str | None] = None
+    #: whether a path with a trailing slash too many is redirected (Starlette's default); an API
+    #: that answers such a path 404 instead, as TimeBack's does, sets this False
+    redirect_slashes: ClassVar[bool] = True
     #: the simulator (by upstream name) whose live state this one builds on when both run in one
     #: sandbox (PowerPath's lessons are TimeBack's course components): the sandbox hands it over
     #: through :meth:`read_state_of`; standalone, a simulator builds its own copy from its seed
@@ -184,10 +187,12 @@ class Simulator(ABC, Generic[StateT]):
             response.headers.update(exc.headers or {})
             return response
 
-        return Starlette(
+        app = Starlette(
             routes=[Mount(CONTROL_PREFIX, routes=control_routes(self)), *self.routes()],
             exception_handlers={HTTPException: on_http_error},
         )
+        app.router.redirect_slashes = self.redirect_slashes
+        return app
 
 
 def _phrase(status: int) -> str:

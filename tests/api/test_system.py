@@ -93,6 +93,8 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
         "prune-login-failures",
         "roster-sync",
         "timesheet-sync",
+        "caliper-delivery",
+        "lms-links",
     }
     assert task["runs"] >= 1
     n = len(UPSTREAMS)

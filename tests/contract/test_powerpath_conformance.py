@@ -33,7 +33,6 @@ from __future__ import annotations
 import copy
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,11 +53,9 @@ from starlette.routing import Route  # noqa: E402
 from simulators.kit.transport import SimulatorTransport  # noqa: E402
 from simulators.powerpath import PowerPathSimulator  # noqa: E402
 from simulators.powerpath.roster import lesson_type  # noqa: E402
+from tests.support.shared import shared  # noqa: E402
 
-_FIXTURE = "shared/fixtures/timeback-openapi/powerpath-api.yaml"
-SPEC = Path(__file__).resolve().parents[3] / _FIXTURE
-if not SPEC.exists():  # the worktree may sit elsewhere
-    SPEC = Path("/work") / _FIXTURE
+SPEC = shared("fixtures", "timeback-openapi", "powerpath-api.yaml")
 METHODS = ("get", "post", "put", "patch", "delete")
 TOKEN = "powerpath-conformance-token"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -52,9 +52,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from simulators.qti import QtiSimulator  # noqa: E402
-from tests.support.official_clients import ROOT  # noqa: E402
+from tests.support.shared import shared  # noqa: E402
 
-SPEC = ROOT.parent / "shared" / "fixtures" / "timeback-openapi" / "qti-api.yaml"
+SPEC = shared("fixtures", "timeback-openapi", "qti-api.yaml")
 METHODS = ("get", "post", "put", "patch", "delete")
 TOKEN = "conformance-token"
 MAX_EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "3"))

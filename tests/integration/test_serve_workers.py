@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.settings import UPSTREAMS
 from tests.conftest import pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,15 +45,17 @@ def test_production_serves_from_several_worker_processes(pg_template: str) -> No
             "BFF_MODE": "production",
             "BFF_LOG_FORMAT": "json",
             "BFF_DATABASE_URL": url,
-            "BFF_TIMEBACK_BASE_URL": nowhere,
-            "BFF_TIMEBACK_TOKEN_URL": f"{nowhere}/oauth2/token",
-            "BFF_TIMEBACK_CLIENT_SECRET": "tb-real",
-            "BFF_APPSEMBLER_BASE_URL": nowhere,
-            "BFF_APPSEMBLER_CLIENT_SECRET": "ap-real",
-            "BFF_ZOHO_ACCOUNTS_URL": nowhere,
-            "BFF_ZOHO_PROJECTS_URL": nowhere,
-            "BFF_ZOHO_DESK_URL": nowhere,
-            "BFF_ZOHO_CLIENT_SECRET": "zo-real",
+            # every upstream's addresses and required secrets, whichever upstreams are declared
+            **{
+                upstream.env_name(field): nowhere
+                for upstream in UPSTREAMS
+                for field in upstream.url_fields()
+            },
+            **{
+                upstream.env_name(field): f"{upstream.name}-real-secret"
+                for upstream in UPSTREAMS
+                for field in upstream.secrets(upstream.settings())
+            },
             "BFF_AUTH_SIGNING_KEYS": '{"k1": "a-long-random-production-signing-secret"}',
             "BFF_AUTH_ACTIVE_KEY_ID": "k1",
             "BFF_AUTH_ENCRYPTION_KEYS": '["' + Fernet.generate_key().decode() + '"]',

@@ -4,22 +4,19 @@ simulator with a token already issued, and Caliper events shaped as TimeBack's d
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from simulators.caliper import CaliperSimulator
 from simulators.kit.transport import SimulatorTransport
+from tests.support.shared import shared
 
 BASE = "http://caliper.timeback.sim"
 CONTEXT = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 USERS = "https://api.alpha-1edtech.ai/ims/oneroster/rostering/v1p2/users"
 
-_FIXTURES = "shared/fixtures/timeback-openapi"
-_ROOT = Path(__file__).resolve().parents[3] / _FIXTURES
-if not _ROOT.exists():  # the worktree may sit elsewhere
-    _ROOT = Path("/work") / _FIXTURES
+_ROOT = shared("fixtures", "timeback-openapi")
 CALIPER_SPEC = _ROOT / "caliper-api.yaml"
 #: 1EdTech's Caliper 1.2 examples (shared/fixtures/caliper-spec-v1p2)
 ONE_EDTECH = _ROOT.parent / "caliper-spec-v1p2" / "fixtures" / "v1p2"

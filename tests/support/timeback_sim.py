@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 
 from simulators.kit.transport import SimulatorTransport
 from simulators.timeback import TimebackSimulator
+from tests.support.shared import shared
 
-_FIXTURE = "shared/fixtures/timeback-openapi/oneroster-api.yaml"
-#: TimeBack's own OpenAPI file, next to the project root (or in the shared checkout)
-SPEC = Path(__file__).resolve().parents[3] / _FIXTURE
-if not SPEC.exists():  # the worktree may sit elsewhere
-    SPEC = Path("/work") / _FIXTURE
+#: TimeBack's own OpenAPI file (tests/support/shared.py says where the shared material is)
+SPEC = shared("fixtures", "timeback-openapi", "oneroster-api.yaml")
 
 
 def simulator_with_token(

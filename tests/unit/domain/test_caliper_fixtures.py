@@ -21,10 +21,9 @@ from domain.caliper.validation import (
     validate_envelope,
     validate_event,
 )
+from tests.support.shared import shared
 
-FIXTURES = (
-    Path(__file__).resolve().parents[3].parent / "shared/fixtures/caliper-spec-v1p2/fixtures/v1p2"
-)
+FIXTURES = shared("fixtures", "caliper-spec-v1p2", "fixtures", "v1p2")
 ERRORS = FIXTURES / "commonErrorFixtures"
 
 pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"{FIXTURES} is absent")

@@ -6,7 +6,6 @@ breaks a Caliper 1.2 rule, it is an xfail naming that rule (the validator keeps 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ import yaml
 from domain.caliper.checker import Checker
 from domain.caliper.rules import TABLES
 from domain.caliper.validation import validate_entity, validate_envelope, validate_event
+from tests.support.shared import shared
 
-SPECS = Path(__file__).resolve().parents[3].parent / "shared/fixtures/timeback-openapi"
+SPECS = shared("fixtures", "timeback-openapi")
 FILES = ("timeback-events-api.yaml", "caliper-api.yaml")
 SEND, VALIDATE = "/caliper/event", "/caliper/event/validate"
 

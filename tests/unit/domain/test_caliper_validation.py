@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from domain.caliper.validation import (
     validate_event,
 )
 from domain.errors import InvalidInput
+from tests.support.shared import shared
 
 USER = "https://api.alpha-1edtech.ai/ims/oneroster/rostering/v1p2/users/u-1"
 
@@ -354,10 +354,7 @@ def test_the_rule_tables_hang_together() -> None:
         assert [p for p, events in TABLES.profiles.items() if name in events] == ["TimebackProfile"]
 
 
-CALIPER_CONTEXT = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared/fixtures/caliper-spec-v1p2/contexts/v1p2/caliper-v1p2.jsonld"
-)
+CALIPER_CONTEXT = shared("fixtures", "caliper-spec-v1p2", "contexts", "v1p2", "caliper-v1p2.jsonld")
 _XSD_KINDS = {
     "xsd:dateTime": {"datetime"},
     "xsd:duration": {"duration"},
