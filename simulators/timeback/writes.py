@@ -314,10 +314,11 @@ class Writes:
         if check is not None and (problems := check(entity)):
             fields = ", ".join(p["path"] for p in problems)
             raise WriteError(422, f"Invalid fields: {fields}", problems)
+        stamp = self._stamp()  # one clock read: a default unlock date equals the write's time
         if creating:
             entity.setdefault("metadata", {})
             if self.path == "courses/components":  # unlocked from the start unless told
-                entity.setdefault("unlockDate", self._stamp()["dateLastModified"])
+                entity.setdefault("unlockDate", stamp["dateLastModified"])
             if self.path == "schools":
                 entity.setdefault("type", "school")
             if self.path == "classes" and "school" not in entity:
@@ -326,7 +327,7 @@ class Writes:
                 entity["org"] = entity["school"]  # what timeback 0.3.0 reads
         if status is not None:
             entity["status"] = status
-        return {**entity, **self._stamp()}
+        return {**entity, **stamp}
 
     def _complete_refs(self, entity: JsonObject) -> None:
         """``{"sourcedId"}`` references become full ones (``href``, ``type``), as TimeBack
