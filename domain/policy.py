@@ -77,6 +77,15 @@ class CourseLinkRef:
     class_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class LearnerRef:
+    """A learner's learning (PowerPath placement, plans, lessons, attempts): READ for the learner,
+    their guardians, their teachers, staff of their orgs; WRITE (act for them: start a lesson,
+    answer, assign a test) for the learner, their teachers and staff of their orgs, never a guardian."""
+
+    sourced_id: str
+
+
 class Area(StrEnum):
     """Whole areas that are not owned by one person."""
 
@@ -87,7 +96,9 @@ class Area(StrEnum):
     LMS = "lms"  # the Open edX site as a whole: its accounts, codes, enrollments, analytics
 
 
-Resource = PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | CourseLinkRef | Area
+Resource = (
+    PersonRef | ClassRef | OrgRef | AccountRef | TimeLogRef | CourseLinkRef | LearnerRef | Area
+)
 
 
 _AREA_READERS = {
@@ -136,6 +147,8 @@ class Policy:
                 return await self._class(actor, action, sourced_id)
             case OrgRef(sourced_id):
                 return await self._org(actor, action, sourced_id)
+            case LearnerRef(sourced_id):
+                return await self._learner(actor, action, sourced_id)
             case CourseLinkRef(class_id):
                 managers = (Role.STAFF,) if action is Action.WRITE else (Role.STAFF, Role.TEACHER)
                 return actor.role in managers and await self._class(actor, action, class_id)
@@ -171,6 +184,17 @@ class Policy:
             # Apart from staff and admins, people change only what belongs to themselves.
             return False
         return await self._relations.includes(self.scope(actor), person=person_id)
+
+    async def _learner(self, actor: Actor, action: Action, learner_id: str) -> bool:
+        me = actor.person_sourced_id
+        if me is None:
+            return False
+        if learner_id == me:
+            return True
+        if action is Action.WRITE and actor.role not in (Role.STAFF, Role.TEACHER):
+            # Guardians follow their children's learning; they do not do it for them.
+            return False
+        return await self._relations.includes(self.scope(actor), person=learner_id)
 
     async def _class(self, actor: Actor, action: Action, class_id: str) -> bool:
         if actor.person_sourced_id is None:
@@ -218,3 +242,5 @@ def _describe(resource: Resource) -> str:
             return "organisation"
         case CourseLinkRef():
             return "class's course link"
+        case LearnerRef():
+            return "learner's learning"

@@ -6,7 +6,16 @@ import pytest
 
 from domain.errors import PermissionDenied
 from domain.models.identity import Actor, Role
-from domain.policy import AccountRef, Action, Area, ClassRef, OrgRef, PersonRef, Policy
+from domain.policy import (
+    AccountRef,
+    Action,
+    Area,
+    ClassRef,
+    LearnerRef,
+    OrgRef,
+    PersonRef,
+    Policy,
+)
 from domain.scope import (
     ClassesTakenBy,
     ClassesTaughtBy,
@@ -181,3 +190,25 @@ async def test_an_actor_without_a_person_sees_nothing_personal(policy: Policy) -
     assert await readable_people(policy, orphan) == set()
     assert policy.scope(orphan) == Scope()
     assert policy.scope(orphan).empty
+
+
+async def learners(policy: Policy, who: Actor, action: Action) -> set[str]:
+    return {p for p in PEOPLE if await policy.allows(who, action, LearnerRef(p))}
+
+
+async def test_learning_is_read_by_the_learner_guardians_teachers_and_staff(
+    policy: Policy,
+) -> None:
+    assert await learners(policy, actor(Role.STUDENT, "st1"), Action.READ) == {"st1"}
+    assert await learners(policy, actor(Role.GUARDIAN, "g1"), Action.READ) == {"g1", "st1"}
+    assert await learners(policy, actor(Role.TEACHER, "t1"), Action.READ) == {"t1", "st1", "st2"}
+
+
+async def test_teachers_act_for_their_learners_guardians_only_watch(policy: Policy) -> None:
+    assert await learners(policy, actor(Role.STUDENT, "st1"), Action.WRITE) == {"st1"}
+    assert await learners(policy, actor(Role.GUARDIAN, "g1"), Action.WRITE) == {"g1"}
+    assert await learners(policy, actor(Role.TEACHER, "t1"), Action.WRITE) == {"t1", "st1", "st2"}
+    staff = actor(Role.STAFF, "a1")
+    assert await learners(policy, staff, Action.WRITE) == await learners(policy, staff, Action.READ)
+    read_only = actor(Role.TEACHER, "t1", can_write=False)
+    assert await learners(policy, read_only, Action.WRITE) == set()
