@@ -31,6 +31,9 @@ class Access(StrEnum):
     DELIVERY = "delivery"
     #: admins and staff; teachers for the content of courses they teach
     ASSESSMENT_AUTHOR = "assessment-author"
+    #: a learner's learning (``LearnerRef``): the learner, their guardians (read only), their
+    #: teachers, staff of their orgs, admins; some acts narrowed further (docs/api.md, "Learning")
+    LEARNER = "learner"
 
 
 def access(rule: Access) -> dict[str, Any]:

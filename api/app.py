@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_plans,
     lms,
     lms_links,
     me,
@@ -75,6 +76,11 @@ TAGS = [
         "TimeBack, with each event's delivery state.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
+    {
+        "name": "learning",
+        "description": "A learner's learning at PowerPath: placement, screening, lesson plans, "
+        "syllabus and test assignments.",
+    },
 ]
 
 DESCRIPTION = """
@@ -145,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_plans.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

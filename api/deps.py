@@ -26,6 +26,7 @@ from domain.services.auth import AuthService
 from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
@@ -168,3 +169,10 @@ AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)
 LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
 CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]
+
+
+async def get_learning_plans(request: Request) -> LearningPlanService:
+    return _container(request).learning_plans()
+
+
+LearningPlansDep = Annotated[LearningPlanService, Depends(get_learning_plans)]

@@ -23,6 +23,14 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
+from adapters.powerpath.calling import PowerPathCalls
+from adapters.powerpath.errors import FAMILY as POWERPATH_ERRORS
+from adapters.powerpath.planning import (
+    PowerPathLessonPlans,
+    PowerPathPlacement,
+    PowerPathScreening,
+    PowerPathTestAssignments,
+)
 from adapters.qti.calls import QtiCalls
 from adapters.qti.content import QtiContent, QtiTestStructure
 from adapters.qti.delivery import LxmlDeliveryRenderer
@@ -56,6 +64,8 @@ from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryCon
 from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.learner_references import LearnerReferences
+from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -443,6 +453,27 @@ class Container:
             lms=self.lms_port(),
             provisioner=self.lms_provisioner(),
             clock=self.clock,
+        )
+
+    @_once
+    def powerpath_calls(self) -> PowerPathCalls:
+        # PowerPath shares TimeBack's token (its client, adapters/powerpath/upstream.py) and retry
+        # policy
+        return PowerPathCalls(self.http["powerpath"], POWERPATH_ERRORS, RetryPolicy())
+
+    @_once
+    def learner_references(self) -> LearnerReferences:
+        return LearnerReferences(uow=self.uow, policy=self.policy(), relations=self.relations)
+
+    @_once
+    def learning_plans(self) -> LearningPlanService:
+        calls = self.powerpath_calls()
+        return LearningPlanService(
+            placement=PowerPathPlacement(calls),
+            screening=PowerPathScreening(calls),
+            plans=PowerPathLessonPlans(calls),
+            assignments=PowerPathTestAssignments(calls),
+            refs=self.learner_references(),
         )
 
     def scheduler(self) -> Scheduler:
