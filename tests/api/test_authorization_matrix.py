@@ -40,6 +40,7 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.learning_plans_matrix import LearningWorld, learning_route
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
@@ -89,6 +90,7 @@ class World:
     assessments: AssessmentWorld | None = None
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
+    learning: LearningWorld | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -157,6 +159,15 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             )
             w.assessments = await open_assessment_world(
                 http, w.headers["admin"], manager._state["container"], demo
+            )
+            w.learning = LearningWorld.of(
+                population,
+                {role: seen[role].users for role in ROLES},
+                {role: seen[role].classes for role in ROLES},
+                demo,
+                manager._state["container"],
+                http,
+                w.headers["admin"],
             )
             yield w
 
@@ -356,6 +367,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
         case Access.ROSTER_WRITE:
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
+        case Access.LEARNER:
+            return visible  # worked out by tests/api/learning_plans_matrix.py
         case Access.DELIVERY | Access.ASSESSMENT_AUTHOR:
             return bool(assessment_allowed(rule, caller, ownership))
     raise AssertionError(f"no expectation for {rule}")
@@ -414,6 +427,9 @@ async def path_params(
     if world.assessments and assessment_route(str(route.path)):
         listed = list(api_route(route).param_convertors)
         return await world.assessments.params(str(route.path), listed, ownership)
+    if world.learning and learning_route(route.operation_id or ""):
+        listed = list(api_route(route).param_convertors)
+        return await world.learning.params(route.operation_id or "", listed, caller, ownership)
     names = set(api_route(route).param_convertors)
     if world.lms_links and names & set(LMS_LINK_PARAMS):
         params = await world.lms_links.params(
@@ -534,6 +550,7 @@ async def test_authorization_matrix(world: World) -> None:
                 or family
                 or event_body(op, caller)
                 or (world.lms_links.body(op) if world.lms_links else None)
+                or (world.learning.body(op, params, caller) if world.learning else None)
                 or BODIES.get(op, dict)()
             )
             if (
@@ -554,6 +571,8 @@ async def test_authorization_matrix(world: World) -> None:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
             if world.lms_links and rule is Access.LMS_LINKS:
                 visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
+            if world.learning and learning_route(op):
+                visible = world.learning.allowed(op, caller, ownership)
             if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):
                 visible = gradebook_allowed(
                     world.gradebook, str(route.path), method, caller, ownership, world.roster
