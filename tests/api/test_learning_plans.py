@@ -375,15 +375,37 @@ async def test_powerpath_failures_are_problems(learning: Learning) -> None:
         f"{L}/placement/{s.student}/level", params={"subject": SUBJECT}, headers=s.h("student")
     )
     problem(got, 503)
-    # a creation is not retried either: PowerPath may have acted on it
+    # a 503 on a read is retried (TimeBack's policy): the caller never sees it
+    sim.fail_next(503, path="/powerpath/placement/getCurrentLevel")
+    got = await http.get(
+        f"{L}/placement/{s.student}/level", params={"subject": SUBJECT}, headers=s.h("student")
+    )
+    assert got.status_code == 200, got.text
+    # a creation is not retried (a 502 may come after PowerPath acted): had it been, the
+    # second try would have made the assignment
+    before = len(sim.state.test_assignments)
     sim.fail_next(502, path="/powerpath/test-assignments")
     made = await http.post(
         f"{L}/test-assignments",
         json={"learner": s.student, "subject": "Math", "grade": "2"},
         headers=s.h("teacher"),
     )
-    assert made.status_code in (502, 503), made.text
-    problem(made, made.status_code)
+    problem(made, 503)
+    assert len(sim.state.test_assignments) == before
+    # PowerPath refusing what the caller wrote is the caller's 422, with PowerPath's reason
+    refusal = {
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": "The student already has an open test of this subject",
+        "imsx_error_details": [{"path": "subject", "message": "already assigned"}],
+    }
+    sim.fail_next(422, body=refusal, path="/powerpath/test-assignments")
+    refused = await http.post(
+        f"{L}/test-assignments",
+        json={"learner": s.student, "subject": "Math", "grade": "2"},
+        headers=s.h("teacher"),
+    )
+    assert "already has an open test" in problem(refused, 422)["detail"]
     # PowerPath refusing a request the BFF composed is the BFF's bug: a 502, not the caller's 422
     sim.fail_next(400, path="/powerpath/syllabus/" + s.course)
     problem(await http.get(f"{L}/syllabus/{s.course}", headers=s.h("student")), 502)
