@@ -61,6 +61,19 @@ class LearnerReferences:
             raise _missing(f"No student {learner!r} in the roster.", field)
         await self._policy.require(actor, action, LearnerRef(learner))
 
+    async def plan(self, actor: Actor, learner: str, course: str, action: Action) -> None:
+        """A plan's learner and course, both looked up in one unit of work, then the policy,
+        then the enrollment."""
+        async with self._uow() as uow:
+            record = await uow.roster.get(EntityKind.USERS, learner)
+            known_course = await uow.roster.get(EntityKind.COURSES, course) is not None
+        if record is None or not _is_student(record):
+            raise NotFound(f"No student {learner!r} in the roster.")
+        if not known_course:
+            raise NotFound(f"No course {course!r} in the roster.")
+        await self._policy.require(actor, action, LearnerRef(learner))
+        await self.enrolled(learner, course)
+
     async def course(self, course: str, *, field: str | None = None) -> None:
         async with self._uow() as uow:
             found = await uow.roster.get(EntityKind.COURSES, course)

@@ -133,9 +133,7 @@ class LearningPlanService:
     # -- lesson plans -------------------------------------------------------------------------
 
     async def _plan(self, actor: Actor, course: str, learner: str, action: Action) -> str:
-        await self._refs.learner(actor, learner, action)
-        await self._refs.course(course)
-        await self._refs.enrolled(learner, course)
+        await self._refs.plan(actor, learner, course, action)
         return await self._plans.plan_id(course, learner)
 
     async def plan_tree(self, *, actor: Actor, course: str, learner: str) -> WireObject:
@@ -147,9 +145,7 @@ class LearningPlanService:
     async def course_progress(
         self, *, actor: Actor, course: str, learner: str, lesson: str | None
     ) -> list[WireObject]:
-        await self._refs.learner(actor, learner, READ)
-        await self._refs.course(course)
-        await self._refs.enrolled(learner, course)
+        await self._refs.plan(actor, learner, course, READ)
         found = await self._plans.course_progress(course, learner, lesson)
         if lesson and not found:
             raise InvalidInput(f"Course {course!r} has no lesson {lesson!r}.", field="lesson")
