@@ -61,6 +61,10 @@ class LearnerReferences:
             raise _missing(f"No student {learner!r} in the roster.", field)
         await self._policy.require(actor, action, LearnerRef(learner))
 
+    async def may_act_for(self, actor: Actor, learner: str) -> bool:
+        """Whether the actor may act for this (already checked) learner, not only watch."""
+        return await self._policy.allows(actor, Action.WRITE, LearnerRef(learner))
+
     async def plan(self, actor: Actor, learner: str, course: str, action: Action) -> None:
         """A plan's learner and course, both looked up in one unit of work, then the policy,
         then the enrollment."""

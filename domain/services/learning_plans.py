@@ -34,6 +34,10 @@ MANAGERS = frozenset({Role.STAFF, Role.ADMIN})
 READ, WRITE = Action.READ, Action.WRITE
 
 
+#: the screening test's login in a session, shown only to those who may act for the learner
+_TEST_LOGIN = frozenset({"pin", "password"})
+
+
 @dataclass(frozen=True, slots=True)
 class PlacementSummary:
     tests: list[WireObject]
@@ -116,7 +120,12 @@ class LearningPlanService:
 
     async def screening_session(self, *, actor: Actor, learner: str) -> WireObject:
         await self._refs.learner(actor, learner, READ)
-        return await self._screening.session(learner)
+        session = await self._screening.session(learner)
+        if await self._refs.may_act_for(actor, learner):
+            return session
+        # The test's login is for whoever sits the test with the learner, not for those who
+        # only follow their learning (guardians; read-only tokens).
+        return {k: v for k, v in session.items() if k not in _TEST_LOGIN}
 
     async def reset_screening_session(self, *, actor: Actor, learner: str) -> WireObject:
         await self._refs.learner(actor, learner, WRITE)

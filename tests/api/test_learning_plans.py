@@ -147,6 +147,14 @@ async def test_screening_guardians_read_teachers_assign(learning: Learning) -> N
     assert session.status_code == 200, session.text
     first = session.json()["test_session_id"]
     assert first
+    assert session.json()["pin"]
+    assert session.json()["password"]
+    # the test's login is for whoever sits the test, not for a guardian following along
+    watched = await http.get(f"{L}/screening/{s.student}/session", headers=s.h("guardian"))
+    assert watched.status_code == 200, watched.text
+    assert watched.json()["test_session_id"] == first
+    assert watched.json()["pin"] is None
+    assert watched.json()["password"] is None
     assign = f"{L}/screening/{s.student}/assign"
     for role in ("student", "guardian"):
         problem(await http.post(assign, json={"subject": "Reading"}, headers=s.h(role)), 403)
