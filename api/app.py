@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_lessons,
     lms,
     lms_links,
     me,
@@ -73,6 +74,10 @@ TAGS = [
         "name": "events",
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
+    },
+    {
+        "name": "learning",
+        "description": "A learner's app over PowerPath: lessons, placement, plans and the flow.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -145,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_lessons.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":
