@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from api.settings import Settings
 from simulators.kit.population import Population, build_population
@@ -144,3 +145,31 @@ async def test_an_unknown_course_is_404_and_a_missing_one_422(
         assert answer.headers["content-type"].startswith("application/problem+json")
     missing = await client.get(LESSONS, headers=student)
     assert missing.status_code == 422
+
+
+async def test_the_route_reads_the_catalogue_in_one_statement(
+    client: httpx.AsyncClient, settings: Settings, demo: dict[str, Any]
+) -> None:
+    """Whatever else a request runs (authentication, the policy's relation questions), the
+    lessons come from one statement: TimeBack's own router makes one call per component."""
+    course = taught_course(population_of(settings), demo)
+    student = await login(client, demo["student"].email)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    # every engine of the process: the read engine is not the unit of work's
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        answer = await client.get(LESSONS, params={"course": course}, headers=student)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["total"] == UNITS_PER_COURSE * LESSONS_PER_UNIT
+    catalogue = [s for s in seen if "roster_component_resources" in s]
+    assert len(catalogue) == 1, catalogue
+    # the rest: the caller's account and the policy's one question (plus, on SQLite, whatever
+    # the in-process periodic tasks ran meanwhile)
+    print(f"\nGET {LESSONS}: {len(seen)} statements, {len(catalogue)} for the lessons")
