@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_lessons,
     learning_plans,
     lms,
     lms_links,
@@ -75,12 +76,12 @@ TAGS = [
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
     },
-    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
     {
         "name": "learning",
-        "description": "A learner's learning at PowerPath: placement, screening, lesson plans, "
-        "syllabus and test assignments.",
+        "description": "A learner's app over PowerPath: lessons, placement, screening, "
+        "lesson plans, test assignments and the lesson flow.",
     },
+    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
 DESCRIPTION = """
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_lessons.router,
         learning_plans.router,
     ):
         add_routes(app, router)

@@ -15,6 +15,7 @@ from adapters.appsembler.lms import AppsemblerLms
 from adapters.caliper.lookup import TimebackCaliperLookup
 from adapters.caliper.sink import TimebackCaliperSink
 from adapters.db.engine import SessionFactory
+from adapters.db.lesson_catalogue import SqlLessonCatalogue
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
 from adapters.db.roster_pages import SqlRosterPages
@@ -65,6 +66,7 @@ from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_references import LearnerReferences
+from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
@@ -196,6 +198,12 @@ class Container:
             policy=self.policy(),
             live=self.timeback_roster(),
             answers=AnswerCache(max_bytes=int(self.settings.timeback.answer_cache_mb * 2**20)),
+        )
+
+    @_once
+    def learning_lessons(self) -> LessonCatalogueService:
+        return LessonCatalogueService(
+            catalogue=SqlLessonCatalogue(self.reads), policy=self.policy(), relations=self.relations
         )
 
     @_once

@@ -40,6 +40,7 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.learning_lessons_matrix import LearningLessons
 from tests.api.learning_plans_matrix import LearningWorld, learning_route
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
@@ -91,6 +92,7 @@ class World:
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
     learning: LearningWorld | None = None
+    learning_lessons: LearningLessons | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -134,6 +136,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
             w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
+            w.learning_lessons = LearningLessons.of(population_of(settings), demo)
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -551,6 +554,7 @@ async def test_authorization_matrix(world: World) -> None:
                 or event_body(op, caller)
                 or (world.lms_links.body(op) if world.lms_links else None)
                 or (world.learning.body(op, params, caller) if world.learning else None)
+                or (world.learning_lessons.request(op) if world.learning_lessons else None)
                 or BODIES.get(op, dict)()
             )
             if (
