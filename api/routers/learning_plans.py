@@ -3,14 +3,14 @@ at PowerPath (docs/api.md, "Learning"). Who may: ``domain/services/learning_plan
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, LearningPlansDep
 from api.errors import COMMON_RESPONSES, problem_responses
-from api.paging import PAGED, PageLimit, PageOffset, paging_headers
+from api.paging import PAGED, PageLimit, PageOffset, paging_headers, window
 from api.schemas.common import SourcedId
 from api.schemas.learning_plans import (
     AssignmentStatus,
@@ -58,15 +58,6 @@ LEARNER = access(Access.LEARNER)
 READS = problem_responses(401, 403, 404, 422, 502, 503)
 WRITES = problem_responses(401, 403, 404, 422, 502, 503)
 SubjectQ = Annotated[Subject, Query(description="The subject (PowerPath's name).")]
-T = TypeVar("T")
-
-
-def _window(items: list[T], limit: int, offset: int) -> list[T]:
-    return items[offset : offset + limit]
-
-
-def _paged(request: Request, response: Response, limit: int, offset: int, total: int) -> None:
-    paging_headers(request, response, limit=limit, offset=offset, total=total)
 
 
 # -- placement --------------------------------------------------------------------------------
@@ -114,8 +105,9 @@ async def list_placement_tests(
 ) -> PlacementTestPage:
     """The subject's placement tests, lowest grade first, with the learner's results."""
     found = await service.placement_tests(actor=actor, learner=learner, subject=subject)
-    _paged(request, response, limit, offset, len(found))
-    items = [PlacementTestOut.of(t) for t in _window(found, limit, offset)]
+    items = [
+        PlacementTestOut.of(t) for t in window(request, response, found, limit=limit, offset=offset)
+    ]
     return PlacementTestPage(items=items, total=len(found))
 
 
@@ -168,8 +160,10 @@ async def list_subject_progress(
 ) -> SubjectProgressPage:
     """The learner's progress in each course of the subject (lessons done, XP)."""
     found = await service.subject_progress(actor=actor, learner=learner, subject=subject)
-    _paged(request, response, limit, offset, len(found))
-    items = [SubjectProgressOut.of(p) for p in _window(found, limit, offset)]
+    items = [
+        SubjectProgressOut.of(p)
+        for p in window(request, response, found, limit=limit, offset=offset)
+    ]
     return SubjectProgressPage(items=items, total=len(found))
 
 
@@ -211,8 +205,9 @@ async def list_screening_results(
     """The learner's screening results, one per subject PowerPath reports."""
     found = await service.screening_results(actor=actor, learner=learner)
     rows = [ScreeningResultOut.of(subject, result) for subject, result in found.items()]
-    _paged(request, response, limit, offset, len(rows))
-    return ScreeningResultPage(items=_window(rows, limit, offset), total=len(rows))
+    return ScreeningResultPage(
+        items=window(request, response, rows, limit=limit, offset=offset), total=len(rows)
+    )
 
 
 @router.get(
@@ -304,8 +299,9 @@ async def list_course_progress(
     found = await service.course_progress(
         actor=actor, course=course, learner=learner, lesson=lesson
     )
-    _paged(request, response, limit, offset, len(found))
-    items = [ProgressItemOut.of(x) for x in _window(found, limit, offset)]
+    items = [
+        ProgressItemOut.of(x) for x in window(request, response, found, limit=limit, offset=offset)
+    ]
     return ProgressPage(items=items, total=len(found))
 
 
@@ -330,8 +326,9 @@ async def list_lesson_plan_structure(
     units = structure_units(
         await service.plan_structure(actor=actor, course=course, learner=learner)
     )
-    _paged(request, response, limit, offset, len(units))
-    return StructurePage(items=_window(units, limit, offset), total=len(units))
+    return StructurePage(
+        items=window(request, response, units, limit=limit, offset=offset), total=len(units)
+    )
 
 
 @router.get(
@@ -353,8 +350,9 @@ async def list_lesson_plan_operations(
 ) -> OperationPage:
     """The plan's changes, oldest first (PowerPath replays them over the course)."""
     found = await service.plan_operations(actor=actor, course=course, learner=learner)
-    _paged(request, response, limit, offset, len(found))
-    items = [OperationOut.of(x) for x in _window(found, limit, offset)]
+    items = [
+        OperationOut.of(x) for x in window(request, response, found, limit=limit, offset=offset)
+    ]
     return OperationPage(items=items, total=len(found))
 
 
@@ -431,7 +429,7 @@ async def list_test_assignments(
         subject=subject,
         grade=grade,
     )
-    _paged(request, response, limit, offset, page.total)
+    paging_headers(request, response, limit=limit, offset=offset, total=page.total)
     return TestAssignmentPage(items=[TestAssignmentOut.of(x) for x in page.items], total=page.total)
 
 
