@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_flow,
     lms,
     lms_links,
     me,
@@ -75,6 +76,11 @@ TAGS = [
         "TimeBack, with each event's delivery state.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
+    {
+        "name": "learning",
+        "description": "PowerPath learning: the learner flow (start, next question, answer, "
+        "complete, attempts) with results and events written exactly once.",
+    },
 ]
 
 DESCRIPTION = """
@@ -145,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_flow.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":
