@@ -92,8 +92,8 @@ class LearningFlowWorld:
         base = f"{PREFIX}lessons/{lesson}"
         started = await http.post(f"{base}/start", json={"learner": learner}, headers=self.admin)
         assert started.status_code == 200, started.text
-        query = {"params": {"learner": learner}}
-        body = {"json": {"learner": learner}}
+        query: dict[str, Any] = {"params": {"learner": learner}}
+        body: dict[str, Any] = {"json": {"learner": learner}}
         if op == "answer_question":
             asked = await http.get(f"{base}/next", params={"learner": learner}, headers=self.admin)
             assert asked.status_code == 200, asked.text
