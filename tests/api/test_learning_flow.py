@@ -295,3 +295,13 @@ async def test_lost_replies_of_powerpath_writes_are_learned_from_progress(flow: 
     await upstream_once(flow, done)
     finalizes = flow.powerpath.log.entries(path="/powerpath/finalStudentAssessmentResponse")
     assert len(finalizes) == 1
+
+
+async def test_a_double_tap_at_the_same_moment_completes_once(flow: Flow) -> None:
+    lesson = flow.lesson("quiz")
+    await practise(flow, lesson, answers=5)
+    both = await asyncio.gather(complete(flow, lesson), complete(flow, lesson))
+    assert both[0]["completion_id"] == both[1]["completion_id"]
+    assert both[0]["side_effects"]["result"]["id"] == both[1]["side_effects"]["result"]["id"]
+    await upstream_once(flow, both[0])
+    assert len(flow.results_for(flow.student)) == 1
