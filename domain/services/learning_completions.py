@@ -131,7 +131,9 @@ class Completions:
 
     async def _facts(self, uow: UnitOfWork, draft: Completion) -> tuple[str, str, str | None]:
         user = await uow.roster.get(EntityKind.USERS, draft.learner)
-        email = (user.payload.get("email") if user else None) or ""
+        # TimeBack's user actor requires an email; a learner without one in the roster must not
+        # leave a finalized attempt unrecorded, so a reserved address (RFC 2606) stands in
+        email = (user.payload.get("email") if user else None) or f"{draft.learner}@learner.invalid"
         course = await uow.roster.get(EntityKind.COURSES, draft.course) if draft.course else None
         subjects = (course.payload.get("subjects") if course else None) or []
         subject = next((s for s in subjects if s in SUBJECTS), "None")
