@@ -49,6 +49,7 @@ from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
+from domain.services.activity_completion import ActivityCompletionService
 from domain.services.assessment_scoring import ScoringService
 from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
@@ -475,6 +476,16 @@ class Container:
             policy=self.policy(),
             practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
             renderer=LxmlDeliveryRenderer(),
+            lessons=self.lesson_courses(),
+            completions=self.completions(),
+            clock=self.clock,
+        )
+
+    @_once
+    def activity_completion(self) -> ActivityCompletionService:
+        return ActivityCompletionService(
+            uow=self.uow,
+            policy=self.policy(),
             lessons=self.lesson_courses(),
             completions=self.completions(),
             clock=self.clock,

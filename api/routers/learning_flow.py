@@ -24,6 +24,7 @@ from api.schemas.learning_flow import (
     StartOut,
 )
 from api.strict_json import StrictJsonRoute
+from domain.services.activity_completion import ActivityCompletionService
 from domain.services.learner_flow import LearnerFlowService
 
 router = APIRouter(tags=["learning"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
@@ -35,7 +36,12 @@ async def get_learner_flow(request: Request) -> LearnerFlowService:
     return (await get_container(request)).learner_flow()
 
 
+async def get_activity_completion(request: Request) -> ActivityCompletionService:
+    return (await get_container(request)).activity_completion()
+
+
 FlowDep = Annotated[LearnerFlowService, Depends(get_learner_flow)]
+ActivityDep = Annotated[ActivityCompletionService, Depends(get_activity_completion)]
 Lesson = Annotated[
     str, Path(min_length=1, max_length=255, description="The PowerPath lesson (resource) id.")
 ]
@@ -180,11 +186,9 @@ async def get_attempt(
 async def complete_activity(
     body: ActivityCompleteIn,
     actor: ActorDep,
-    flow: FlowDep,
+    activities: ActivityDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
     """An activity PowerPath does not score (video, article, external tool) is done: the
     caller's metrics go to the gradebook and a Caliper `ActivityEvent`, exactly once."""
-    return await flow.complete_activity(
-        actor=actor, data=body.data(), idempotency_key=idempotency_key
-    )
+    return await activities.complete(actor=actor, data=body.data(), idempotency_key=idempotency_key)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.services.learner_flow import ActivityInput
+from domain.services.activity_completion import ActivityInput
 
 _LEARNER = Field(
     default=None,
