@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, get_container
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.paging import PAGED, PageLimit, PageOffset, window
 from api.schemas.learning_flow import (
     ActivityCompleteIn,
     ActivityCompleteOut,
@@ -147,15 +148,24 @@ async def complete_lesson(
     f"{BASE}/attempts",
     operation_id="list_lesson_attempts",
     response_model=AttemptPage,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422) | PAGED,
     openapi_extra=access(Access.LEARNER),
 )
 async def list_attempts(
-    lesson: Lesson, actor: ActorDep, flow: FlowDep, learner: LearnerQuery = None
+    request: Request,
+    response: Response,
+    lesson: Lesson,
+    actor: ActorDep,
+    flow: FlowDep,
+    learner: LearnerQuery = None,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> dict[str, object]:
-    """The learner's attempts at the lesson, each with its completion's side effects."""
+    """The learner's attempts at the lesson, oldest first, each with its completion's side
+    effects (PowerPath answers a lesson's attempts whole: a handful)."""
     items = await flow.attempts(actor=actor, lesson=lesson, learner=learner)
-    return {"items": items, "total": len(items)}
+    page = window(request, response, items, limit=limit, offset=offset)
+    return {"items": page, "total": len(items)}
 
 
 @router.get(
