@@ -25,6 +25,8 @@ from api.routers import (
     caliper_events,
     gradebook,
     learning_flow,
+    learning_lessons,
+    learning_plans,
     lms,
     lms_links,
     me,
@@ -75,12 +77,12 @@ TAGS = [
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
     },
-    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
     {
         "name": "learning",
-        "description": "PowerPath learning: the learner flow (start, next question, answer, "
-        "complete, attempts) with results and events written exactly once.",
+        "description": "A learner's app over PowerPath: lessons, placement, screening, "
+        "lesson plans, test assignments and the lesson flow.",
     },
+    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
 DESCRIPTION = """
@@ -151,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_lessons.router,
+        learning_plans.router,
         learning_flow.router,
     ):
         add_routes(app, router)

@@ -15,6 +15,7 @@ from adapters.appsembler.lms import AppsemblerLms
 from adapters.caliper.lookup import TimebackCaliperLookup
 from adapters.caliper.sink import TimebackCaliperSink
 from adapters.db.engine import SessionFactory
+from adapters.db.lesson_catalogue import SqlLessonCatalogue
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
 from adapters.db.roster_pages import SqlRosterPages
@@ -23,6 +24,14 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
+from adapters.powerpath.calling import PowerPathCalls
+from adapters.powerpath.errors import FAMILY as POWERPATH_ERRORS
+from adapters.powerpath.planning import (
+    PowerPathLessonPlans,
+    PowerPathPlacement,
+    PowerPathScreening,
+    PowerPathTestAssignments,
+)
 from adapters.powerpath.practice import PowerPathPractice
 from adapters.qti.calls import QtiCalls
 from adapters.qti.content import QtiContent, QtiTestStructure
@@ -59,7 +68,10 @@ from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_flow import LearnerFlowService
+from domain.services.learner_references import LearnerReferences
 from domain.services.learning_completions import CompletionConfig, Completions
+from domain.services.learning_lessons import LessonCatalogueService
+from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -191,6 +203,12 @@ class Container:
             policy=self.policy(),
             live=self.timeback_roster(),
             answers=AnswerCache(max_bytes=int(self.settings.timeback.answer_cache_mb * 2**20)),
+        )
+
+    @_once
+    def learning_lessons(self) -> LessonCatalogueService:
+        return LessonCatalogueService(
+            catalogue=SqlLessonCatalogue(self.reads), policy=self.policy(), relations=self.relations
         )
 
     @_once
@@ -448,6 +466,27 @@ class Container:
             lms=self.lms_port(),
             provisioner=self.lms_provisioner(),
             clock=self.clock,
+        )
+
+    @_once
+    def powerpath_calls(self) -> PowerPathCalls:
+        # PowerPath shares TimeBack's token (its client, adapters/powerpath/upstream.py) and retry
+        # policy
+        return PowerPathCalls(self.http["powerpath"], POWERPATH_ERRORS, RetryPolicy())
+
+    @_once
+    def learner_references(self) -> LearnerReferences:
+        return LearnerReferences(uow=self.uow, policy=self.policy(), relations=self.relations)
+
+    @_once
+    def learning_plans(self) -> LearningPlanService:
+        calls = self.powerpath_calls()
+        return LearningPlanService(
+            placement=PowerPathPlacement(calls),
+            screening=PowerPathScreening(calls),
+            plans=PowerPathLessonPlans(calls),
+            assignments=PowerPathTestAssignments(calls),
+            refs=self.learner_references(),
         )
 
     @_once
