@@ -512,7 +512,7 @@ class Container:
     def learner_flow(self) -> LearnerFlowService:
         return LearnerFlowService(
             uow=self.uow,
-            policy=self.policy(),
+            refs=self.learner_references(),
             practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
             renderer=LxmlDeliveryRenderer(),
             lessons=self.lesson_courses(),
@@ -524,7 +524,7 @@ class Container:
     def activity_completion(self) -> ActivityCompletionService:
         return ActivityCompletionService(
             uow=self.uow,
-            policy=self.policy(),
+            refs=self.learner_references(),
             lessons=self.lesson_courses(),
             completions=self.completions(),
             clock=self.clock,

@@ -9,10 +9,11 @@ from typing import Any
 from domain.errors import InvalidInput
 from domain.models.identity import Actor
 from domain.models.learning import Completion, Metrics, ResultState, Source
-from domain.policy import Action, Policy
+from domain.policy import Action
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.assessments import LessonCourses
 from domain.roster.entities import EntityKind
+from domain.services.learner_references import LearnerReferences
 from domain.services.learning_access import LearnerAccess
 from domain.services.learning_completions import Completions, fingerprint, new_token
 
@@ -34,13 +35,13 @@ class ActivityCompletionService:
         self,
         *,
         uow: UnitOfWorkFactory,
-        policy: Policy,
+        refs: LearnerReferences,
         lessons: LessonCourses,
         completions: Completions,
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._access = LearnerAccess(uow=uow, policy=policy)
+        self._access = LearnerAccess(refs)
         self._lessons = lessons
         self._completions = completions
         self._clock = clock
@@ -48,7 +49,7 @@ class ActivityCompletionService:
     async def complete(
         self, *, actor: Actor, data: ActivityInput, idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, data.learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, data.learner, Action.WRITE)
         given = {k: v for k, v in asdict(data).items() if k != "learner"}
         print_ = fingerprint({"route": "activity-complete", "learner": who, **given})
         if idempotency_key:

@@ -23,7 +23,7 @@ from domain.errors import (
 )
 from domain.models.identity import Actor
 from domain.models.learning import Completion, Metrics, ResultState, Source, StoredAnswer
-from domain.policy import Action, Policy
+from domain.policy import Action
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.assessments import DeliveryRenderer, LessonCourses
 from domain.ports.lesson_practice import (
@@ -34,6 +34,7 @@ from domain.ports.lesson_practice import (
     Progress,
     Response,
 )
+from domain.services.learner_references import LearnerReferences
 from domain.services.learning_access import LearnerAccess, replayed
 from domain.services.learning_completions import Completions, fingerprint, new_token
 
@@ -75,7 +76,7 @@ class LearnerFlowService:
         self,
         *,
         uow: UnitOfWorkFactory,
-        policy: Policy,
+        refs: LearnerReferences,
         practice: LessonPractice,
         renderer: DeliveryRenderer,
         lessons: LessonCourses,
@@ -83,7 +84,7 @@ class LearnerFlowService:
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._access = LearnerAccess(uow=uow, policy=policy)
+        self._access = LearnerAccess(refs)
         self._practice = practice
         self._renderer = renderer
         self._lessons = lessons
@@ -122,7 +123,7 @@ class LearnerFlowService:
     # -- the steps ------------------------------------------------------------------------------
 
     async def start(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         progress = await self._practice.progress(who, lesson)
         if progress.finalized:
             # finalized without a completion here (mastered by its last answer, or a process
@@ -136,7 +137,7 @@ class LearnerFlowService:
         return self._progress_answer(lesson, who, progress)
 
     async def next(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE, in_body=False)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         try:
             found = await self._practice.next_question(who, lesson)
             return {"score": found.score, "question": self.question(found.question), "done": False}
@@ -159,7 +160,7 @@ class LearnerFlowService:
         response: Response,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint(
             {"lesson": lesson, "learner": who, "question": question, "response": response}
         )
@@ -254,7 +255,7 @@ class LearnerFlowService:
         learner: str | None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint({"route": "lesson-complete", "lesson": lesson, "learner": who})
         if idempotency_key:
             first = await self._completions.by_key(actor.account_id, idempotency_key, print_)
@@ -369,7 +370,7 @@ class LearnerFlowService:
     async def attempts(
         self, *, actor: Actor, lesson: str, learner: str | None
     ) -> list[dict[str, Any]]:
-        who = await self._access.learner(actor, learner, Action.READ, in_body=False)
+        who = await self._access.learner(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         async with self._uow() as uow:
             ledger = {c.attempt: c for c in await uow.learning.for_lesson(who, lesson)
@@ -391,7 +392,7 @@ class LearnerFlowService:
     async def attempt(
         self, *, actor: Actor, lesson: str, learner: str | None, number: int
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.READ, in_body=False)
+        who = await self._access.learner(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         record = next((a for a in found if a.attempt == number), None)
         if record is None:

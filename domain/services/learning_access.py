@@ -1,39 +1,25 @@
-"""Who a learning request is about, and whether the caller may read or act for them: the
-learner named (or the caller), ``LearnerRef`` under the policy, then the roster cache (D90)."""
+"""Who a learner-flow request is about, and whether the caller may read or act for them: the
+learner named (or the caller), checked as every ``/v1/learning`` route checks it (D85: a student
+of the roster cache first, a 422 naming ``learner`` when not; then ``LearnerRef``, a 403)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.models.identity import Actor
-from domain.policy import Action, LearnerRef, Policy
-from domain.ports import UnitOfWorkFactory
-from domain.roster.entities import EntityKind
+from domain.policy import Action
+from domain.services.learner_references import LearnerReferences
 
 
 class LearnerAccess:
-    def __init__(self, *, uow: UnitOfWorkFactory, policy: Policy) -> None:
-        self._uow = uow
-        self._policy = policy
+    def __init__(self, refs: LearnerReferences) -> None:
+        self._refs = refs
 
-    async def learner(
-        self, actor: Actor, learner: str | None, action: Action, *, in_body: bool
-    ) -> str:
-        """The learner's sourcedId. Reach before existence (D38): a caller who may not act for
-        the person named is refused before being told whether they exist."""
-        who = learner or actor.person_sourced_id
-        if not who:
-            raise InvalidInput(
-                "Name the learner: this account is no roster person.", field="learner"
-            )
-        await self._policy.require(actor, action, LearnerRef(who))
-        async with self._uow() as uow:
-            known = await uow.roster.get(EntityKind.USERS, who) is not None
-        if not known:
-            message = f"No learner with sourcedId '{who}'."
-            raise InvalidInput(message, field="learner") if in_body else NotFound(message)
+    async def learner(self, actor: Actor, learner: str | None, action: Action) -> str:
+        who = LearnerReferences.learner_of(actor, learner)
+        await self._refs.learner(actor, who, action, field="learner")
         return who
 
 
