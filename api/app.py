@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_flow,
     learning_lessons,
     learning_plans,
     lms,
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessment_scoring.router,
         learning_lessons.router,
         learning_plans.router,
+        learning_flow.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

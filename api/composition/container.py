@@ -32,6 +32,7 @@ from adapters.powerpath.planning import (
     PowerPathScreening,
     PowerPathTestAssignments,
 )
+from adapters.powerpath.practice import PowerPathPractice
 from adapters.qti.calls import QtiCalls
 from adapters.qti.content import QtiContent, QtiTestStructure
 from adapters.qti.delivery import LxmlDeliveryRenderer
@@ -57,6 +58,7 @@ from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
+from domain.services.activity_completion import ActivityCompletionService
 from domain.services.assessment_scoring import ScoringService
 from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
@@ -65,7 +67,9 @@ from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryCon
 from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.learner_flow import LearnerFlowService
 from domain.services.learner_references import LearnerReferences
+from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
@@ -92,6 +96,7 @@ ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
 LMS_LINKS_TASK = "lms-links"
 CALIPER_DELIVERY_TASK = "caliper-delivery"
+LEARNING_RESULTS_TASK = "learning-results"
 
 _T = TypeVar("_T")
 
@@ -484,6 +489,51 @@ class Container:
             refs=self.learner_references(),
         )
 
+    @_once
+    def completions(self) -> Completions:
+        ev, le = self.settings.events, self.settings.learning
+        return Completions(
+            uow=self.uow,
+            gradebook=TimebackGradebook(OneRosterClient(self.http["timeback"], GRADEBOOK)),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=CompletionConfig(
+                timeback_base=str(self.settings.timeback.base_url),
+                ed_app=ev.ed_app,
+                sensor=ev.sensor,
+                lease=timedelta(seconds=le.lease_seconds),
+                backoff_base=timedelta(seconds=le.backoff_base_seconds),
+                backoff_max=timedelta(seconds=le.backoff_max_seconds),
+                max_attempts=le.max_attempts,
+            ),
+        )
+
+    @_once
+    def learner_flow(self) -> LearnerFlowService:
+        return LearnerFlowService(
+            uow=self.uow,
+            refs=self.learner_references(),
+            practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
+            renderer=LxmlDeliveryRenderer(),
+            lessons=self.lesson_courses(),
+            completions=self.completions(),
+            clock=self.clock,
+        )
+
+    @_once
+    def activity_completion(self) -> ActivityCompletionService:
+        return ActivityCompletionService(
+            uow=self.uow,
+            refs=self.learner_references(),
+            lessons=self.lesson_courses(),
+            completions=self.completions(),
+            clock=self.clock,
+        )
+
+    async def _learning_results(self) -> str:
+        self.learner_flow()  # the flow tells the completions how to recover an intent
+        return await self.completions().reconcile()
+
     def scheduler(self) -> Scheduler:
         return Scheduler(
             uow=self.uow,
@@ -520,6 +570,12 @@ class Container:
                     name=CALIPER_DELIVERY_TASK,
                     interval=timedelta(seconds=self.settings.events.reconcile_seconds),
                     work=self.caliper_delivery().reconcile,
+                ),
+                TaskSpec(
+                    name=LEARNING_RESULTS_TASK,
+                    interval=timedelta(seconds=self.settings.learning.reconcile_seconds),
+                    # the flow registers how intents are recovered: build it first
+                    work=self._learning_results,
                 ),
             ],
         )

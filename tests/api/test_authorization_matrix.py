@@ -40,6 +40,7 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.learning_flow_matrix import LearningFlowWorld, learning_flow_route
 from tests.api.learning_lessons_matrix import LearningLessons
 from tests.api.learning_plans_matrix import LearningWorld, learning_route
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
@@ -93,6 +94,7 @@ class World:
     lms_links: LmsLinks | None = None
     learning: LearningWorld | None = None
     learning_lessons: LearningLessons | None = None
+    learning_flow: LearningFlowWorld | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -136,6 +138,9 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
             w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
+            w.learning_flow = LearningFlowWorld.of(
+                manager._state["container"], w.people, w.headers["admin"]
+            )
             w.learning_lessons = LearningLessons.of(population_of(settings), demo)
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
@@ -371,7 +376,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
         case Access.LEARNER:
-            return visible  # worked out by tests/api/learning_plans_matrix.py
+            # worked out by tests/api/learning_plans_matrix.py, learning_flow_matrix.py
+            return visible
         case Access.DELIVERY | Access.ASSESSMENT_AUTHOR:
             return bool(assessment_allowed(rule, caller, ownership))
     raise AssertionError(f"no expectation for {rule}")
@@ -427,6 +433,9 @@ async def path_params(
         else OTHER_ROLE.get(caller, "student")
     )
     params: dict[str, str] = {}
+    if world.learning_flow and learning_flow_route(str(route.path)):
+        op = route.operation_id or ""
+        return await world.learning_flow.params(world.http, str(route.path), op, caller, ownership)
     if world.assessments and assessment_route(str(route.path)):
         listed = list(api_route(route).param_convertors)
         return await world.assessments.params(str(route.path), listed, ownership)
@@ -549,7 +558,8 @@ async def test_authorization_matrix(world: World) -> None:
             writes = world.writes if rule is Access.ROSTER_WRITE else None
             family = world.assessments.body(op, params) if world.assessments else None
             body = (
-                (writes.body(op) if writes else None)
+                (world.learning_flow.body(op) if world.learning_flow else None)
+                or (writes.body(op) if writes else None)
                 or family
                 or event_body(op, caller)
                 or (world.lms_links.body(op) if world.lms_links else None)
@@ -573,6 +583,8 @@ async def test_authorization_matrix(world: World) -> None:
             visible = visible_in_path(world, route, caller, ownership)
             if writes is not None and "sourced_id" in params:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
+            if world.learning_flow and learning_flow_route(str(route.path)):
+                visible = world.learning_flow.allowed(op, caller, ownership)
             if world.lms_links and rule is Access.LMS_LINKS:
                 visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
             if world.learning and learning_route(op):

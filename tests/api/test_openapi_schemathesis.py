@@ -111,6 +111,16 @@ BUSINESS_RULE_OPERATIONS = [
     "list_course_progress",
     "store_lesson_plan_operation",
     "assign_screening_test",
+    # the learner flow: the learner must be in the roster cache (an admin has no roster person,
+    # so must name one: mostly one that is not) and the lesson at PowerPath; an answer must name
+    # the question PowerPath is asking (D90)
+    "start_lesson",
+    "next_question",
+    "answer_question",
+    "complete_lesson",
+    "list_lesson_attempts",
+    "get_lesson_attempt",
+    "complete_activity",
 ]
 
 DEMO_ADMIN_EMAIL = next(
