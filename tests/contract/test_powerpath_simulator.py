@@ -588,7 +588,9 @@ async def test_a_refused_screening_assignment_changes_nothing(
 ) -> None:
     student, _ = student_and_lesson(sim, "quiz")
     before = (await http.get(f"/powerpath/screening/session/{student}")).json()
-    sim.roster.state.users.put({**sim.roster.state.users.get(student), "email": ""})
+    user = sim.roster.state.users.get(student)
+    assert user is not None
+    sim.roster.state.users.put({**user, "email": ""})
     refused = await http.post(
         "/powerpath/screening/tests/assign", json={"userId": student, "subject": "Math"}
     )
