@@ -1,13 +1,13 @@
 """One call to PowerPath, its retries and its errors in the domain's terms.
 
 Retries follow the shared TimeBack policy (``adapters/timeback/retrying.py``): reads and
-idempotent requests, and the POSTs that cannot do anything twice (``idempotent=True``: PowerPath's
+and the POSTs that cannot do anything twice (``idempotent=True``: PowerPath's
 create-or-fetch of a lesson plan, a placement reset), are retried on 429/5xx and transport
 failures; creations (a test assignment, a plan operation) only when the request provably never
 reached PowerPath.
 
 PowerPath's errors are TimeBack's imsx bodies: 404 is ``NotFound``; a 400/422 on what the caller
-wrote (``caller_input=True``) is ``UpstreamRefusedInput`` with PowerPath's description and its
+wrote (``caller_input=True``; 409 too) is ``UpstreamRefusedInput`` with PowerPath's description and its
 ``imsx_error_details``; a 400/422 on a request the BFF composed is the BFF's bug and stays a 502
 (decision D43); anything else the shared mapping (503/502).
 """
@@ -70,7 +70,9 @@ class PowerPathCalls:
         caller_input: bool = False,
     ) -> Any:
         """The answer's JSON (None for an empty answer), or the domain's error."""
-        as_method = "GET" if idempotent else method
+        # The policy sees a write as a POST whatever its verb: a second
+        # updateStudentQuestionResponse (a PUT) would answer twice.
+        as_method = "GET" if idempotent or method == "GET" else "POST"
 
         async def send() -> httpx.Response:
             return await self._http.request(method, path, params=params, json=json)
@@ -93,7 +95,7 @@ class PowerPathCalls:
         status = response.status_code
         if status == 404:
             return NotFound(f"{UPSTREAM}: {_description(body, response)}")
-        if caller_input and status in (400, 422):
+        if caller_input and status in (400, 409, 422):
             return UpstreamRefusedInput(
                 _description(body, response), upstream=UPSTREAM, messages=_details(body)
             )

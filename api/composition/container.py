@@ -513,7 +513,7 @@ class Container:
         return LearnerFlowService(
             uow=self.uow,
             refs=self.learner_references(),
-            practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
+            practice=PowerPathPractice(self.powerpath_calls()),
             renderer=LxmlDeliveryRenderer(),
             lessons=self.lesson_courses(),
             completions=self.completions(),
