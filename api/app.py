@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_activity,
     lms,
     lms_links,
     me,
@@ -73,6 +74,11 @@ TAGS = [
         "name": "events",
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
+    },
+    {
+        "name": "learning",
+        "description": "The learner flow over PowerPath: lessons, attempts, answers, time on task, "
+        "with results and events written once.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -145,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
+        learning_activity.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

@@ -26,6 +26,7 @@ from domain.services.auth import AuthService
 from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.learning_activity import LearningActivityService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
@@ -152,6 +153,10 @@ async def get_caliper_events(request: Request) -> CaliperEventService:
     return _container(request).caliper_events()
 
 
+async def get_learning_activity(request: Request) -> LearningActivityService:
+    return _container(request).learning_activity()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -168,3 +173,4 @@ AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)
 LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
 CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]
+LearningActivityDep = Annotated[LearningActivityService, Depends(get_learning_activity)]

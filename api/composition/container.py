@@ -56,6 +56,7 @@ from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryCon
 from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.learning_activity import LearningActivityService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -267,6 +268,23 @@ class Container:
             policy=self.policy(),
             clock=self.clock,
             jobs=self.jobs,
+            config=EventsConfig(
+                sensor=ev.sensor,
+                ed_app=ev.ed_app,
+                timeback_base=str(self.settings.timeback.base_url),
+                lanes=ev.lanes,
+            ),
+        )
+
+    @_once
+    def learning_activity(self) -> LearningActivityService:
+        ev = self.settings.events
+        return LearningActivityService(
+            uow=self.uow,
+            policy=self.policy(),
+            clock=self.clock,
+            jobs=self.jobs,
+            lessons=self.lesson_courses(),
             config=EventsConfig(
                 sensor=ev.sensor,
                 ed_app=ev.ed_app,

@@ -40,6 +40,7 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.learning_activity_matrix import activity_body, foreign_activity_bodies
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
@@ -471,6 +472,11 @@ def visible_in_path(world: World, route: RouteContext, caller: str, ownership: s
     return world.roster[(roster_collection(route), caller, ownership)][1]
 
 
+def matrix_lesson(world: World) -> str | None:
+    """A PowerPath lesson that exists (one the assessments family already uses)."""
+    return world.assessments.lessons[OWN] if world.assessments else None
+
+
 def api_route(route: RouteContext) -> APIRoute:
     original = route.original_route
     assert isinstance(original, APIRoute)
@@ -533,6 +539,9 @@ async def test_authorization_matrix(world: World) -> None:
                 (writes.body(op) if writes else None)
                 or family
                 or event_body(op, caller)
+                or activity_body(
+                    op, caller, matrix_lesson(world), world.foreign.persons if world.foreign else {}
+                )
                 or (world.lms_links.body(op) if world.lms_links else None)
                 or BODIES.get(op, dict)()
             )
@@ -591,7 +600,11 @@ async def foreign_reference_cells(
         if op in {"create_time_log", "update_time_log", "start_timer"}:
             other = await world.integration_of(OTHER_ROLE.get(caller, "student"))
         foreign_bodies = world.foreign.bodies(op, caller, params, other)
-        for foreign in [*foreign_bodies, *foreign_event_bodies(op, caller, world.foreign)]:
+        for foreign in [
+            *foreign_bodies,
+            *foreign_event_bodies(op, caller, world.foreign),
+            *foreign_activity_bodies(op, caller, world.foreign, matrix_lesson(world)),
+        ]:
             if caller == "admin" and not foreign.admin:
                 continue
             url = str(route.path).format(**params)

@@ -102,6 +102,9 @@ BUSINESS_RULE_OPERATIONS = [
     "redeem_enrollment_code",
     "set_enrollment_code_status",
     "bulk_enroll",
+    # a heartbeat's lesson must be one TimeBack knows, an admin must name a roster learner, and
+    # the seconds must fit the span between its two instants
+    "learning_heartbeat",
 ]
 
 DEMO_ADMIN_EMAIL = next(
