@@ -31,6 +31,8 @@ class Access(StrEnum):
     DELIVERY = "delivery"
     #: admins and staff; teachers for the content of courses they teach
     ASSESSMENT_AUTHOR = "assessment-author"
+    #: the learner named (or you): LearnerRef, READ for reads, WRITE (act for them) for writes
+    LEARNER = "learner"
 
 
 def access(rule: Access) -> dict[str, Any]:

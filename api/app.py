@@ -25,6 +25,7 @@ from api.routers import (
     caliper_events,
     gradebook,
     learning_activity,
+    learning_flow,
     lms,
     lms_links,
     me,
@@ -75,12 +76,12 @@ TAGS = [
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
     },
+    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
     {
         "name": "learning",
-        "description": "The learner flow over PowerPath: lessons, attempts, answers, time on task, "
-        "with results and events written once.",
+        "description": "PowerPath learning: the learner flow (start, next question, answer, "
+        "complete, attempts) with results and events written exactly once.",
     },
-    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
 DESCRIPTION = """
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessment_tests.router,
         assessment_scoring.router,
         learning_activity.router,
+        learning_flow.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

@@ -132,6 +132,19 @@ class EventSettings(BaseModel):
     reconcile_seconds: float = Field(default=15.0, gt=0)
 
 
+class LearningSettings(BaseModel):
+    """The learner flow's completions: delivering their gradebook results (D89)."""
+
+    #: how long a request or worker holds a completion before another may take it over
+    lease_seconds: float = Field(default=120.0, gt=0)
+    backoff_base_seconds: float = Field(default=30.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    #: gradebook attempts before a result is marked failed
+    max_attempts: int = Field(default=12, ge=1, le=1000)
+    #: how often the periodic task delivers due results and checks intents left behind
+    reconcile_seconds: float = Field(default=30.0, gt=0)
+
+
 class JobsSettings(BaseModel):
     """Background work. ``auto`` picks procrastinate on PostgreSQL and the in-process runner on SQLite."""
 
@@ -277,6 +290,7 @@ class Settings(BaseSettings):
     timesheets: TimesheetSettings = TimesheetSettings()
     lms_links: LmsLinkSettings = LmsLinkSettings()
     events: EventSettings = EventSettings()
+    learning: LearningSettings = LearningSettings()
     sandbox: SandboxSettings = SandboxSettings()
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()

@@ -19,6 +19,7 @@ from adapters.db.identity_repositories import (
     SqlRefreshTokenRepository,
 )
 from adapters.db.integration_repository import SqlIntegrationRepository
+from adapters.db.learning_ledger import SqlCompletionLedger
 from adapters.db.lms_link_repository import SqlLmsLinkRepository
 from adapters.db.repositories import SqlPeriodicTaskRepository, SqlUpstreamCheckRepository
 from adapters.db.roster_store import SqlRosterStore
@@ -64,6 +65,7 @@ class SqlUnitOfWork(UnitOfWork):
     time_logs = _Repository(SqlTimeLogRepository)
     lms_links = _Repository(SqlLmsLinkRepository)
     caliper_events = _Repository(SqlEventOutbox)
+    learning = _Repository(SqlCompletionLedger)
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions

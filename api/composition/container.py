@@ -23,6 +23,7 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
+from adapters.powerpath.practice import PowerPathPractice
 from adapters.qti.calls import QtiCalls
 from adapters.qti.content import QtiContent, QtiTestStructure
 from adapters.qti.delivery import LxmlDeliveryRenderer
@@ -56,7 +57,9 @@ from domain.services.caliper_delivery import CaliperDeliveryService, DeliveryCon
 from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
+from domain.services.learner_flow import LearnerFlowService
 from domain.services.learning_activity import LearningActivityService
+from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -81,6 +84,7 @@ ROSTER_SYNC_TASK = "roster-sync"
 TIME_LOG_SYNC_TASK = "timesheet-sync"
 LMS_LINKS_TASK = "lms-links"
 CALIPER_DELIVERY_TASK = "caliper-delivery"
+LEARNING_RESULTS_TASK = "learning-results"
 
 _T = TypeVar("_T")
 
@@ -463,6 +467,41 @@ class Container:
             clock=self.clock,
         )
 
+    @_once
+    def completions(self) -> Completions:
+        ev, le = self.settings.events, self.settings.learning
+        return Completions(
+            uow=self.uow,
+            gradebook=TimebackGradebook(OneRosterClient(self.http["timeback"], GRADEBOOK)),
+            jobs=self.jobs,
+            clock=self.clock,
+            config=CompletionConfig(
+                timeback_base=str(self.settings.timeback.base_url),
+                ed_app=ev.ed_app,
+                sensor=ev.sensor,
+                lease=timedelta(seconds=le.lease_seconds),
+                backoff_base=timedelta(seconds=le.backoff_base_seconds),
+                backoff_max=timedelta(seconds=le.backoff_max_seconds),
+                max_attempts=le.max_attempts,
+            ),
+        )
+
+    @_once
+    def learner_flow(self) -> LearnerFlowService:
+        return LearnerFlowService(
+            uow=self.uow,
+            policy=self.policy(),
+            practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
+            renderer=LxmlDeliveryRenderer(),
+            lessons=self.lesson_courses(),
+            completions=self.completions(),
+            clock=self.clock,
+        )
+
+    async def _learning_results(self) -> str:
+        self.learner_flow()  # the flow tells the completions how to recover an intent
+        return await self.completions().reconcile()
+
     def scheduler(self) -> Scheduler:
         return Scheduler(
             uow=self.uow,
@@ -499,6 +538,12 @@ class Container:
                     name=CALIPER_DELIVERY_TASK,
                     interval=timedelta(seconds=self.settings.events.reconcile_seconds),
                     work=self.caliper_delivery().reconcile,
+                ),
+                TaskSpec(
+                    name=LEARNING_RESULTS_TASK,
+                    interval=timedelta(seconds=self.settings.learning.reconcile_seconds),
+                    # the flow registers how intents are recovered: build it first
+                    work=self._learning_results,
                 ),
             ],
         )

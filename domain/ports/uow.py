@@ -21,6 +21,7 @@ from domain.ports.identity import (
     RefreshTokenRepository,
 )
 from domain.ports.integrations import IntegrationRepository
+from domain.ports.learning_ledger import CompletionLedger
 from domain.ports.lms_links import LmsLinkRepository
 from domain.ports.roster_store import RosterStore
 from domain.ports.time_logs import TimeLogRepository
@@ -81,6 +82,8 @@ class UnitOfWork(Protocol):
     def lms_links(self) -> LmsLinkRepository: ...
     @property
     def caliper_events(self) -> EventOutbox: ...
+    @property
+    def learning(self) -> CompletionLedger: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -94,6 +94,7 @@ async def test_periodic_upstream_check_runs_and_is_recorded(
         "roster-sync",
         "timesheet-sync",
         "caliper-delivery",
+        "learning-results",
         "lms-links",
     }
     assert task["runs"] >= 1

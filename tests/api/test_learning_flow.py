@@ -1,0 +1,268 @@
+"""The learner flow over HTTP against the sandbox's PowerPath, TimeBack and Caliper simulators,
+on SQLite and PostgreSQL: start -> next/answer -> complete with no answer key in any answer, and
+one gradebook result and one Caliper event upstream whatever is repeated, down or killed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from api.settings import EventSettings, LearningSettings, Settings
+from domain.models.learning import ResultState
+from tests.conftest import make_settings
+from tests.support.learning import LESSONS, Flow, open_flow, practise
+
+GRADEBOOK = "/ims/oneroster/gradebook/v1p2/assessment"
+CALIPER_SEND = "/caliper/event"
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    # leases and back-offs short enough that the periodic task retries within a test
+    learning = LearningSettings(
+        lease_seconds=0.2, backoff_base_seconds=0.01, backoff_max_seconds=0.05
+    )
+    events = EventSettings(backoff_base_seconds=0.01, backoff_max_seconds=0.05)
+    return make_settings(db_url, learning=learning, events=events)
+
+
+@pytest.fixture
+async def flow(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Flow]:
+    async with open_flow(settings, demo) as opened:
+        yield opened
+
+
+async def complete(
+    flow: Flow, lesson: str, key: str | None = None, role: str = "student"
+) -> dict[str, Any]:
+    headers = {"Idempotency-Key": key} if key else {}
+    done = await flow.post(
+        f"{LESSONS}/{lesson}/complete", role, json={"learner": flow.student}, headers=headers
+    )
+    assert done.status_code == 200, done.text
+    body: dict[str, Any] = done.json()
+    return body
+
+
+async def upstream_once(flow: Flow, body: dict[str, Any]) -> None:
+    """Exactly one result and one event upstream for this completion."""
+    result_id = body["side_effects"]["result"]["id"]
+    results = [r for r in flow.results_for(flow.student) if r["sourcedId"] == result_id]
+    assert len(results) == 1
+    assert results[0]["metadata"]["completionId"] == body["completion_id"]
+    (event,) = body["side_effects"]["events"]
+    await flow.deliver_events(event["id"])
+    assert flow.events_upstream(event["id"]) == 1
+
+
+async def test_a_demo_student_practises_and_completes_once(flow: Flow) -> None:
+    lesson = flow.lesson("powerpath-100")
+    answered = await practise(flow, lesson)
+    assert len(answered) >= 6
+    first = await complete(flow, lesson)
+    assert first["finalized"] is True
+    assert first["total_questions"] == len(answered)
+    assert first["side_effects"]["result"]["state"] == "delivered"
+    await upstream_once(flow, first)
+    stored = flow.caliper.stored_events()
+    (event,) = [e for e in stored if e["externalId"] == first["side_effects"]["events"][0]["id"]]
+    metrics = {m["type"]: m["value"] for m in event["generated"]["items"]}
+    assert metrics["totalQuestions"] == len(answered)
+    assert metrics["correctQuestions"] == first["correct_questions"]
+    # repeated, double-tapped, replayed: the first completion every time, nothing new upstream
+    again = await complete(flow, lesson)
+    keyed = await complete(flow, lesson, key="k-1")
+    assert again["completion_id"] == keyed["completion_id"] == first["completion_id"]
+    await upstream_once(flow, first)
+    attempts = await flow.call("GET", f"{LESSONS}/{lesson}/attempts")
+    assert attempts.status_code == 200, attempts.text
+    (shown,) = [a for a in attempts.json()["items"] if a["attempt"] == first["attempt"]]
+    assert shown["side_effects"]["result"]["state"] == "delivered"
+    one = await flow.call("GET", f"{LESSONS}/{lesson}/attempts/{first['attempt']}")
+    assert one.status_code == 200, one.text
+    assert one.json()["side_effects"]["result"]["id"] == first["side_effects"]["result"]["id"]
+    assert "qti-correct-response" not in one.text
+
+
+async def test_an_idempotency_key_replays_and_refuses_another_body(flow: Flow) -> None:
+    quiz, other = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
+    await practise(flow, quiz, answers=5)
+    first = await complete(flow, quiz, key="same")
+    replay = await complete(flow, quiz, key="same")
+    assert replay["completion_id"] == first["completion_id"]
+    misused = await flow.post(
+        f"{LESSONS}/{other}/complete",
+        json={"learner": flow.student},
+        headers={"Idempotency-Key": "same"},
+    )
+    assert misused.status_code == 422, misused.text
+    await upstream_once(flow, first)
+    # a new attempt after a finalized one, and its own completion
+    started = await flow.post(f"{LESSONS}/{quiz}/start", json={})
+    assert started.json()["attempt"] == first["attempt"] + 1
+    assert started.json()["finalized"] is False
+
+
+async def test_an_answer_key_replays_the_first_answer(flow: Flow) -> None:
+    lesson = flow.lesson("powerpath-100")
+    await flow.post(f"{LESSONS}/{lesson}/start", json={})
+    question = (await flow.call("GET", f"{LESSONS}/{lesson}/next")).json()["question"]
+    body = {"question": question["id"], "response": flow.response(question["id"], right=True)}
+    key = {"Idempotency-Key": "answer-1"}
+    first = await flow.post(f"{LESSONS}/{lesson}/answer", json=body, headers=key)
+    again = await flow.post(f"{LESSONS}/{lesson}/answer", json=body, headers=key)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    other = {**body, "response": flow.response(question["id"], right=False)}
+    refused = await flow.post(f"{LESSONS}/{lesson}/answer", json=other, headers=key)
+    assert refused.status_code == 422, refused.text
+    twice = await flow.post(f"{LESSONS}/{lesson}/answer", json=body)
+    assert twice.status_code == 409, twice.text
+    unknown = await flow.post(f"{LESSONS}/{lesson}/answer", json={**body, "question": "nope"})
+    assert unknown.status_code == 422, unknown.text
+    progress = (await flow.post(f"{LESSONS}/{lesson}/start", json={})).json()
+    assert progress["total_questions"] == 1
+
+
+async def test_gradebook_down_the_step_succeeds_and_the_task_delivers(flow: Flow) -> None:
+    lesson = flow.lesson("quiz")
+    await practise(flow, lesson, answers=5)
+    flow.timeback.fail_next(503, times=50, path=GRADEBOOK)
+    done = await complete(flow, lesson)
+    assert done["side_effects"]["result"]["state"] == "pending"
+    assert flow.results_for(flow.student) == []
+    flow.timeback.faults.clear()
+    task = flow.container.completions()
+    state = None
+    for _ in range(400):  # due again after a back-off of a few milliseconds
+        await task.reconcile()
+        async with flow.container.uow() as uow:
+            row = await uow.learning.get(done["completion_id"])
+        state = row.state if row else None
+        if state is ResultState.DELIVERED:
+            break
+        await asyncio.sleep(0.01)
+    assert state is ResultState.DELIVERED
+    replay = await complete(flow, lesson)
+    assert replay["side_effects"]["result"]["state"] == "delivered"
+    await upstream_once(flow, done)
+
+
+async def test_caliper_down_the_outbox_delivers_later(flow: Flow) -> None:
+    lesson = flow.lesson("quiz")
+    await practise(flow, lesson, answers=5)
+    flow.caliper.fail_next(503, times=50, path=CALIPER_SEND)
+    done = await complete(flow, lesson)
+    assert done["side_effects"]["result"]["state"] == "delivered"
+    (event,) = done["side_effects"]["events"]
+    assert flow.events_upstream(event["id"]) == 0
+    flow.caliper.faults.clear()
+    await upstream_once(flow, done)
+
+
+async def test_a_process_killed_after_powerpath_finalized_is_noticed(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between PowerPath's finalize and the ledger's commit: the next request records
+    it (one lesson), the periodic task another (a second lesson)."""
+    completions = flow.container.completions()
+    first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
+    for lesson in (first, second):
+        await practise(flow, lesson, answers=5)
+
+    async def killed(**_: Any) -> Any:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(completions, "record", killed)
+    for lesson in (first, second):
+        lost = await flow.post(f"{LESSONS}/{lesson}/complete", json={})
+        assert lost.status_code == 500
+        assert flow.powerpath.state.attempts[(flow.student, lesson)][-1].finalized
+    monkeypatch.undo()
+    assert flow.results_for(flow.student) == []
+    # the learner taps again: the finalized attempt is recorded, once
+    again = await complete(flow, first)
+    await upstream_once(flow, again)
+    # nobody comes back for the other: the periodic task finds the intent once its lease is over
+    for _ in range(200):
+        await completions.reconcile()
+        attempts = (await flow.call("GET", f"{LESSONS}/{second}/attempts")).json()["items"]
+        effects = attempts[-1]["side_effects"]
+        if effects and effects["result"]["state"] == "delivered":
+            break
+        await asyncio.sleep(0.01)  # the intent's lease runs out
+    assert effects["result"]["state"] == "delivered"
+    recovered = await complete(flow, second)
+    assert recovered["side_effects"] == effects | {"events": recovered["side_effects"]["events"]}
+    await upstream_once(flow, recovered)
+
+
+async def test_mastery_without_complete_is_recorded_at_the_next_start(flow: Flow) -> None:
+    lesson = flow.lesson("powerpath-100")
+    await flow.post(f"{LESSONS}/{lesson}/start", json={})
+    for _ in range(12):
+        got = (await flow.call("GET", f"{LESSONS}/{lesson}/next")).json()
+        if got["done"]:
+            break
+        question = got["question"]["id"]
+        given = flow.response(question, right=True)
+        await flow.post(
+            f"{LESSONS}/{lesson}/answer", json={"question": question, "response": given}
+        )
+    assert got["done"] is True
+    started = (await flow.post(f"{LESSONS}/{lesson}/start", json={})).json()
+    assert started["attempt"] == 2
+    attempts = (await flow.call("GET", f"{LESSONS}/{lesson}/attempts")).json()["items"]
+    assert attempts[0]["side_effects"]["result"]["state"] == "delivered"
+    assert attempts[1]["side_effects"] is None
+
+
+async def test_who_may_act_for_a_learner(flow: Flow) -> None:
+    lesson = flow.lesson("powerpath-100")
+    me = {"learner": flow.student}
+    teacher = await flow.post(f"{LESSONS}/{lesson}/start", "teacher", json=me)
+    assert teacher.status_code == 200, teacher.text
+    for path in ("start", "complete"):
+        refused = await flow.post(f"{LESSONS}/{lesson}/{path}", "guardian", json=me)
+        assert refused.status_code == 403, refused.text
+    answer = {"question": "q", "response": "A", **me}
+    refused = await flow.post(f"{LESSONS}/{lesson}/answer", "guardian", json=answer)
+    assert refused.status_code == 403, refused.text
+    read = await flow.call("GET", f"{LESSONS}/{lesson}/attempts", "guardian", params=me)
+    assert read.status_code == 200, read.text
+    other = flow.other_student()
+    lesson_of_other = flow.lesson("powerpath-100", learner=other)
+    for path in ("start", "complete"):
+        refused = await flow.post(f"{LESSONS}/{lesson_of_other}/{path}", json={"learner": other})
+        assert refused.status_code == 403, refused.text
+    ghost = await flow.post(f"{LESSONS}/{lesson}/start", "admin", json={"learner": "ghost"})
+    assert ghost.status_code == 422, ghost.text
+    nameless = await flow.post(f"{LESSONS}/{lesson}/start", "admin", json={})
+    assert nameless.status_code == 422, nameless.text
+    missing = await flow.post(f"{LESSONS}/no-such-lesson/start", json={})
+    assert missing.status_code == 404, missing.text
+
+
+async def test_an_activity_completes_once(flow: Flow) -> None:
+    lesson = flow.lesson("alpha-read-article")
+    body = {"lesson": lesson, "xp": 20, "score": 90, "correct_questions": 9, "total_questions": 10}
+    first = await flow.post("/v1/learning/activity/complete", json=body)
+    assert first.status_code == 200, first.text
+    tapped = await flow.post("/v1/learning/activity/complete", json=body)
+    assert tapped.json()["completion_id"] == first.json()["completion_id"]
+    keyed = await flow.post(
+        "/v1/learning/activity/complete", json=body, headers={"Idempotency-Key": "a1"}
+    )
+    assert keyed.json()["completion_id"] != first.json()["completion_id"]
+    replay = await flow.post(
+        "/v1/learning/activity/complete", json=body, headers={"Idempotency-Key": "a1"}
+    )
+    assert replay.json()["completion_id"] == keyed.json()["completion_id"]
+    for done in (first.json(), keyed.json()):
+        assert done["side_effects"]["result"]["state"] == "delivered"
+        await upstream_once(flow, done)
+    unknown = await flow.post("/v1/learning/activity/complete", json={**body, "lesson": "nope"})
+    assert unknown.status_code == 422, unknown.text
