@@ -71,6 +71,25 @@ COLUMNS: dict[EntityKind, dict[str, str]] = {
             "endDate": "end_date",
         },
         EntityKind.DEMOGRAPHICS: {"birthDate": "birth_date", "sex": "sex"},
+        EntityKind.COURSE_COMPONENTS: {
+            "title": "title",
+            "sortOrder": "sort_order",
+            "course.sourcedId": "course_id",
+            "parent.sourcedId": "parent_id",
+            "unlockDate": "unlock_date",
+        },
+        EntityKind.COMPONENT_RESOURCES: {
+            "title": "title",
+            "sortOrder": "sort_order",
+            "courseComponent.sourcedId": "component_id",
+            "resource.sourcedId": "resource_id",
+            "lessonType": "lesson_type",
+        },
+        EntityKind.RESOURCES: {
+            "title": "title",
+            "metadata.lessonType": "lesson_type",
+            "metadata.url": "url",
+        },
     }.items()
 }
 

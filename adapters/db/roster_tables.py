@@ -103,6 +103,44 @@ demographics = _entity(
     _text("sex", 50),
 )
 
+# The lesson catalogue (D82): a course's components (units), the component resources placed in them
+# (lessons, the PowerPath lesson ids) and the resources they point at. The composite indexes serve
+# the lessons query: a course's components in order, then each component's lessons in order.
+course_components = _entity(
+    "roster_course_components",
+    _text("title"),
+    sa.Column("sort_order", sa.Integer(), nullable=True),
+    sa.Column("course_id", sa.String(ID), nullable=True),  # indexed below, with sort_order
+    _ref("parent_id"),
+    sa.Column("unlock_date", UTCDateTime(), nullable=True),
+)
+sa.Index(
+    "ix_roster_course_components_course_order",
+    course_components.c.course_id,
+    course_components.c.sort_order,
+)
+
+component_resources = _entity(
+    "roster_component_resources",
+    _text("title"),
+    sa.Column("sort_order", sa.Integer(), nullable=True),
+    sa.Column("component_id", sa.String(ID), nullable=True),  # indexed below, with sort_order
+    _ref("resource_id"),
+    _text("lesson_type", ID),
+)
+sa.Index(
+    "ix_roster_component_resources_component_order",
+    component_resources.c.component_id,
+    component_resources.c.sort_order,
+)
+
+resources = _entity(
+    "roster_resources",
+    _text("title"),
+    _text("lesson_type", ID),
+    sa.Column("url", sa.Text(), nullable=True),
+)
+
 #: a user's roles at orgs (``roles[]``): who belongs where
 user_roles = sa.Table(
     "roster_user_roles",
@@ -193,4 +231,7 @@ ENTITY_TABLES: dict[str, sa.Table] = {
     "users": users,
     "enrollments": enrollments,
     "demographics": demographics,
+    "courseComponents": course_components,
+    "componentResources": component_resources,
+    "resources": resources,
 }

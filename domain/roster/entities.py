@@ -1,8 +1,10 @@
 """The roster cache's entities: OneRoster objects kept as their full JSON payload plus the keys the
 policy, the nested routes and the query language need.
 
-Seven kinds are stored. The rest are views: terms and grading periods are academic sessions of a
-type, schools are orgs of a type, students and teachers are users by role.
+Seven roster kinds are stored. The rest are views: terms and grading periods are academic sessions
+of a type, schools are orgs of a type, students and teachers are users by role. Three more kinds,
+the lesson catalogue (course components, component resources and resources), are stored by the same
+sync for ``/v1/learning/lessons`` and served by no roster route (decision D82).
 """
 
 from __future__ import annotations
@@ -28,6 +30,26 @@ class EntityKind(StrEnum):
     USERS = "users"
     ENROLLMENTS = "enrollments"
     DEMOGRAPHICS = "demographics"
+    #: the lesson catalogue (D82): a course's units, the lessons placed in them, what each lesson is
+    COURSE_COMPONENTS = "courseComponents"
+    COMPONENT_RESOURCES = "componentResources"
+    RESOURCES = "resources"
+
+
+#: the roster proper: the kinds /v1/roster serves and the policy reads
+ROSTER_KINDS: frozenset[EntityKind] = frozenset(
+    {
+        EntityKind.ORGS,
+        EntityKind.ACADEMIC_SESSIONS,
+        EntityKind.COURSES,
+        EntityKind.CLASSES,
+        EntityKind.USERS,
+        EntityKind.ENROLLMENTS,
+        EntityKind.DEMOGRAPHICS,
+    }
+)
+#: the lesson catalogue: synced with the roster, read only by the lessons query
+CATALOGUE_KINDS: frozenset[EntityKind] = frozenset(EntityKind) - ROSTER_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,9 +271,10 @@ def _enrollment(
     )
 
 
-def _demographics(
+def _plain(
     kind: EntityKind, sourced_id: str, status: str, modified: datetime, payload: JsonObject
 ) -> RosterRecord:
+    """Kinds with no relation the policy reads: their indexed columns come from ``FILTERABLE``."""
     return RosterRecord(
         kind=kind,
         sourced_id=sourced_id,
@@ -268,7 +291,10 @@ _READERS: dict[EntityKind, Callable[[EntityKind, str, str, datetime, JsonObject]
     EntityKind.ACADEMIC_SESSIONS: _session,
     EntityKind.ORGS: _org,
     EntityKind.ENROLLMENTS: _enrollment,
-    EntityKind.DEMOGRAPHICS: _demographics,
+    EntityKind.DEMOGRAPHICS: _plain,
+    EntityKind.COURSE_COMPONENTS: _plain,
+    EntityKind.COMPONENT_RESOURCES: _plain,
+    EntityKind.RESOURCES: _plain,
 }
 
 

@@ -99,6 +99,40 @@ def _ref(name: str) -> Extractor:
     return lambda payload: ref_id(payload.get(name))
 
 
+def _whole(name: str) -> Extractor:
+    """A whole number (TimeBack's ``sortOrder``), or None: the column is an integer."""
+
+    def extract(payload: JsonObject) -> Any:
+        value = payload.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else None
+
+    return extract
+
+
+def _parent_component(payload: JsonObject) -> Any:
+    # TimeBack writes a component's parent as ``parent`` and, in older objects, ``courseComponent``
+    return ref_id(payload.get("parent")) or ref_id(payload.get("courseComponent"))
+
+
+def _metadata(name: str) -> Extractor:
+    def extract(payload: JsonObject) -> Any:
+        metadata = payload.get("metadata")
+        return metadata.get(name) if isinstance(metadata, dict) else None
+
+    return extract
+
+
+def _lesson_type(payload: JsonObject) -> Any:
+    # TimeBack keeps a lesson's type on the component resource, or in its metadata
+    return payload.get("lessonType") or _metadata("lessonType")(payload)
+
+
 def _specs(*items: tuple[str, FieldType, Extractor | None]) -> dict[str, FieldSpec]:
     common = [
         ("sourcedId", FieldType.STRING, None),
@@ -164,6 +198,26 @@ FILTERABLE: dict[EntityKind, dict[str, FieldSpec]] = {
         ("endDate", D, None),
     ),
     EntityKind.DEMOGRAPHICS: _specs(("birthDate", D, None), ("sex", S, None)),
+    # the lesson catalogue (D82): what the lessons query joins, orders and answers with
+    EntityKind.COURSE_COMPONENTS: _specs(
+        ("title", S, None),
+        ("sortOrder", N, _whole("sortOrder")),
+        ("course.sourcedId", S, None),
+        ("parent.sourcedId", S, _parent_component),
+        ("unlockDate", DT, None),
+    ),
+    EntityKind.COMPONENT_RESOURCES: _specs(
+        ("title", S, None),
+        ("sortOrder", N, _whole("sortOrder")),
+        ("courseComponent.sourcedId", S, None),
+        ("resource.sourcedId", S, None),
+        ("lessonType", S, _lesson_type),
+    ),
+    EntityKind.RESOURCES: _specs(
+        ("title", S, None),
+        ("metadata.lessonType", S, _metadata("lessonType")),
+        ("metadata.url", S, _metadata("url")),
+    ),
 }
 
 #: per kind, the fields ``search`` looks in (reference §4.3)
@@ -175,6 +229,9 @@ SEARCHABLE: dict[EntityKind, tuple[str, ...]] = {
     EntityKind.ACADEMIC_SESSIONS: ("title",),
     EntityKind.ENROLLMENTS: ("role",),
     EntityKind.DEMOGRAPHICS: ("sex",),
+    EntityKind.COURSE_COMPONENTS: ("title",),
+    EntityKind.COMPONENT_RESOURCES: ("title",),
+    EntityKind.RESOURCES: ("title",),
 }
 
 _COMMON_PROPERTIES = ("sourcedId", "status", "dateLastModified", "metadata")
@@ -208,6 +265,16 @@ PROPERTIES: dict[EntityKind, frozenset[str]] = {
             "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white",
             "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
             "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus",
+        ),
+        EntityKind.COURSE_COMPONENTS: (
+            "title", "course", "courseComponent", "parent", "sortOrder", "prerequisites",
+            "prerequisiteCriteria", "unlockDate",
+        ),
+        EntityKind.COMPONENT_RESOURCES: (
+            "title", "courseComponent", "resource", "sortOrder", "lessonType",
+        ),
+        EntityKind.RESOURCES: (
+            "title", "roles", "importance", "vendorResourceId", "vendorId", "applicationId",
         ),
     }.items()
 }  # fmt: skip

@@ -23,7 +23,7 @@ the next full run.
 
 Every kind's first page is asked for when the run starts, all at once, and then kinds are written
 in reference order as before. An incremental run is mostly one short page per kind, so asking kind
-after kind was mostly waiting for seven round trips in a row; only that first page is read ahead
+after kind was mostly waiting for ten round trips in a row; only that first page is read ahead
 (the source reads the rest when its kind's turn comes), so memory stays bounded.
 
 One run at a time (decision D52): a run works only while it holds the sync lock, which the
@@ -59,6 +59,10 @@ SYNC_ORDER: tuple[EntityKind, ...] = (
     EntityKind.USERS,
     EntityKind.ENROLLMENTS,
     EntityKind.DEMOGRAPHICS,
+    # the lesson catalogue (D82): the same guarantees, after the roster it hangs from
+    EntityKind.COURSE_COMPONENTS,
+    EntityKind.RESOURCES,
+    EntityKind.COMPONENT_RESOURCES,
 )
 
 

@@ -144,6 +144,26 @@ def build_roster(
             {**base(person), "birthDate": (date(2010, 1, 1) + timedelta(days=rnd.randint(0, 2000))).isoformat(),
              "sex": rnd.choice(["male", "female", "other", "unspecified"])}
         )  # fmt: skip
+    # the lesson catalogue (D82): units of the courses, lessons in them, the resources they are
+    for i in range(10):
+        data[EntityKind.COURSE_COMPONENTS].append(
+            {**base(f"unit-{i:02d}"), "title": f"Unit {i}", "course": ref(f"course-{i % 5}", "course"),
+             "sortOrder": rnd.choice([i // 5, "2", None]),
+             "parent": ref(f"unit-{i - 1:02d}", "courseComponent") if i % 4 == 3 else None,
+             "unlockDate": iso(modified()) if rnd.random() < 0.7 else None}
+        )  # fmt: skip
+    for i in range(30):
+        kind = rnd.choice(["quiz", "powerpath-100", "unit-test"])
+        data[EntityKind.RESOURCES].append(
+            {**base(f"res-{i:02d}"), "title": f"Resource {i}", "vendorResourceId": f"v{i}",
+             "metadata": {"lessonType": kind, "url": f"https://qti.example/tests/{i}"}}
+        )  # fmt: skip
+        data[EntityKind.COMPONENT_RESOURCES].append(
+            {**base(f"lesson-{i:02d}"), "title": f"Lesson {i}", "sortOrder": i % 3 + 1,
+             "courseComponent": ref(f"unit-{i % 10:02d}", "courseComponent"),
+             "resource": ref(f"res-{i:02d}", "resource"),
+             **({"lessonType": kind} if rnd.random() < 0.5 else {})}
+        )  # fmt: skip
     return data
 
 
