@@ -14,8 +14,8 @@ start -> heartbeat (sent twice) -> ``--answers`` x (next, answer) -> complete (w
 after a dropped connection or a 5xx, an answer and a completion with the same key. The worker is
 SIGKILLed ``--kills`` times while learners finish, a new one started each time.
 
-Then faults stop, the harness waits until the BFF has nothing left to deliver, and counts
-upstream: assessment results per (learner, lesson, attempt) in TimeBack's gradebook and, in the
+Then the harness waits, faults still on, until the BFF has nothing left to deliver; faults stop
+and it counts upstream: assessment results per (learner, lesson, attempt) in TimeBack's gradebook and, in the
 Caliper store, each completion's ActivityEvent and each heartbeat's TimeSpentEvent by id. Every
 one must be there exactly once, nothing lost, nothing extra.
 ``tests/integration/test_learner_flow_faults.py`` runs a few learners of it in CI.
@@ -40,7 +40,6 @@ from bench.caliper_reliability import bff_env as events_env
 from bench.harness import harness_database, kill_worker, query, resend
 from bench.learner_flow import (
     LEARNING,
-    SYSTEMS,
     Learner,
     a_response,
     bff_env,
@@ -53,6 +52,8 @@ from bench.timesheets_reliability import DEFAULT_PG, free_port, start_api, start
 from bench.timesheets_reliability import wait_ready as api_ready
 
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
+#: the upstreams the flow calls (the QTI simulator is not among them: PowerPath serves the items)
+SYSTEMS = ("timeback", "powerpath", "caliper")
 #: what a careful app resends besides a 503 (the BFF's upstream failures, a lost reply)
 RESEND = frozenset({500, 502, 504, 429})
 
@@ -245,6 +246,8 @@ def chaos(sims: dict[str, str], rate: float | None, seed: int) -> None:
         if rate is None:
             httpx.delete(f"{url}/_sim/faults", timeout=10).raise_for_status()
         else:
+            # counted from here: the requests chaos judges
+            httpx.delete(f"{url}/_sim/requests", timeout=10).raise_for_status()
             httpx.post(
                 f"{url}/_sim/faults/chaos", json={"rate": rate, "seed": seed + i}, timeout=10
             ).raise_for_status()
@@ -273,7 +276,8 @@ async def run(config: FaultConfig) -> FaultReport:
         harness_database(config.database, config.pg_admin_url, prefix="bff-flow-") as db_url,
     ):
         env = harness_env(config, sims, db_url)
-        fill_cache(env)  # before the faults: the roster cache is not what is under test
+        # before the faults: the roster cache is not what is under test
+        await asyncio.to_thread(fill_cache, env)
         port = free_port()
         api = start_api(env, port)
         workers: list[subprocess.Popen[bytes]] = []
@@ -287,11 +291,12 @@ async def run(config: FaultConfig) -> FaultReport:
             flowed = time.monotonic()
             completed = await all_learners(base, learners, headers, config, report, workers, env)
             report.flow_seconds = time.monotonic() - flowed
-            report.upstream_requests, report.upstream_failed = chaos_counts(sims)
-            chaos(sims, None, config.seed)
             drained = time.monotonic()
+            # delivery in the background goes on under the same faults until nothing is open
             report.open_at_end = await wait_delivered(db_url, config)
             report.drain_seconds = time.monotonic() - drained
+            report.upstream_requests, report.upstream_failed = chaos_counts(sims)
+            chaos(sims, None, config.seed)
         finally:
             for worker in workers:
                 stop(worker)
@@ -421,7 +426,7 @@ def count_upstream(sims: dict[str, str], completed: list[Completed], report: Fau
     report.results_duplicated = sum(max(0, n - 1) for n in per_key.values())
     report.results_lost = sum(1 for k in expected.values() if k is None)
     report.results_extra = sum(1 for k in per_key if k not in found)
-    stored: dict[str, int] = httpx.get(f"{sims['caliper']}/_sim/stored", timeout=60).json()[
+    stored: dict[str, int] = httpx.get(f"{sims['caliper']}/_sim/caliper/stored", timeout=60).json()[
         "counts"
     ]
     wanted = {e for c in completed for e in (*c.event_ids, c.heartbeat_id)}
@@ -440,6 +445,8 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--users", type=int, default=400, help="roster size of the simulators")
+    parser.add_argument("--classes", type=int, default=12)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="sqlite")
     parser.add_argument("--pg", default=os.environ.get("BFF_TEST_POSTGRES_URL", DEFAULT_PG))
     args = parser.parse_args()
@@ -452,6 +459,8 @@ def main() -> None:
         latency_ms=args.latency_ms,
         database=args.database,
         pg_admin_url=args.pg,
+        users=args.users,
+        classes=args.classes,
     )
     report = asyncio.run(run(config))
     print("\n".join(report.lines()))
