@@ -41,6 +41,7 @@ from tests.api.caliper_event_matrix import (
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
 from tests.api.learning_activity_matrix import activity_body, foreign_activity_bodies
+from tests.api.learning_flow_matrix import LearningFlowWorld, learning_route
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
@@ -90,6 +91,7 @@ class World:
     assessments: AssessmentWorld | None = None
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
+    learning: LearningFlowWorld | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -133,6 +135,9 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
             w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
+            w.learning = LearningFlowWorld.of(
+                manager._state["container"], w.people, w.headers["admin"]
+            )
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -357,6 +362,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
         case Access.ROSTER_WRITE:
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
+        case Access.LEARNER:
+            return visible  # worked out by tests/api/learning_flow_matrix.py
         case Access.DELIVERY | Access.ASSESSMENT_AUTHOR:
             return bool(assessment_allowed(rule, caller, ownership))
     raise AssertionError(f"no expectation for {rule}")
@@ -412,6 +419,9 @@ async def path_params(
         else OTHER_ROLE.get(caller, "student")
     )
     params: dict[str, str] = {}
+    if world.learning and learning_route(str(route.path)):
+        op = route.operation_id or ""
+        return await world.learning.params(world.http, str(route.path), op, caller, ownership)
     if world.assessments and assessment_route(str(route.path)):
         listed = list(api_route(route).param_convertors)
         return await world.assessments.params(str(route.path), listed, ownership)
@@ -536,7 +546,8 @@ async def test_authorization_matrix(world: World) -> None:
             writes = world.writes if rule is Access.ROSTER_WRITE else None
             family = world.assessments.body(op, params) if world.assessments else None
             body = (
-                (writes.body(op) if writes else None)
+                (world.learning.body(op) if world.learning else None)
+                or (writes.body(op) if writes else None)
                 or family
                 or event_body(op, caller)
                 or activity_body(
@@ -561,6 +572,8 @@ async def test_authorization_matrix(world: World) -> None:
             visible = visible_in_path(world, route, caller, ownership)
             if writes is not None and "sourced_id" in params:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
+            if world.learning and rule is Access.LEARNER:
+                visible = world.learning.allowed(op, caller, ownership)
             if world.lms_links and rule is Access.LMS_LINKS:
                 visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
             if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):

@@ -266,3 +266,42 @@ async def test_an_activity_completes_once(flow: Flow) -> None:
         await upstream_once(flow, done)
     unknown = await flow.post("/v1/learning/activity/complete", json={**body, "lesson": "nope"})
     assert unknown.status_code == 422, unknown.text
+
+
+async def test_lost_replies_of_powerpath_writes_are_learned_from_progress(flow: Flow) -> None:
+    """PowerPath did the write but its reply was lost: the BFF does not send it again (a second
+    answer would be refused or counted twice), it reads progress and answers from it."""
+    lesson, quiz = flow.lesson("powerpath-100"), flow.lesson("quiz")
+    await flow.post(f"{LESSONS}/{lesson}/start", json={})
+    question = (await flow.call("GET", f"{LESSONS}/{lesson}/next")).json()["question"]
+    given = flow.response(question["id"], right=True)
+    flow.powerpath.faults.set_chaos(
+        1.0, kinds=("lost_reply",), path="/powerpath/updateStudentQuestionResponse"
+    )
+    sent = await flow.post(
+        f"{LESSONS}/{lesson}/answer", json={"question": question["id"], "response": given}
+    )
+    flow.powerpath.faults.set_chaos(None)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["correct"] is True
+    assert sent.json()["progress"]["total_questions"] == 1
+    await practise(flow, quiz, answers=5)
+    flow.powerpath.faults.set_chaos(
+        1.0, kinds=("lost_reply",), path="/powerpath/finalStudentAssessmentResponse"
+    )
+    done = await complete(flow, quiz)
+    flow.powerpath.faults.set_chaos(None)
+    assert done["finalized"] is True
+    await upstream_once(flow, done)
+    finalizes = flow.powerpath.log.entries(path="/powerpath/finalStudentAssessmentResponse")
+    assert len(finalizes) == 1
+
+
+async def test_a_double_tap_at_the_same_moment_completes_once(flow: Flow) -> None:
+    lesson = flow.lesson("quiz")
+    await practise(flow, lesson, answers=5)
+    both = await asyncio.gather(complete(flow, lesson), complete(flow, lesson))
+    assert both[0]["completion_id"] == both[1]["completion_id"]
+    assert both[0]["side_effects"]["result"]["id"] == both[1]["side_effects"]["result"]["id"]
+    await upstream_once(flow, both[0])
+    assert len(flow.results_for(flow.student)) == 1
