@@ -26,6 +26,7 @@ from api.routers import (
     gradebook,
     learning_activity,
     learning_flow,
+    learning_lessons,
     lms,
     lms_links,
     me,
@@ -76,12 +77,11 @@ TAGS = [
         "description": "Caliper 1.2 learning events: validated, stored once and delivered to "
         "TimeBack, with each event's delivery state.",
     },
-    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
     {
         "name": "learning",
-        "description": "PowerPath learning: the learner flow (start, next question, answer, "
-        "complete, attempts) with results and events written exactly once.",
+        "description": "A learner's app over PowerPath: lessons, placement, plans and the flow.",
     },
+    {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
 
 DESCRIPTION = """
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessment_scoring.router,
         learning_activity.router,
         learning_flow.router,
+        learning_lessons.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

@@ -27,6 +27,7 @@ from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
 from domain.services.learning_activity import LearningActivityService
+from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
@@ -157,6 +158,10 @@ async def get_learning_activity(request: Request) -> LearningActivityService:
     return _container(request).learning_activity()
 
 
+async def get_learning_lessons(request: Request) -> LessonCatalogueService:
+    return _container(request).learning_lessons()
+
+
 SystemServiceDep = Annotated[SystemService, Depends(get_system_service)]
 AccountServiceDep = Annotated[AccountService, Depends(get_account_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
@@ -174,3 +179,4 @@ LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
 CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]
 LearningActivityDep = Annotated[LearningActivityService, Depends(get_learning_activity)]
+LearningLessonsDep = Annotated[LessonCatalogueService, Depends(get_learning_lessons)]

@@ -41,16 +41,26 @@ import httpx
 from bench.simulator_process import simulator_process
 
 ROOT = Path(__file__).resolve().parents[1]
-COLLECTIONS = (
-    "orgs",
-    "academicSessions",
-    "courses",
-    "classes",
-    "users",
-    "enrollments",
-    "demographics",
-)
 ROSTERING = "/ims/oneroster/rostering/v1p2"
+RESOURCES = "/ims/oneroster/resources/v1p2"
+#: what the sync copies, as (path, the answer's list key): the roster, then the lesson catalogue
+COLLECTIONS = (
+    *(
+        (f"{ROSTERING}/{name}", name)
+        for name in (
+            "orgs",
+            "academicSessions",
+            "courses",
+            "classes",
+            "users",
+            "enrollments",
+            "demographics",
+        )
+    ),
+    (f"{ROSTERING}/courses/components", "courseComponents"),
+    (f"{ROSTERING}/courses/component-resources", "componentResources"),
+    (f"{RESOURCES}/resources", "resources"),
+)
 CLIENT = {"client_id": "sandbox-client", "client_secret": "sandbox-secret"}
 
 
@@ -124,14 +134,12 @@ async def sequential_read(base: str, page_size: int) -> int:
         ).json()
         http.headers["Authorization"] = f"Bearer {token['access_token']}"
         rows = 0
-        for collection in COLLECTIONS:
+        for path, key in COLLECTIONS:
             offset = 0
             while True:
-                page = await http.get(
-                    f"{ROSTERING}/{collection}", params={"limit": page_size, "offset": offset}
-                )
+                page = await http.get(path, params={"limit": page_size, "offset": offset})
                 page.raise_for_status()
-                items = page.json()[collection]
+                items = page.json()[key]
                 rows += len(items)
                 if len(items) < page_size:
                     break

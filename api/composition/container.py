@@ -15,6 +15,7 @@ from adapters.appsembler.lms import AppsemblerLms
 from adapters.caliper.lookup import TimebackCaliperLookup
 from adapters.caliper.sink import TimebackCaliperSink
 from adapters.db.engine import SessionFactory
+from adapters.db.lesson_catalogue import SqlLessonCatalogue
 from adapters.db.probe import SqlDatabaseProbe
 from adapters.db.read_engine import ReadEngine
 from adapters.db.roster_pages import SqlRosterPages
@@ -60,6 +61,7 @@ from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_flow import LearnerFlowService
 from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_completions import CompletionConfig, Completions
+from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -191,6 +193,12 @@ class Container:
             policy=self.policy(),
             live=self.timeback_roster(),
             answers=AnswerCache(max_bytes=int(self.settings.timeback.answer_cache_mb * 2**20)),
+        )
+
+    @_once
+    def learning_lessons(self) -> LessonCatalogueService:
+        return LessonCatalogueService(
+            catalogue=SqlLessonCatalogue(self.reads), policy=self.policy(), relations=self.relations
         )
 
     @_once

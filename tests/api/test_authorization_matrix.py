@@ -42,6 +42,7 @@ from tests.api.caliper_event_matrix import (
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
 from tests.api.learning_activity_matrix import activity_body, foreign_activity_bodies
 from tests.api.learning_flow_matrix import LearningFlowWorld, learning_route
+from tests.api.learning_lessons_matrix import LearningLessons
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
@@ -92,6 +93,7 @@ class World:
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
     learning: LearningFlowWorld | None = None
+    learning_lessons: LearningLessons | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -138,6 +140,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.learning = LearningFlowWorld.of(
                 manager._state["container"], w.people, w.headers["admin"]
             )
+            w.learning_lessons = LearningLessons.of(population_of(settings), demo)
             # The roster routes read the local cache: fill it before the matrix asks them anything.
             started = await http.post(
                 "/v1/sync/runs", json={"kind": "full"}, headers=w.headers["admin"]
@@ -554,6 +557,7 @@ async def test_authorization_matrix(world: World) -> None:
                     op, caller, matrix_lesson(world), world.foreign.persons if world.foreign else {}
                 )
                 or (world.lms_links.body(op) if world.lms_links else None)
+                or (world.learning_lessons.request(op) if world.learning_lessons else None)
                 or BODIES.get(op, dict)()
             )
             if (

@@ -27,7 +27,7 @@ from domain.ports.roster_source import RosterSource, SourcePage
 from domain.roster.entities import CATALOGUE_KINDS, EntityKind, RosterRecord
 from domain.roster.query import RosterQuery
 from domain.roster.sync import SyncKind, SyncStatus
-from domain.scope import Scope
+from domain.scope import ClassesTakenBy, Ids, Scope
 from domain.services.roster_sync import SYNC_ORDER, RosterSyncService
 from simulators.kit.transport import SimulatorTransport
 from simulators.timeback import TimebackSimulator
@@ -299,3 +299,15 @@ def test_the_catalogue_kinds_are_synced_after_what_they_hang_from() -> None:
         EntityKind.COMPONENT_RESOURCES
     )
     assert SYNC_ORDER.index(EntityKind.RESOURCES) < SYNC_ORDER.index(EntityKind.COMPONENT_RESOURCES)
+
+
+async def test_a_scoped_roster_query_sees_no_catalogue_kind(world: World) -> None:
+    """No roster route serves these kinds; were one to ask, only an unrestricted scope sees them
+    (the store's scope condition has no term for them, so it is false)."""
+    await world.sync(SyncKind.FULL)
+    student = world.sim.state.enrollments.all()[0]["user"]["sourcedId"]
+    mine = Scope(people=(Ids.of(student),), classes=(ClassesTakenBy(Ids.of(student)),))
+    async with world.new_uow() as uow:
+        for kind in CATALOGUE_KINDS:
+            assert (await uow.roster.query(RosterQuery(kind=kind, scope=mine)))[1] == 0, kind
+            assert await cached(world, kind) > 0, kind  # there, for an unrestricted scope
