@@ -30,9 +30,9 @@ from domain.errors import InvalidInput
 from domain.models.caliper_events import DeliveryState
 from domain.models.identity import Actor
 from domain.policy import Action, LearnerRef, Policy
-from domain.ports import Clock, JobQueue, UnitOfWorkFactory
+from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
 from domain.ports.assessments import LessonCourses
-from domain.roster.entities import EntityKind
+from domain.roster.entities import TO_BE_DELETED, EntityKind, RosterRecord
 from domain.services.caliper_delivery import kick_delivery
 from domain.services.caliper_events import DATA_VERSION, EventsConfig, outbox_entry
 
@@ -111,9 +111,15 @@ class LearningActivityService:
         _check_figures(beat)
         # reach before existence (D38): a learner out of reach is a 403 whether or not they exist
         await self._policy.require(actor, Action.WRITE, LearnerRef(learner))
-        course_id = await self._lessons.course_of_lesson(beat.lesson)
         async with self._uow() as uow:
             person = await uow.roster.get(EntityKind.USERS, learner)
+            lesson = await uow.roster.get(EntityKind.COMPONENT_RESOURCES, beat.lesson)
+            if lesson is not None and lesson.status == TO_BE_DELETED:
+                lesson = None
+            course_id = await _course_in_cache(uow, lesson)
+        if lesson is None:  # newer than the last sync, or no lesson at all: TimeBack says
+            course_id = await self._lessons.course_of_lesson(beat.lesson)
+        async with self._uow() as uow:
             course = await uow.roster.get(EntityKind.COURSES, course_id) if course_id else None
         if person is None:
             raise InvalidInput(f"No roster person with sourcedId '{learner}'.", field="learner")
@@ -126,7 +132,9 @@ class LearningActivityService:
         if course_id is None:
             raise InvalidInput(f"No lesson with id '{beat.lesson}'.", field="lesson")
         course_payload = course.payload if course is not None else {}
-        event = self._event(beat, learner, email, course_id, course_payload)
+        title = lesson.payload.get("title") if lesson is not None else None
+        name = title if isinstance(title, str) and title else f"Lesson {beat.lesson}"
+        event = self._event(beat, learner, email, course_id, course_payload, name)
         problems = validate_envelope(
             {
                 "sensor": self._config.sensor,
@@ -167,6 +175,7 @@ class LearningActivityService:
         email: str,
         course_id: str,
         course: Mapping[str, Any],
+        lesson_name: str,
     ) -> dict[str, Any]:
         base = self._config.timeback_base.rstrip("/")
         event_id = heartbeat_event_id(learner, beat)
@@ -178,7 +187,7 @@ class LearningActivityService:
             "type": "TimebackActivityContext",
             "subject": subject_of(course),
             "app": {"id": self._config.ed_app, "name": APP_NAME},
-            "activity": {"id": lesson_iri, "name": f"Lesson {beat.lesson}"},
+            "activity": {"id": lesson_iri, "name": lesson_name},
         }
         title = course.get("title")
         activity_context["course"] = {
@@ -220,6 +229,18 @@ def heartbeat_event_id(learner: str, beat: Heartbeat) -> str:
     else:
         key = f"span:{_iso(beat.started_at)}/{_iso(beat.ended_at)}"
     return f"urn:uuid:{uuid.uuid5(HEARTBEAT_NAMESPACE, f'{learner}|{beat.lesson}|{key}')}"
+
+
+async def _course_in_cache(uow: UnitOfWork, lesson: RosterRecord | None) -> str | None:
+    """The course of a cached lesson: its course component's course."""
+    unit = lesson.payload.get("courseComponent") if lesson is not None else None
+    unit_id = unit.get("sourcedId") if isinstance(unit, Mapping) else None
+    if not isinstance(unit_id, str):
+        return None
+    component = await uow.roster.get(EntityKind.COURSE_COMPONENTS, unit_id)
+    course = component.payload.get("course") if component is not None else None
+    found = course.get("sourcedId") if isinstance(course, Mapping) else None
+    return found if isinstance(found, str) else None
 
 
 def subject_of(course: Mapping[str, Any]) -> str:

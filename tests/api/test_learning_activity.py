@@ -97,6 +97,7 @@ async def test_a_heartbeat_is_one_valid_time_spent_event_delivered_once(bff: Bff
     assert event["actor"]["id"].endswith("/users/" + str(bff.people["student"]))
     assert event["actor"]["email"]
     assert event["object"]["course"]["id"].endswith("/courses/" + bff.course)
+    assert event["object"]["activity"]["name"] == "Lesson lesson-made-after-the-sync"
     assert event["object"]["id"].endswith("/component-resources/" + bff.lesson)
     assert event["eventTime"] == "2026-12-06T10:01:00.000Z"
     generated = event["generated"]
@@ -198,3 +199,28 @@ async def test_who_may_report_whose_time(bff: Bff) -> None:
     assert (await bff.beat("teacher", body(bff.lesson, learner="nobody"))).status_code == 403
     assert (await bff.http.post(HEARTBEAT, json=body(bff.lesson))).status_code == 401
     assert await bff.stored() == 2
+
+
+async def test_the_lesson_comes_from_the_cache_or_else_from_timeback(bff: Bff) -> None:
+    cached = await bff.beat("student", body(bff.lesson, sequence=11))
+    assert cached.status_code == 202, cached.text
+    stored = await bff.http.get(
+        f"/v1/events/{quote(cached.json()['event_id'])}", headers=bff.headers["student"]
+    )
+    sim = simulator(bff.container, "timeback", TimebackSimulator)
+    known = sim.state.component_resources.get(bff.lesson)
+    assert known is not None
+    # the cached lesson's title (the TimeBack lookup knows only the course)
+    assert stored.json()["event"]["object"]["activity"]["name"] == known["title"]
+    # a lesson made at TimeBack after the last sync: TimeBack's rostering service knows it
+    newer = dict(known) | {"sourcedId": "lesson-made-after-the-sync", "title": "Brand new"}
+    sim.state.component_resources.put(newer)
+    fresh = await bff.beat("student", body("lesson-made-after-the-sync", sequence=12))
+    assert fresh.status_code == 202, fresh.text
+    event = (
+        await bff.http.get(
+            f"/v1/events/{quote(fresh.json()['event_id'])}", headers=bff.headers["student"]
+        )
+    ).json()["event"]
+    assert event["object"]["course"]["id"].endswith("/courses/" + bff.course)
+    assert event["object"]["activity"]["name"] == "Lesson lesson-made-after-the-sync"
