@@ -442,7 +442,9 @@ async def everyone(
 # -- setting up ------------------------------------------------------------------------------
 
 
-def bff_env(sims: dict[str, str], db_url: str, users: int, classes: int) -> dict[str, str]:
+def bff_env(
+    sims: dict[str, str], db_url: str, users: int, classes: int, max_connections: int = 20
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BFF_")}
     env |= {
         "BFF_MODE": "sandbox",
@@ -456,6 +458,7 @@ def bff_env(sims: dict[str, str], db_url: str, users: int, classes: int) -> dict
         group = system.upper()
         env[f"BFF_{group}_BASE_URL"] = url
         env[f"BFF_{group}_TOKEN_URL"] = f"{url}/oauth2/token"
+        env[f"BFF_{group}_MAX_CONNECTIONS"] = str(max_connections)
     return env
 
 
@@ -511,6 +514,23 @@ def running_bff(env: dict[str, str], postgres: bool) -> Iterator[str]:
             stop(worker)
 
 
+def server_cpu_seconds(base: str) -> float:
+    """CPU time (user + system) so far of the uvicorn process serving ``base`` on this machine,
+    read from ``/proc``; 0 where there is none."""
+    port = base.rsplit(":", 1)[1]
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"uvicorn" not in b" ".join(argv) or port.encode() not in argv:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        return (int(fields[11]) + int(fields[12])) / tick
+    return 0.0
+
+
 # -- the run ---------------------------------------------------------------------------------
 
 
@@ -520,6 +540,9 @@ class Results:
     direct: Timings = field(default_factory=Timings)
     answers: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the BFF process's CPU time over its flow phase, and the requests it served there
+    bff_cpu_seconds: float = 0.0
+    bff_requests: int = 0
 
 
 async def measure(
@@ -534,7 +557,8 @@ async def measure(
     results = Results()
     up = Upstreams.of(sims)
     n = 4 * max(len(via_bff), len(direct_learners))
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+    # idle connections dropped before uvicorn's 5 s keep-alive closes them under a reused request
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n, keepalive_expiry=2.0)
     async with (
         httpx.AsyncClient(base_url=bff, timeout=120, limits=limits) as to_bff,
         httpx.AsyncClient(timeout=120, limits=limits) as plain,
@@ -560,7 +584,11 @@ async def measure(
             if warm.errors:
                 timings.errors.update({f"warm-up: {k}": v for k, v in warm.errors.items()})
             given[name] = 0
+            cpu = server_cpu_seconds(bff)
             results.seconds[f"{name} flow"] = await everyone(sides[1:], timings, run_flow)
+            if name == "bff":
+                results.bff_cpu_seconds = server_cpu_seconds(bff) - cpu
+                results.bff_requests = sum(len(v) for v in timings.ms.values())
             results.seconds[f"{name} lessons"] = await everyone(sides[1:], timings, list_lessons)
         results.answers = given
     return results
@@ -569,7 +597,8 @@ async def measure(
 def report(results: Results, args: argparse.Namespace, load: str) -> list[str]:
     lines = [
         f"{args.learners} learners per side, all at once; simulators +{args.latency_ms:.0f} ms a response;"
-        f" BFF on {'PostgreSQL' if args.postgres else 'SQLite'}; {os.cpu_count()} cpus; load {load}",
+        f" BFF on {'PostgreSQL' if args.postgres else 'SQLite'}, {args.max_connections} connections an"
+        f" upstream; {os.cpu_count()} cpus; load {load}",
         f"answers given: BFF {results.answers.get('bff', 0)}, direct {results.answers.get('direct', 0)}",
         f"{'step':<10} {'n':>9} {'direct p50':>11} {'direct p99':>11} {'BFF p50':>9} {'BFF p99':>9}"
         f" {'p50 ratio':>10} {'p99 ratio':>10}  target",
@@ -589,6 +618,12 @@ def report(results: Results, args: argparse.Namespace, load: str) -> list[str]:
             f"{step:<10} {f'{len(d)}/{len(b)}':>9} {dp50:>11.1f} {dp99:>11.1f} {bp50:>9.1f} {bp99:>9.1f}"
             f" {r50:>10.2f} {r99:>10.2f}  <= {limit:g}: {verdict}"
         )
+    if results.bff_requests:
+        per = results.bff_cpu_seconds * 1000 / results.bff_requests
+        lines.append(
+            f"BFF process CPU over its flow: {results.bff_cpu_seconds:.2f} s for"
+            f" {results.bff_requests} requests ({per:.1f} ms a request)"
+        )
     for name, seconds in results.seconds.items():
         lines.append(f"wall time {name:<15} {seconds:.2f} s")
     for name, errors in (("BFF", results.bff.errors), ("direct", results.direct.errors)):
@@ -607,6 +642,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=400, help="roster size of the simulators")
     parser.add_argument("--classes", type=int, default=12)
     parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=100,
+        help="the BFF's connections to each upstream (BFF_<HOST>_MAX_CONNECTIONS; default 20)",
+    )
+    parser.add_argument(
         "--postgres",
         nargs="?",
         const=os.environ.get("BFF_TEST_POSTGRES_URL", DEFAULT_PG),
@@ -623,7 +664,7 @@ def main() -> None:
         ) as sims,
         database(args.postgres) as db_url,
     ):
-        env = bff_env(sims, db_url, args.users, args.classes)
+        env = bff_env(sims, db_url, args.users, args.classes, args.max_connections)
         with running_bff(env, bool(args.postgres)) as bff:
             headers = learner_accounts(bff, env, via_bff)
             load = os.getloadavg()
