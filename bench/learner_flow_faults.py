@@ -54,6 +54,8 @@ from bench.timesheets_reliability import wait_ready as api_ready
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
 #: the upstreams the flow calls (the QTI simulator is not among them: PowerPath serves the items)
 SYSTEMS = ("timeback", "powerpath", "caliper")
+#: how many requests a simulator's request log keeps (``simulators/kit/requestlog.py``)
+LOG_KEEPS = 1000
 #: what a careful app resends besides a 503 (the BFF's upstream failures, a lost reply)
 RESEND = frozenset({500, 502, 504, 429})
 
@@ -122,7 +124,8 @@ class FaultReport:
             f"double taps answered the same     {self.double_taps_same}",
             f"heartbeats                        {self.heartbeats}"
             f" (+{self.heartbeat_duplicates} answered duplicate on a resend)",
-            f"upstream requests                 {self.upstream_requests}",
+            # the simulators' request logs keep the last 1,000 requests: a full one means more
+            f"upstream requests                 {self._requests()}",
             f"  failed by the simulators        {failed} {self.upstream_failed}",
             f"worker kills (SIGKILL)            {self.kills}",
             f"gradebook results                 {self.results_once} of {self.results_expected}"
@@ -136,6 +139,12 @@ class FaultReport:
             f"wall time                         {self.seconds:.1f} s (flow {self.flow_seconds:.1f}"
             f" s, then {self.drain_seconds:.1f} s until everything was delivered)",
         ]
+
+    def _requests(self) -> str:
+        shown = [
+            f"{k} {n}{'+' if n >= LOG_KEEPS else ''}" for k, n in self.upstream_requests.items()
+        ]
+        return ", ".join(shown)
 
     @property
     def ok(self) -> bool:
