@@ -502,12 +502,12 @@ def database(postgres: str | None) -> Iterator[str]:
 
 
 @contextmanager
-def running_bff(env: dict[str, str], postgres: bool) -> Iterator[str]:
+def running_bff(env: dict[str, str], postgres: bool, workers: int = 1) -> Iterator[str]:
     """The BFF API (and on PostgreSQL a ``bff worker`` for its jobs), the roster cache filled."""
     fill_cache(env)
     worker: subprocess.Popen[bytes] | None = start_worker(env) if postgres else None
     try:
-        with server("api.app:create_app", factory=True, env=env) as bff:
+        with server("api.app:create_app", factory=True, env=env, workers=workers) as bff:
             yield bff
     finally:
         if worker is not None:
@@ -597,7 +597,8 @@ async def measure(
 def report(results: Results, args: argparse.Namespace, load: str) -> list[str]:
     lines = [
         f"{args.learners} learners per side, all at once; simulators +{args.latency_ms:.0f} ms a response;"
-        f" BFF on {'PostgreSQL' if args.postgres else 'SQLite'}, {args.max_connections} connections an"
+        f" BFF on {'PostgreSQL' if args.postgres else 'SQLite'} in {args.workers} process(es),"
+        f" {args.max_connections} connections an"
         f" upstream; {os.cpu_count()} cpus; load {load}",
         f"answers given: BFF {results.answers.get('bff', 0)}, direct {results.answers.get('direct', 0)}",
         f"{'step':<10} {'n':>9} {'direct p50':>11} {'direct p99':>11} {'BFF p50':>9} {'BFF p99':>9}"
@@ -618,7 +619,7 @@ def report(results: Results, args: argparse.Namespace, load: str) -> list[str]:
             f"{step:<10} {f'{len(d)}/{len(b)}':>9} {dp50:>11.1f} {dp99:>11.1f} {bp50:>9.1f} {bp99:>9.1f}"
             f" {r50:>10.2f} {r99:>10.2f}  <= {limit:g}: {verdict}"
         )
-    if results.bff_requests:
+    if results.bff_requests and args.workers == 1:  # /proc shows the supervisor, not workers
         per = results.bff_cpu_seconds * 1000 / results.bff_requests
         lines.append(
             f"BFF process CPU over its flow: {results.bff_cpu_seconds:.2f} s for"
@@ -641,6 +642,9 @@ def main() -> None:
     )
     parser.add_argument("--users", type=int, default=400, help="roster size of the simulators")
     parser.add_argument("--classes", type=int, default=12)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn processes of the BFF (CPU shown for 1)"
+    )
     parser.add_argument(
         "--max-connections",
         type=int,
@@ -665,7 +669,7 @@ def main() -> None:
         database(args.postgres) as db_url,
     ):
         env = bff_env(sims, db_url, args.users, args.classes, args.max_connections)
-        with running_bff(env, bool(args.postgres)) as bff:
+        with running_bff(env, bool(args.postgres), args.workers) as bff:
             headers = learner_accounts(bff, env, via_bff)
             load = os.getloadavg()
             results = asyncio.run(
