@@ -31,7 +31,8 @@ class Access(StrEnum):
     DELIVERY = "delivery"
     #: admins and staff; teachers for the content of courses they teach
     ASSESSMENT_AUTHOR = "assessment-author"
-    #: the learner named (or you): LearnerRef, READ for reads, WRITE (act for them) for writes
+    #: a learner's learning (``LearnerRef``): the learner, their guardians (read only), their
+    #: teachers, staff of their orgs, admins; some acts narrowed further (docs/api.md, "Learning")
     LEARNER = "learner"
 
 

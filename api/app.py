@@ -27,6 +27,7 @@ from api.routers import (
     learning_activity,
     learning_flow,
     learning_lessons,
+    learning_plans,
     lms,
     lms_links,
     me,
@@ -79,7 +80,8 @@ TAGS = [
     },
     {
         "name": "learning",
-        "description": "A learner's app over PowerPath: lessons, placement, plans and the flow.",
+        "description": "A learner's app over PowerPath: lessons, placement, screening, "
+        "lesson plans, test assignments and the lesson flow.",
     },
     {"name": "system", "description": "Liveness, readiness, upstream status and background tasks."},
 ]
@@ -152,9 +154,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments.router,
         assessment_tests.router,
         assessment_scoring.router,
-        learning_activity.router,
-        learning_flow.router,
         learning_lessons.router,
+        learning_plans.router,
+        learning_flow.router,
+        learning_activity.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

@@ -28,6 +28,7 @@ from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
 from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_lessons import LessonCatalogueService
+from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.project_search import ProjectSearchService
@@ -179,4 +180,11 @@ LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
 CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]
 LearningActivityDep = Annotated[LearningActivityService, Depends(get_learning_activity)]
+
+
+async def get_learning_plans(request: Request) -> LearningPlanService:
+    return _container(request).learning_plans()
+
+
+LearningPlansDep = Annotated[LearningPlanService, Depends(get_learning_plans)]
 LearningLessonsDep = Annotated[LessonCatalogueService, Depends(get_learning_lessons)]

@@ -13,12 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
-
-from adapters.powerpath.errors import FAMILY, as_powerpath_error
-from adapters.timeback.errors import TimebackError, to_domain_error
-from adapters.timeback.retrying import RetryPolicy
-from domain.errors import NotFound, UpstreamRefusedInput
+from adapters.powerpath.calling import PowerPathCalls
 from domain.ports.lesson_practice import (
     AnswerOutcome,
     AttemptRecord,
@@ -31,7 +26,6 @@ from domain.ports.lesson_practice import (
 )
 
 BASE = "/powerpath"
-UPSTREAM = "PowerPath"
 
 
 def _float(value: Any) -> float | None:
@@ -115,9 +109,8 @@ def attempt_of(raw: Mapping[str, Any]) -> AttemptRecord:
 
 
 class PowerPathPractice(LessonPractice):
-    def __init__(self, http: httpx.AsyncClient, retry: RetryPolicy) -> None:
-        self._http = http
-        self._retry = retry
+    def __init__(self, calls: PowerPathCalls) -> None:
+        self._calls = calls
 
     async def _call(
         self,
@@ -127,27 +120,10 @@ class PowerPathPractice(LessonPractice):
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
     ) -> Any:
-        # a write goes through the policy as a POST: retried only when it never reached PowerPath
-        as_method = "GET" if method == "GET" else "POST"
-
-        async def send() -> httpx.Response:
-            return await self._http.request(method, f"{BASE}/{path}", params=params, json=json)
-
-        try:
-            response = await self._retry.call(as_method, send)
-        except Exception as exc:
-            raise to_domain_error(as_powerpath_error(exc)) from exc
-        if response.is_success:
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise to_domain_error(as_powerpath_error(exc)) from exc
-        error: TimebackError = FAMILY.from_response(response)
-        if response.status_code == 404:
-            raise NotFound(f"{UPSTREAM}: {error.message}") from error
-        if response.status_code in (400, 409, 422):
-            raise UpstreamRefusedInput(error.message, upstream=UPSTREAM) from error
-        raise to_domain_error(error) from error
+        # what the learner sent is theirs: PowerPath's 400/409/422 on it is the caller's 422
+        return await self._calls.call(
+            method, f"{BASE}/{path}", params=params, json=json, caller_input=True
+        )
 
     async def progress(self, student: str, lesson: str, attempt: int | None = None) -> Progress:
         params: dict[str, str | int] = {"student": student, "lesson": lesson}

@@ -1,11 +1,11 @@
 """learning completions
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 04:01:31.634488
 
 The learner flow's completion ledger (issue 17, decision D89) and answers kept for
-Idempotency-Key replays. At merge: down_revision becomes "0011" (the roster lesson catalogue).
+Idempotency-Key replays. After the lesson catalogue (0011).
 """
 
 from collections.abc import Sequence

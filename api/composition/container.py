@@ -24,6 +24,14 @@ from adapters.db.uow import SqlUnitOfWork
 from adapters.jobs.inprocess import InProcessJobRunner
 from adapters.jobs.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_url
 from adapters.jobs.runner import JobRunner
+from adapters.powerpath.calling import PowerPathCalls
+from adapters.powerpath.errors import FAMILY as POWERPATH_ERRORS
+from adapters.powerpath.planning import (
+    PowerPathLessonPlans,
+    PowerPathPlacement,
+    PowerPathScreening,
+    PowerPathTestAssignments,
+)
 from adapters.powerpath.practice import PowerPathPractice
 from adapters.qti.calls import QtiCalls
 from adapters.qti.content import QtiContent, QtiTestStructure
@@ -50,6 +58,7 @@ from domain.ports.sso import IdentityProvider
 from domain.ports.time_tracker import TrackerPlugin, TrackerSessions
 from domain.roster.answers import AnswerCache
 from domain.services.accounts import AccountService
+from domain.services.activity_completion import ActivityCompletionService
 from domain.services.assessment_scoring import ScoringService
 from domain.services.assessments import AssessmentService
 from domain.services.audit import AuditService
@@ -59,9 +68,11 @@ from domain.services.caliper_events import CaliperEventService, EventsConfig
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_flow import LearnerFlowService
+from domain.services.learner_references import LearnerReferences
 from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.learning_lessons import LessonCatalogueService
+from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -293,7 +304,7 @@ class Container:
         ev = self.settings.events
         return LearningActivityService(
             uow=self.uow,
-            policy=self.policy(),
+            refs=self.learner_references(),
             clock=self.clock,
             jobs=self.jobs,
             lessons=self.lesson_courses(),
@@ -476,6 +487,27 @@ class Container:
         )
 
     @_once
+    def powerpath_calls(self) -> PowerPathCalls:
+        # PowerPath shares TimeBack's token (its client, adapters/powerpath/upstream.py) and retry
+        # policy
+        return PowerPathCalls(self.http["powerpath"], POWERPATH_ERRORS, RetryPolicy())
+
+    @_once
+    def learner_references(self) -> LearnerReferences:
+        return LearnerReferences(uow=self.uow, policy=self.policy(), relations=self.relations)
+
+    @_once
+    def learning_plans(self) -> LearningPlanService:
+        calls = self.powerpath_calls()
+        return LearningPlanService(
+            placement=PowerPathPlacement(calls),
+            screening=PowerPathScreening(calls),
+            plans=PowerPathLessonPlans(calls),
+            assignments=PowerPathTestAssignments(calls),
+            refs=self.learner_references(),
+        )
+
+    @_once
     def completions(self) -> Completions:
         ev, le = self.settings.events, self.settings.learning
         return Completions(
@@ -498,9 +530,19 @@ class Container:
     def learner_flow(self) -> LearnerFlowService:
         return LearnerFlowService(
             uow=self.uow,
-            policy=self.policy(),
-            practice=PowerPathPractice(self.http["powerpath"], RetryPolicy()),
+            refs=self.learner_references(),
+            practice=PowerPathPractice(self.powerpath_calls()),
             renderer=LxmlDeliveryRenderer(),
+            lessons=self.lesson_courses(),
+            completions=self.completions(),
+            clock=self.clock,
+        )
+
+    @_once
+    def activity_completion(self) -> ActivityCompletionService:
+        return ActivityCompletionService(
+            uow=self.uow,
+            refs=self.learner_references(),
             lessons=self.lesson_courses(),
             completions=self.completions(),
             clock=self.clock,

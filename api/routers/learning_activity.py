@@ -23,7 +23,7 @@ BASE = "/v1/learning/activity"
     status_code=202,
     response_model=HeartbeatOut,
     responses=problem_responses(401, 403, 422, 502, 503),
-    openapi_extra=access(Access.AUTHENTICATED),
+    openapi_extra=access(Access.LEARNER),
 )
 async def heartbeat(
     body: HeartbeatIn,
@@ -39,7 +39,7 @@ async def heartbeat(
         ),
     ] = None,
 ) -> HeartbeatOut:
-    """Report a learner's time on a lesson (you; teachers and staff: a learner they teach or
+    """Report a student's time on a lesson (you; teachers and staff: a learner they teach or
     reach; never a guardian for a child): active and inactive seconds between two instants. It
     becomes a Caliper `TimeSpentEvent` (TimeBack's profile), delivered to TimeBack once; a
     heartbeat sent again (same `Idempotency-Key`, or `sequence`, or span) is a `duplicate`."""

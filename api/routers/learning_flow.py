@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from api.access import Access, access
 from api.deps import ActorDep, get_container
 from api.errors import COMMON_RESPONSES, problem_responses
+from api.paging import PAGED, PageLimit, PageOffset, window
 from api.schemas.learning_flow import (
     ActivityCompleteIn,
     ActivityCompleteOut,
@@ -24,6 +25,7 @@ from api.schemas.learning_flow import (
     StartOut,
 )
 from api.strict_json import StrictJsonRoute
+from domain.services.activity_completion import ActivityCompletionService
 from domain.services.learner_flow import LearnerFlowService
 
 router = APIRouter(tags=["learning"], responses=COMMON_RESPONSES, route_class=StrictJsonRoute)
@@ -35,7 +37,12 @@ async def get_learner_flow(request: Request) -> LearnerFlowService:
     return (await get_container(request)).learner_flow()
 
 
+async def get_activity_completion(request: Request) -> ActivityCompletionService:
+    return (await get_container(request)).activity_completion()
+
+
 FlowDep = Annotated[LearnerFlowService, Depends(get_learner_flow)]
+ActivityDep = Annotated[ActivityCompletionService, Depends(get_activity_completion)]
 Lesson = Annotated[
     str, Path(min_length=1, max_length=255, description="The PowerPath lesson (resource) id.")
 ]
@@ -141,15 +148,24 @@ async def complete_lesson(
     f"{BASE}/attempts",
     operation_id="list_lesson_attempts",
     response_model=AttemptPage,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 422) | PAGED,
     openapi_extra=access(Access.LEARNER),
 )
 async def list_attempts(
-    lesson: Lesson, actor: ActorDep, flow: FlowDep, learner: LearnerQuery = None
+    request: Request,
+    response: Response,
+    lesson: Lesson,
+    actor: ActorDep,
+    flow: FlowDep,
+    learner: LearnerQuery = None,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> dict[str, object]:
-    """The learner's attempts at the lesson, each with its completion's side effects."""
+    """The learner's attempts at the lesson, oldest first, each with its completion's side
+    effects (PowerPath answers a lesson's attempts whole: a handful)."""
     items = await flow.attempts(actor=actor, lesson=lesson, learner=learner)
-    return {"items": items, "total": len(items)}
+    page = window(request, response, items, limit=limit, offset=offset)
+    return {"items": page, "total": len(items)}
 
 
 @router.get(
@@ -180,11 +196,9 @@ async def get_attempt(
 async def complete_activity(
     body: ActivityCompleteIn,
     actor: ActorDep,
-    flow: FlowDep,
+    activities: ActivityDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, object]:
     """An activity PowerPath does not score (video, article, external tool) is done: the
     caller's metrics go to the gradebook and a Caliper `ActivityEvent`, exactly once."""
-    return await flow.complete_activity(
-        actor=actor, data=body.data(), idempotency_key=idempotency_key
-    )
+    return await activities.complete(actor=actor, data=body.data(), idempotency_key=idempotency_key)

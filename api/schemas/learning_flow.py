@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.services.learner_flow import ActivityInput
+from api.paging import Page
+from domain.services.activity_completion import ActivityInput
 
 _LEARNER = Field(
     default=None,
@@ -148,9 +149,8 @@ class AttemptOut(BaseModel):
     side_effects: SideEffectsOut | None
 
 
-class AttemptPage(BaseModel):
-    items: list[AttemptOut]
-    total: int
+class AttemptPage(Page[AttemptOut]):
+    pass
 
 
 class AttemptDetailOut(AttemptOut):

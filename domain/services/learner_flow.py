@@ -10,9 +10,8 @@ question among those PowerPath served in the attempt (422).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import suppress
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from domain.errors import (
@@ -24,7 +23,7 @@ from domain.errors import (
 )
 from domain.models.identity import Actor
 from domain.models.learning import Completion, Metrics, ResultState, Source, StoredAnswer
-from domain.policy import Action, LearnerRef, Policy
+from domain.policy import Action
 from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.assessments import DeliveryRenderer, LessonCourses
 from domain.ports.lesson_practice import (
@@ -35,26 +34,13 @@ from domain.ports.lesson_practice import (
     Progress,
     Response,
 )
-from domain.roster.entities import EntityKind
+from domain.services.learner_references import LearnerReferences
+from domain.services.learning_access import LearnerAccess, replayed
 from domain.services.learning_completions import Completions, fingerprint, new_token
 
 #: the score at which a lesson counts as a mastered unit: powerpath-100 at 100, others when passed
 MASTERY = {"powerpath-100": 100.0}
 PASS_SCORE = 80.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ActivityInput:
-    """A completed activity PowerPath does not score (video, article, external tool)."""
-
-    lesson: str
-    learner: str | None = None
-    course: str | None = None
-    xp: float | None = None
-    score: float | None = None
-    correct_questions: int | None = None
-    total_questions: int | None = None
-    mastered_units: int | None = None
 
 
 def _mastered(progress: Progress) -> int:
@@ -90,7 +76,7 @@ class LearnerFlowService:
         self,
         *,
         uow: UnitOfWorkFactory,
-        policy: Policy,
+        refs: LearnerReferences,
         practice: LessonPractice,
         renderer: DeliveryRenderer,
         lessons: LessonCourses,
@@ -98,7 +84,7 @@ class LearnerFlowService:
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._policy = policy
+        self._access = LearnerAccess(refs)
         self._practice = practice
         self._renderer = renderer
         self._lessons = lessons
@@ -107,22 +93,6 @@ class LearnerFlowService:
         completions.recover = self._recover
 
     # -- who and what ---------------------------------------------------------------------------
-
-    async def _learner(
-        self, actor: Actor, learner: str | None, action: Action, *, in_body: bool
-    ) -> str:
-        who = learner or actor.person_sourced_id
-        if not who:
-            raise InvalidInput(
-                "Name the learner: this account is no roster person.", field="learner"
-            )
-        await self._policy.require(actor, action, LearnerRef(who))
-        async with self._uow() as uow:
-            known = await uow.roster.get(EntityKind.USERS, who) is not None
-        if not known:
-            message = f"No learner with sourcedId '{who}'."
-            raise InvalidInput(message, field="learner") if in_body else NotFound(message)
-        return who
 
     def question(self, q: PracticeQuestion) -> dict[str, Any]:
         """The question in its delivery form: the renderer keeps only what is safe to show."""
@@ -153,7 +123,7 @@ class LearnerFlowService:
     # -- the steps ------------------------------------------------------------------------------
 
     async def start(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         progress = await self._practice.progress(who, lesson)
         if progress.finalized:
             # finalized without a completion here (mastered by its last answer, or a process
@@ -167,7 +137,7 @@ class LearnerFlowService:
         return self._progress_answer(lesson, who, progress)
 
     async def next(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._learner(actor, learner, Action.WRITE, in_body=False)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         try:
             found = await self._practice.next_question(who, lesson)
             return {"score": found.score, "question": self.question(found.question), "done": False}
@@ -190,7 +160,7 @@ class LearnerFlowService:
         response: Response,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint(
             {"lesson": lesson, "learner": who, "question": question, "response": response}
         )
@@ -198,7 +168,7 @@ class LearnerFlowService:
             async with self._uow() as uow:
                 first = await uow.learning.stored_answer(actor.account_id, idempotency_key)
             if first is not None:
-                return dict(_replayed(first.fingerprint, print_, first.answer))
+                return dict(replayed(first.fingerprint, print_, first.answer))
         answered = await self._answer(who, lesson, question, response)
         if idempotency_key:
             async with self._uow() as uow:
@@ -213,7 +183,7 @@ class LearnerFlowService:
                 )
                 await uow.commit()
             if taken is not None:
-                return dict(_replayed(taken.fingerprint, print_, taken.answer))
+                return dict(replayed(taken.fingerprint, print_, taken.answer))
         return answered
 
     async def _answer(
@@ -285,18 +255,18 @@ class LearnerFlowService:
         learner: str | None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._learner(actor, learner, Action.WRITE, in_body=True)
+        who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint({"route": "lesson-complete", "lesson": lesson, "learner": who})
         if idempotency_key:
-            first = await self._by_key(actor, idempotency_key, print_)
+            first = await self._completions.by_key(actor.account_id, idempotency_key, print_)
             if first is not None:
-                return await self._answer_of(first)
+                return await self._completions.answer_of(first)
         progress = await self._practice.progress(who, lesson)
         cid = self._completions.completion_id(who, lesson, progress.attempt, Source.POWERPATH)
         async with self._uow() as uow:
             held = await uow.learning.get(cid)
         if held is not None and held.state is not ResultState.FINALIZING:
-            return await self._answer_of(held)  # a double tap: the first completion
+            return await self._completions.answer_of(held)  # a double tap: the first completion
         token = new_token()
         draft = self._draft(actor, who, lesson, progress, idempotency_key, print_)
         if not progress.finalized and progress.lesson_type in FINALIZED_BY_CALL:
@@ -304,7 +274,7 @@ class LearnerFlowService:
                 taken = await uow.learning.begin(draft, token=token)
                 await uow.commit()
             if taken is not None and taken.state is not ResultState.FINALIZING:
-                return await self._answer_of(taken)
+                return await self._completions.answer_of(taken)
             # refused (finalized meanwhile?) or unknown: PowerPath's progress decides
             with suppress(UpstreamRefusedInput, UpstreamUnavailable):
                 await self._practice.finalize(who, lesson)
@@ -317,7 +287,7 @@ class LearnerFlowService:
             answer=lambda c: self._complete_body(c, progress),
             token=token,
         )
-        return await self._answer_of(recorded)
+        return await self._completions.answer_of(recorded)
 
     def _draft(
         self,
@@ -362,21 +332,6 @@ class LearnerFlowService:
             "completion_id": c.id,
         }
 
-    async def _by_key(self, actor: Actor, key: str, print_: str) -> Completion | None:
-        async with self._uow() as uow:
-            first = await uow.learning.by_key(actor.account_id, key)
-        if first is None:
-            return None
-        _replayed(first.fingerprint, print_, {})
-        return first
-
-    async def _answer_of(self, c: Completion) -> dict[str, Any]:
-        async with self._uow() as uow:
-            effects = await self._completions.side_effects(uow, c)
-        body = dict(c.answer or {"completion_id": c.id, "lesson": c.lesson, "learner": c.learner})
-        body["side_effects"] = effects
-        return body
-
     async def _ensure_recorded(
         self, actor: Actor, who: str, lesson: str, progress: Progress
     ) -> Completion:
@@ -410,80 +365,12 @@ class LearnerFlowService:
             token=token,
         )
 
-    # -- activities PowerPath does not score -------------------------------------------------
-
-    async def complete_activity(
-        self, *, actor: Actor, data: ActivityInput, idempotency_key: str | None = None
-    ) -> dict[str, Any]:
-        who = await self._learner(actor, data.learner, Action.WRITE, in_body=True)
-        given = {k: v for k, v in asdict(data).items() if k != "learner"}
-        print_ = fingerprint({"route": "activity-complete", "learner": who, **given})
-        if idempotency_key:
-            first = await self._by_key(actor, idempotency_key, print_)
-            if first is not None:
-                return await self._answer_of(first)
-        course = await self._lessons.course_of_lesson(data.lesson)
-        if course is None:
-            raise InvalidInput(f"No lesson with sourcedId '{data.lesson}'.", field="lesson")
-        if data.course is not None and data.course != course:
-            async with self._uow() as uow:
-                known = await uow.roster.get(EntityKind.COURSES, data.course) is not None
-            detail = "is not this lesson's course" if known else "does not exist"
-            raise InvalidInput(f"Course '{data.course}' {detail}.", field="course")
-        async with self._uow() as uow:
-            earlier = [
-                c
-                for c in await uow.learning.for_lesson(who, data.lesson)
-                if c.source is Source.ACTIVITY
-            ]
-        if not idempotency_key and earlier and earlier[-1].fingerprint == print_:
-            return await self._answer_of(earlier[-1])  # a double tap without a key
-        attempt = (earlier[-1].attempt if earlier else 0) + 1
-        now = self._clock.now()
-        draft = Completion(
-            id=self._completions.completion_id(who, data.lesson, attempt, Source.ACTIVITY),
-            learner=who,
-            lesson=data.lesson,
-            attempt=attempt,
-            source=Source.ACTIVITY,
-            account_id=actor.account_id,
-            idempotency_key=idempotency_key,
-            fingerprint=print_,
-            state=ResultState.PENDING,
-            course=course,
-            metrics=Metrics(
-                score=data.score,
-                accuracy=(
-                    data.correct_questions / data.total_questions
-                    if data.correct_questions is not None and data.total_questions
-                    else None
-                ),
-                correct_questions=data.correct_questions,
-                total_questions=data.total_questions,
-                xp=data.xp,
-                mastered_units=data.mastered_units,
-            ),
-            created_at=now,
-            updated_at=now,
-        )
-        recorded = await self._completions.record(
-            draft=draft,
-            answer=lambda c: {
-                "completion_id": c.id,
-                "lesson": c.lesson,
-                "learner": c.learner,
-                "attempt": c.attempt,
-            },
-            token=new_token(),
-        )
-        return await self._answer_of(recorded)
-
     # -- attempts -------------------------------------------------------------------------------
 
     async def attempts(
         self, *, actor: Actor, lesson: str, learner: str | None
     ) -> list[dict[str, Any]]:
-        who = await self._learner(actor, learner, Action.READ, in_body=False)
+        who = await self._access.learner(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         async with self._uow() as uow:
             ledger = {c.attempt: c for c in await uow.learning.for_lesson(who, lesson)
@@ -505,7 +392,7 @@ class LearnerFlowService:
     async def attempt(
         self, *, actor: Actor, lesson: str, learner: str | None, number: int
     ) -> dict[str, Any]:
-        who = await self._learner(actor, learner, Action.READ, in_body=False)
+        who = await self._access.learner(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         record = next((a for a in found if a.attempt == number), None)
         if record is None:
@@ -538,13 +425,3 @@ class LearnerFlowService:
             ],
             "side_effects": effects,
         }
-
-
-def _replayed(first: str, now: str, answer: Mapping[str, Any]) -> Mapping[str, Any]:
-    if first != now:
-        raise InvalidInput(
-            "This Idempotency-Key was already used for a different request; "
-            "use a new key for a new request.",
-            field="Idempotency-Key",
-        )
-    return answer

@@ -2,12 +2,12 @@
 (decisions D96, D97).
 
 A front end reports, every so often, how long a learner was active and inactive on a PowerPath
-lesson between two instants. The BFF checks who may report it (``LearnerRef`` WRITE: the
-learner, their teachers, staff of their orgs), that the learner and the lesson exist and that
-the figures fit the span, builds the event as TimeBack's profile describes it (actor the
-learner's TimeBack user, object the lesson's activity context with its course and subject,
-``generated`` the active and inactive seconds), validates it with the Caliper 1.2 validator and
-stores it in the event outbox, which delivers it to TimeBack exactly once.
+lesson between two instants. The BFF checks who may report it (a student of the roster cache,
+then ``LearnerRef`` WRITE: the learner, their teachers, staff of their orgs; D85), that the
+lesson exists and that the figures fit the span, builds the event as TimeBack's profile
+describes it (actor the learner's TimeBack user, object the lesson's activity context with
+its course and subject, ``generated`` the active and inactive seconds), validates it with the
+Caliper 1.2 validator and stores it in the event outbox, which delivers it to TimeBack once.
 
 The event id is derived, never drawn: a UUID 5 of the learner, the lesson and the heartbeat's key
 (its ``Idempotency-Key``, else its ``sequence``, else its span). A retried heartbeat is the same
@@ -29,12 +29,13 @@ from domain.caliper.validation import validate_envelope
 from domain.errors import InvalidInput
 from domain.models.caliper_events import DeliveryState
 from domain.models.identity import Actor
-from domain.policy import Action, LearnerRef, Policy
+from domain.policy import Action
 from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
 from domain.ports.assessments import LessonCourses
 from domain.roster.entities import TO_BE_DELETED, EntityKind, RosterRecord
 from domain.services.caliper_delivery import kick_delivery
 from domain.services.caliper_events import DATA_VERSION, EventsConfig, outbox_entry
+from domain.services.learner_references import LearnerReferences
 
 #: the namespace of heartbeat event ids (uuid5 of "learner|lesson|key")
 HEARTBEAT_NAMESPACE = uuid.UUID("4f9c2d0e-5b7a-5c1e-9d43-17a0e6b2c8f1")
@@ -89,28 +90,24 @@ class LearningActivityService:
         self,
         *,
         uow: UnitOfWorkFactory,
-        policy: Policy,
+        refs: LearnerReferences,
         clock: Clock,
         jobs: JobQueue,
         lessons: LessonCourses,
         config: EventsConfig,
     ) -> None:
         self._uow = uow
-        self._policy = policy
+        self._refs = refs
         self._clock = clock
         self._jobs = jobs
         self._lessons = lessons
         self._config = config
 
     async def heartbeat(self, *, actor: Actor, beat: Heartbeat) -> HeartbeatOutcome:
-        learner = beat.learner or actor.person_sourced_id
-        if learner is None:
-            raise InvalidInput(
-                "Your account is no roster person: name the learner.", field="learner"
-            )
+        learner = LearnerReferences.learner_of(actor, beat.learner)
         _check_figures(beat)
-        # reach before existence (D38): a learner out of reach is a 403 whether or not they exist
-        await self._policy.require(actor, Action.WRITE, LearnerRef(learner))
+        # a student of the roster cache (422 naming `learner`), then LearnerRef WRITE (D85)
+        await self._refs.learner(actor, learner, Action.WRITE, field="learner")
         async with self._uow() as uow:
             person = await uow.roster.get(EntityKind.USERS, learner)
             lesson = await uow.roster.get(EntityKind.COMPONENT_RESOURCES, beat.lesson)

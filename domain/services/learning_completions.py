@@ -26,6 +26,7 @@ from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
 from domain.ports.gradebook import GradebookKind, OneRosterObjects
 from domain.roster.entities import EntityKind
 from domain.services.caliper_delivery import kick_delivery
+from domain.services.learning_access import replayed
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class Completions:
 
     async def _facts(self, uow: UnitOfWork, draft: Completion) -> tuple[str, str, str | None]:
         user = await uow.roster.get(EntityKind.USERS, draft.learner)
-        email = (user.payload.get("email") if user else None) or ""
+        # TimeBack's user actor requires an email; a learner without one in the roster must not
+        # leave a finalized attempt unrecorded, so a reserved address (RFC 2606) stands in
+        email = (user.payload.get("email") if user else None) or f"{draft.learner}@learner.invalid"
         course = await uow.roster.get(EntityKind.COURSES, draft.course) if draft.course else None
         subjects = (course.payload.get("subjects") if course else None) or []
         subject = next((s for s in subjects if s in SUBJECTS), "None")
@@ -315,6 +318,25 @@ class Completions:
                     now=now,
                 )
             await uow.commit()
+
+    # -- answering repeats ------------------------------------------------------------------------
+
+    async def by_key(self, account_id: str, key: str, print_: str) -> Completion | None:
+        """The completion made under this Idempotency-Key (a 422 when the request differs)."""
+        async with self._uow() as uow:
+            first = await uow.learning.by_key(account_id, key)
+        if first is None:
+            return None
+        replayed(first.fingerprint, print_, {})
+        return first
+
+    async def answer_of(self, c: Completion) -> dict[str, Any]:
+        """What completing answers: the first answer, with its side effects as they stand now."""
+        async with self._uow() as uow:
+            effects = await self.side_effects(uow, c)
+        body = dict(c.answer or {"completion_id": c.id, "lesson": c.lesson, "learner": c.learner})
+        body["side_effects"] = effects
+        return body
 
     # -- reading ----------------------------------------------------------------------------------
 

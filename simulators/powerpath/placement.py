@@ -273,12 +273,12 @@ class Placement:
         data = await body(request)
         user = self._screened(text(data, "userId"))
         subject = one_of(text(data, "subject"), SCREENING_SUBJECTS, "subject")
+        if not user.get("email"):  # refused before anything changes
+            raise Problem(422, "The student has no email address")
         session = self._session(user)
         key = f"map-growth-{subject.lower()}"
         session["assignment"] = {"assignedTestKey": key, "status": "assigned",
                                  "nweaStatus": "AWAITING_STUDENT"}  # fmt: skip
-        if not user.get("email"):
-            raise Problem(422, "The student has no email address")
         return ok(
             [
                 {

@@ -1,7 +1,8 @@
-"""``POST /v1/learning/activity/heartbeat`` in the authorization matrix: a valid heartbeat per
-caller (about themselves; admins, who are no roster person, name the demo student) on a lesson
-that exists, and heartbeats naming a learner the caller may not act for (D38's foreign-reference
-cells: 403 for everyone but admins, whose ghost learner is a 422)."""
+"""``POST /v1/learning/activity/heartbeat`` in the authorization matrix (rule ``learner``): a
+valid heartbeat per caller on a lesson that exists (the student's own, everyone else's about the
+demo student: a guardian's is refused), and heartbeats naming a learner the caller may not act
+for (D38's foreign-reference cells: 403 or 422 for everyone but admins, whose ghost learner is a
+422)."""
 
 from __future__ import annotations
 
@@ -34,9 +35,18 @@ def heartbeat(lesson: str, learner: str | None = None) -> RequestArgs:
 def activity_body(
     op: str, caller: str, lesson: str | None, persons: Mapping[str, str | None]
 ) -> RequestArgs | None:
+    """The student's own heartbeat; everyone else's names the demo student (the teacher's pupil,
+    a student at staff's school, the guardian's child), as only a student's time is recorded."""
     if op not in HEARTBEAT_OPS or lesson is None:
         return None
-    return heartbeat(lesson, persons.get("student") if caller == "admin" else None)
+    return heartbeat(lesson, None if caller == "student" else persons.get("student"))
+
+
+def activity_allowed(op: str, caller: str) -> bool | None:
+    """Who may report the demo student's time: not a guardian (D85, ``LearnerRef`` WRITE)."""
+    if op not in HEARTBEAT_OPS:
+        return None
+    return caller not in {"guardian", "anonymous"}
 
 
 def foreign_activity_bodies(

@@ -29,7 +29,7 @@ OWN, OTHER = "own", "other"
 CALLERS = ("admin", "staff", "teacher", "student", "guardian", "anonymous")
 
 
-def learning_route(path: str) -> bool:
+def learning_flow_route(path: str) -> bool:
     return path.startswith(PREFIX) and (
         path.startswith(f"{PREFIX}lessons/{{lesson}}") or path == f"{PREFIX}activity/complete"
     )

@@ -40,9 +40,14 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
-from tests.api.learning_activity_matrix import activity_body, foreign_activity_bodies
-from tests.api.learning_flow_matrix import LearningFlowWorld, learning_route
+from tests.api.learning_activity_matrix import (
+    activity_allowed,
+    activity_body,
+    foreign_activity_bodies,
+)
+from tests.api.learning_flow_matrix import LearningFlowWorld, learning_flow_route
 from tests.api.learning_lessons_matrix import LearningLessons
+from tests.api.learning_plans_matrix import LearningWorld, learning_route
 from tests.api.lms_link_matrix import PARAMS as LMS_LINK_PARAMS
 from tests.api.lms_link_matrix import LmsLinks
 from tests.api.roster_write_matrix import RosterWrites
@@ -92,8 +97,9 @@ class World:
     assessments: AssessmentWorld | None = None
     lms: LmsWorld | None = None
     lms_links: LmsLinks | None = None
-    learning: LearningFlowWorld | None = None
+    learning: LearningWorld | None = None
     learning_lessons: LearningLessons | None = None
+    learning_flow: LearningFlowWorld | None = None
 
     async def api_token_of(self, role: str) -> str:
         """A fresh API token of this role's account, to be revoked by the request under test."""
@@ -137,7 +143,7 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             w.roster = roster_ids(settings, demo)
             w.writes = RosterWrites.of(settings, demo)
             w.lms_links = LmsLinks.of(w.roster, manager._state["container"])
-            w.learning = LearningFlowWorld.of(
+            w.learning_flow = LearningFlowWorld.of(
                 manager._state["container"], w.people, w.headers["admin"]
             )
             w.learning_lessons = LearningLessons.of(population_of(settings), demo)
@@ -166,6 +172,15 @@ async def world(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[World
             )
             w.assessments = await open_assessment_world(
                 http, w.headers["admin"], manager._state["container"], demo
+            )
+            w.learning = LearningWorld.of(
+                population,
+                {role: seen[role].users for role in ROLES},
+                {role: seen[role].classes for role in ROLES},
+                demo,
+                manager._state["container"],
+                http,
+                w.headers["admin"],
             )
             yield w
 
@@ -366,7 +381,8 @@ def expected(rule: Access, caller: str, ownership: str, *, visible: bool = True)
             # admins anything; staff what hangs from their orgs (``visible`` says so here)
             return caller == "admin" or (caller == "staff" and visible)
         case Access.LEARNER:
-            return visible  # worked out by tests/api/learning_flow_matrix.py
+            # worked out by tests/api/learning_plans_matrix.py, learning_flow_matrix.py
+            return visible
         case Access.DELIVERY | Access.ASSESSMENT_AUTHOR:
             return bool(assessment_allowed(rule, caller, ownership))
     raise AssertionError(f"no expectation for {rule}")
@@ -422,12 +438,15 @@ async def path_params(
         else OTHER_ROLE.get(caller, "student")
     )
     params: dict[str, str] = {}
-    if world.learning and learning_route(str(route.path)):
+    if world.learning_flow and learning_flow_route(str(route.path)):
         op = route.operation_id or ""
-        return await world.learning.params(world.http, str(route.path), op, caller, ownership)
+        return await world.learning_flow.params(world.http, str(route.path), op, caller, ownership)
     if world.assessments and assessment_route(str(route.path)):
         listed = list(api_route(route).param_convertors)
         return await world.assessments.params(str(route.path), listed, ownership)
+    if world.learning and learning_route(route.operation_id or ""):
+        listed = list(api_route(route).param_convertors)
+        return await world.learning.params(route.operation_id or "", listed, caller, ownership)
     names = set(api_route(route).param_convertors)
     if world.lms_links and names & set(LMS_LINK_PARAMS):
         params = await world.lms_links.params(
@@ -549,7 +568,7 @@ async def test_authorization_matrix(world: World) -> None:
             writes = world.writes if rule is Access.ROSTER_WRITE else None
             family = world.assessments.body(op, params) if world.assessments else None
             body = (
-                (world.learning.body(op) if world.learning else None)
+                (world.learning_flow.body(op) if world.learning_flow else None)
                 or (writes.body(op) if writes else None)
                 or family
                 or event_body(op, caller)
@@ -557,6 +576,7 @@ async def test_authorization_matrix(world: World) -> None:
                     op, caller, matrix_lesson(world), world.foreign.persons if world.foreign else {}
                 )
                 or (world.lms_links.body(op) if world.lms_links else None)
+                or (world.learning.body(op, params, caller) if world.learning else None)
                 or (world.learning_lessons.request(op) if world.learning_lessons else None)
                 or BODIES.get(op, dict)()
             )
@@ -576,10 +596,14 @@ async def test_authorization_matrix(world: World) -> None:
             visible = visible_in_path(world, route, caller, ownership)
             if writes is not None and "sourced_id" in params:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
-            if world.learning and rule is Access.LEARNER:
-                visible = world.learning.allowed(op, caller, ownership)
+            if world.learning_flow and learning_flow_route(str(route.path)):
+                visible = world.learning_flow.allowed(op, caller, ownership)
+            if (heartbeat := activity_allowed(op, caller)) is not None:
+                visible = heartbeat
             if world.lms_links and rule is Access.LMS_LINKS:
                 visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
+            if world.learning and learning_route(op):
+                visible = world.learning.allowed(op, caller, ownership)
             if world.gradebook and rule is Access.SCOPED and gradebook_route(str(route.path)):
                 visible = gradebook_allowed(
                     world.gradebook, str(route.path), method, caller, ownership, world.roster

@@ -192,10 +192,18 @@ async def test_who_may_report_whose_time(bff: Bff) -> None:
     assert teacher.status_code == 202, teacher.text
     guardian = await bff.beat("guardian", body(bff.lesson, learner=student, sequence=3))
     assert guardian.status_code == 403
-    # the student for someone else, and anyone for a person who does not exist: 403 (reach first)
-    other = await bff.beat("student", body(bff.lesson, learner=str(bff.people["teacher"])))
+    # another student: 403; someone who is no student of the roster cache: 422 (D85)
+    sim = simulator(bff.container, "timeback", TimebackSimulator)
+    classmate = next(
+        str(u["sourcedId"])
+        for u in sim.state.users.all()
+        if u["sourcedId"] != student and any(r.get("role") == "student" for r in u["roles"])
+    )
+    other = await bff.beat("student", body(bff.lesson, learner=classmate))
     assert other.status_code == 403
-    assert (await bff.beat("teacher", body(bff.lesson, learner="nobody"))).status_code == 403
+    teacher_self = await bff.beat("teacher", body(bff.lesson, sequence=4))
+    assert teacher_self.status_code == 422
+    assert (await bff.beat("teacher", body(bff.lesson, learner="nobody"))).status_code == 422
     assert (await bff.http.post(HEARTBEAT, json=body(bff.lesson))).status_code == 401
     assert await bff.stored() == 2
 

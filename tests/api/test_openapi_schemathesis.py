@@ -102,6 +102,25 @@ BUSINESS_RULE_OPERATIONS = [
     "redeem_enrollment_code",
     "set_enrollment_code_status",
     "bulk_enroll",
+    # PowerPath learning: the learner a body or query names must be a student in the roster cache
+    # (a 422 when not), a plan operation must name what the plan holds, a lesson the course's,
+    # and the screening test needs the learner's email
+    "list_test_assignments",
+    "create_test_assignment",
+    "create_test_assignments",
+    "list_course_progress",
+    "store_lesson_plan_operation",
+    "assign_screening_test",
+    # the learner flow: the learner must be in the roster cache (an admin has no roster person,
+    # so must name one: mostly one that is not) and the lesson at PowerPath; an answer must name
+    # the question PowerPath is asking (D90)
+    "start_lesson",
+    "next_question",
+    "answer_question",
+    "complete_lesson",
+    "list_lesson_attempts",
+    "get_lesson_attempt",
+    "complete_activity",
     # a heartbeat's lesson must be one TimeBack knows, an admin must name a roster learner, and
     # the seconds must fit the span between its two instants
     "learning_heartbeat",

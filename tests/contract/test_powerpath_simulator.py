@@ -581,3 +581,19 @@ async def test_in_a_sandbox_it_reads_timebacks_live_roster_and_tokens() -> None:
         )
     assert found.status_code == 200
     assert found.json() == {"attempts": []}
+
+
+async def test_a_refused_screening_assignment_changes_nothing(
+    sim: PowerPathSimulator, http: httpx.AsyncClient
+) -> None:
+    student, _ = student_and_lesson(sim, "quiz")
+    before = (await http.get(f"/powerpath/screening/session/{student}")).json()
+    user = sim.roster.state.users.get(student)
+    assert user is not None
+    sim.roster.state.users.put({**user, "email": ""})
+    refused = await http.post(
+        "/powerpath/screening/tests/assign", json={"userId": student, "subject": "Math"}
+    )
+    assert refused.status_code == 422
+    after = (await http.get(f"/powerpath/screening/session/{student}")).json()
+    assert after["assignment"] == before["assignment"]

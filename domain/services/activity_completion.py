@@ -1,0 +1,118 @@
+"""Completing an activity PowerPath does not score (video, article, external tool): the
+caller's metrics, the same ledger, result and event as a lesson, exactly once (D94)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.models.identity import Actor
+from domain.models.learning import Completion, Metrics, ResultState, Source
+from domain.policy import Action
+from domain.ports import Clock, UnitOfWorkFactory
+from domain.ports.assessments import LessonCourses
+from domain.roster.entities import EntityKind
+from domain.services.learner_references import LearnerReferences
+from domain.services.learning_access import LearnerAccess
+from domain.services.learning_completions import Completions, fingerprint, new_token
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityInput:
+    lesson: str
+    learner: str | None = None
+    course: str | None = None
+    xp: float | None = None
+    score: float | None = None
+    correct_questions: int | None = None
+    total_questions: int | None = None
+    mastered_units: int | None = None
+
+
+class ActivityCompletionService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        refs: LearnerReferences,
+        lessons: LessonCourses,
+        completions: Completions,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._access = LearnerAccess(refs)
+        self._lessons = lessons
+        self._completions = completions
+        self._clock = clock
+
+    async def complete(
+        self, *, actor: Actor, data: ActivityInput, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        who = await self._access.learner(actor, data.learner, Action.WRITE)
+        given = {k: v for k, v in asdict(data).items() if k != "learner"}
+        print_ = fingerprint({"route": "activity-complete", "learner": who, **given})
+        if idempotency_key:
+            first = await self._completions.by_key(actor.account_id, idempotency_key, print_)
+            if first is not None:
+                return await self._completions.answer_of(first)
+        course = await self._lessons.course_of_lesson(data.lesson)
+        if course is None:
+            raise InvalidInput(f"No lesson with sourcedId '{data.lesson}'.", field="lesson")
+        if data.course is not None and data.course != course:
+            async with self._uow() as uow:
+                known = await uow.roster.get(EntityKind.COURSES, data.course) is not None
+            detail = "is not this lesson's course" if known else "does not exist"
+            raise InvalidInput(f"Course '{data.course}' {detail}.", field="course")
+        async with self._uow() as uow:
+            earlier = [
+                c
+                for c in await uow.learning.for_lesson(who, data.lesson)
+                if c.source is Source.ACTIVITY
+            ]
+        if not idempotency_key and earlier and earlier[-1].fingerprint == print_:
+            return await self._completions.answer_of(earlier[-1])  # a double tap without a key
+        attempt = (earlier[-1].attempt if earlier else 0) + 1
+        now = self._clock.now()
+        draft = Completion(
+            id=self._completions.completion_id(who, data.lesson, attempt, Source.ACTIVITY),
+            learner=who,
+            lesson=data.lesson,
+            attempt=attempt,
+            source=Source.ACTIVITY,
+            account_id=actor.account_id,
+            idempotency_key=idempotency_key,
+            fingerprint=print_,
+            state=ResultState.PENDING,
+            course=course,
+            metrics=_metrics(data),
+            created_at=now,
+            updated_at=now,
+        )
+        recorded = await self._completions.record(
+            draft=draft,
+            answer=lambda c: {
+                "completion_id": c.id,
+                "lesson": c.lesson,
+                "learner": c.learner,
+                "attempt": c.attempt,
+            },
+            token=new_token(),
+        )
+        return await self._completions.answer_of(recorded)
+
+
+def _metrics(data: ActivityInput) -> Metrics:
+    accuracy = (
+        data.correct_questions / data.total_questions
+        if data.correct_questions is not None and data.total_questions
+        else None
+    )
+    return Metrics(
+        score=data.score,
+        accuracy=accuracy,
+        correct_questions=data.correct_questions,
+        total_questions=data.total_questions,
+        xp=data.xp,
+        mastered_units=data.mastered_units,
+    )
