@@ -69,6 +69,7 @@ from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_flow import LearnerFlowService
 from domain.services.learner_references import LearnerReferences
+from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
@@ -290,6 +291,23 @@ class Container:
             policy=self.policy(),
             clock=self.clock,
             jobs=self.jobs,
+            config=EventsConfig(
+                sensor=ev.sensor,
+                ed_app=ev.ed_app,
+                timeback_base=str(self.settings.timeback.base_url),
+                lanes=ev.lanes,
+            ),
+        )
+
+    @_once
+    def learning_activity(self) -> LearningActivityService:
+        ev = self.settings.events
+        return LearningActivityService(
+            uow=self.uow,
+            refs=self.learner_references(),
+            clock=self.clock,
+            jobs=self.jobs,
+            lessons=self.lesson_courses(),
             config=EventsConfig(
                 sensor=ev.sensor,
                 ed_app=ev.ed_app,
