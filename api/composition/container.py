@@ -51,6 +51,7 @@ from domain.assessments.authoring import Authoring
 from domain.errors import NotFound
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
+from domain.ports.assessments import LessonCourses
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.lms import Lms
 from domain.ports.roster_relations import RosterRelations
@@ -73,6 +74,7 @@ from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
+from domain.services.lesson_courses import CatalogueFirstLessonCourses
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -385,8 +387,9 @@ class Container:
         )
 
     @_once
-    def lesson_courses(self) -> TimebackLessonCourses:
-        return TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
+    def lesson_courses(self) -> LessonCourses:
+        upstream = TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
+        return CatalogueFirstLessonCourses(self.uow, upstream)
 
     @_once
     def assessments(self) -> AssessmentService:

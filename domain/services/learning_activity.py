@@ -30,12 +30,13 @@ from domain.errors import InvalidInput
 from domain.models.caliper_events import DeliveryState
 from domain.models.identity import Actor
 from domain.policy import Action
-from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
+from domain.ports import Clock, JobQueue, UnitOfWorkFactory
 from domain.ports.assessments import LessonCourses
-from domain.roster.entities import TO_BE_DELETED, EntityKind, RosterRecord
+from domain.roster.entities import TO_BE_DELETED, EntityKind
 from domain.services.caliper_delivery import kick_delivery
 from domain.services.caliper_events import DATA_VERSION, EventsConfig, outbox_entry
 from domain.services.learner_references import LearnerReferences
+from domain.services.lesson_courses import course_in_cache
 
 #: the namespace of heartbeat event ids (uuid5 of "learner|lesson|key")
 HEARTBEAT_NAMESPACE = uuid.UUID("4f9c2d0e-5b7a-5c1e-9d43-17a0e6b2c8f1")
@@ -113,7 +114,7 @@ class LearningActivityService:
             lesson = await uow.roster.get(EntityKind.COMPONENT_RESOURCES, beat.lesson)
             if lesson is not None and lesson.status == TO_BE_DELETED:
                 lesson = None
-            course_id = await _course_in_cache(uow, lesson)
+            course_id = await course_in_cache(uow, lesson)
         if lesson is None:  # newer than the last sync, or no lesson at all: TimeBack says
             course_id = await self._lessons.course_of_lesson(beat.lesson)
         async with self._uow() as uow:
@@ -226,18 +227,6 @@ def heartbeat_event_id(learner: str, beat: Heartbeat) -> str:
     else:
         key = f"span:{_iso(beat.started_at)}/{_iso(beat.ended_at)}"
     return f"urn:uuid:{uuid.uuid5(HEARTBEAT_NAMESPACE, f'{learner}|{beat.lesson}|{key}')}"
-
-
-async def _course_in_cache(uow: UnitOfWork, lesson: RosterRecord | None) -> str | None:
-    """The course of a cached lesson: its course component's course."""
-    unit = lesson.payload.get("courseComponent") if lesson is not None else None
-    unit_id = unit.get("sourcedId") if isinstance(unit, Mapping) else None
-    if not isinstance(unit_id, str):
-        return None
-    component = await uow.roster.get(EntityKind.COURSE_COMPONENTS, unit_id)
-    course = component.payload.get("course") if component is not None else None
-    found = course.get("sourcedId") if isinstance(course, Mapping) else None
-    return found if isinstance(found, str) else None
 
 
 def subject_of(course: Mapping[str, Any]) -> str:
