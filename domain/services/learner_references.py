@@ -7,6 +7,8 @@ query) is a 422 naming the field. Then the policy: ``LearnerRef`` for the learne
 
 from __future__ import annotations
 
+import time
+
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.models.identity import Actor, Role
 from domain.policy import Action, LearnerRef, Policy
@@ -16,6 +18,11 @@ from domain.roster.entities import EntityKind, RosterRecord
 from domain.scope import ClassesTakenBy, Ids, Scope
 
 STUDENT = "student"
+#: how long a learner found to be a student is taken as one without asking the cache again: each
+#: step of a lesson names its learner, and the lookup was a fifth of a step's CPU (D99)
+STUDENT_TTL_SECONDS = 30.0
+#: learners remembered at most (the memory is dropped whole when full)
+STUDENTS_REMEMBERED = 10_000
 
 
 def _is_student(record: RosterRecord) -> bool:
@@ -33,6 +40,8 @@ class LearnerReferences:
         self._uow = uow
         self._policy = policy
         self._relations = relations
+        #: learner -> until when (monotonic) they are known to be a student
+        self._students: dict[str, float] = {}
 
     @staticmethod
     def learner_of(actor: Actor, named: str | None) -> str:
@@ -55,11 +64,22 @@ class LearnerReferences:
     ) -> None:
         """``learner`` is a student of the roster and ``actor`` may ``action`` for them;
         ``field``: where a body names them (None: the path)."""
-        async with self._uow() as uow:
-            record = await uow.roster.get(EntityKind.USERS, learner)
-        if record is None or not _is_student(record):
-            raise _missing(f"No student {learner!r} in the roster.", field)
+        if not self._known_student(learner):
+            async with self._uow() as uow:
+                record = await uow.roster.get(EntityKind.USERS, learner)
+            if record is None or not _is_student(record):
+                raise _missing(f"No student {learner!r} in the roster.", field)
+            self._remember_student(learner)
         await self._policy.require(actor, action, LearnerRef(learner))
+
+    def _known_student(self, learner: str) -> bool:
+        until = self._students.get(learner)
+        return until is not None and time.monotonic() < until
+
+    def _remember_student(self, learner: str) -> None:
+        if len(self._students) >= STUDENTS_REMEMBERED:
+            self._students.clear()
+        self._students[learner] = time.monotonic() + STUDENT_TTL_SECONDS
 
     async def may_act_for(self, actor: Actor, learner: str) -> bool:
         """Whether the actor may act for this (already checked) learner, not only watch."""
