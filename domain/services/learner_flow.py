@@ -257,11 +257,16 @@ class LearnerFlowService:
     ) -> dict[str, Any]:
         who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint({"route": "lesson-complete", "lesson": lesson, "learner": who})
+        first = None
         if idempotency_key:
             first = await self._completions.by_key(actor.account_id, idempotency_key, print_)
-            if first is not None:
+            # an intent is no completion: its request failed or is still running, so a retry
+            # carries on with it (answered, it would say "finalized" of an attempt never so)
+            if first is not None and first.state is not ResultState.FINALIZING:
                 return await self._completions.answer_of(first)
         progress = await self._practice.progress(who, lesson)
+        if first is not None and first.attempt != progress.attempt:
+            raise Conflict("The completion under this Idempotency-Key is not settled yet.")
         cid = self._completions.completion_id(who, lesson, progress.attempt, Source.POWERPATH)
         async with self._uow() as uow:
             held = await uow.learning.get(cid)

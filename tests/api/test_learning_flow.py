@@ -305,3 +305,26 @@ async def test_a_double_tap_at_the_same_moment_completes_once(flow: Flow) -> Non
     assert both[0]["side_effects"]["result"]["id"] == both[1]["side_effects"]["result"]["id"]
     await upstream_once(flow, both[0])
     assert len(flow.results_for(flow.student)) == 1
+
+
+async def test_a_keyed_retry_after_powerpath_failed_to_finalize_completes(flow: Flow) -> None:
+    """The first request left an intent (PowerPath's finalize failed, 409): the client's retry
+    under the same Idempotency-Key finalizes and records, it is not answered the intent."""
+    quiz = flow.lesson("quiz")
+    await practise(flow, quiz, answers=5)
+    flow.powerpath.faults.set_chaos(
+        1.0, kinds=("error",), path="/powerpath/finalStudentAssessmentResponse"
+    )
+    failed = await flow.post(
+        f"{LESSONS}/{quiz}/complete",
+        json={"learner": flow.student},
+        headers={"Idempotency-Key": "retry-me"},
+    )
+    flow.powerpath.faults.set_chaos(None)
+    assert failed.status_code in (409, 503), failed.text
+    assert not flow.powerpath.state.attempts[(flow.student, quiz)][-1].finalized
+    retried = await complete(flow, quiz, key="retry-me")
+    assert flow.powerpath.state.attempts[(flow.student, quiz)][-1].finalized
+    assert retried["side_effects"]["result"]["state"] == "delivered"
+    assert retried["attempt"] == 1
+    await upstream_once(flow, retried)
