@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import Conflict, InvalidInput
 from domain.models.identity import Actor
 from domain.models.learning import Completion, Metrics, ResultState, Source
 from domain.policy import Action
@@ -14,7 +14,7 @@ from domain.ports import Clock, UnitOfWorkFactory
 from domain.ports.assessments import LessonCourses
 from domain.roster.entities import EntityKind
 from domain.services.learner_references import LearnerReferences
-from domain.services.learning_access import LearnerAccess
+from domain.services.learning_access import LearnerAccess, replayed
 from domain.services.learning_completions import Completions, fingerprint, new_token
 
 
@@ -28,6 +28,10 @@ class ActivityInput:
     correct_questions: int | None = None
     total_questions: int | None = None
     mastered_units: int | None = None
+
+
+#: how many attempt numbers a completion tries when others take them at the same moment
+_TRIES = 5
 
 
 class ActivityCompletionService:
@@ -64,6 +68,26 @@ class ActivityCompletionService:
                 known = await uow.roster.get(EntityKind.COURSES, data.course) is not None
             detail = "is not this lesson's course" if known else "does not exist"
             raise InvalidInput(f"Course '{data.course}' {detail}.", field="course")
+        # two different completions at once count the same earlier ones: the one that finds
+        # its attempt number taken by another request's completion takes the next
+        for _ in range(_TRIES):
+            recorded = await self._record(actor, who, data, course, print_, idempotency_key)
+            if idempotency_key and recorded.idempotency_key == idempotency_key:
+                replayed(recorded.fingerprint, print_, {})  # the key taken by another body
+                return await self._completions.answer_of(recorded)
+            if recorded.fingerprint == print_ and not idempotency_key:
+                return await self._completions.answer_of(recorded)  # this one, or a double tap
+        raise Conflict("Other completions of this lesson are being recorded; try again.")
+
+    async def _record(
+        self,
+        actor: Actor,
+        who: str,
+        data: ActivityInput,
+        course: str,
+        print_: str,
+        idempotency_key: str | None,
+    ) -> Completion:
         async with self._uow() as uow:
             earlier = [
                 c
@@ -71,7 +95,7 @@ class ActivityCompletionService:
                 if c.source is Source.ACTIVITY
             ]
         if not idempotency_key and earlier and earlier[-1].fingerprint == print_:
-            return await self._completions.answer_of(earlier[-1])  # a double tap without a key
+            return earlier[-1]  # a double tap without a key
         attempt = (earlier[-1].attempt if earlier else 0) + 1
         now = self._clock.now()
         draft = Completion(
@@ -89,7 +113,7 @@ class ActivityCompletionService:
             created_at=now,
             updated_at=now,
         )
-        recorded = await self._completions.record(
+        return await self._completions.record(
             draft=draft,
             answer=lambda c: {
                 "completion_id": c.id,
@@ -99,7 +123,6 @@ class ActivityCompletionService:
             },
             token=new_token(),
         )
-        return await self._completions.answer_of(recorded)
 
 
 def _metrics(data: ActivityInput) -> Metrics:

@@ -328,3 +328,16 @@ async def test_a_keyed_retry_after_powerpath_failed_to_finalize_completes(flow: 
     assert retried["side_effects"]["result"]["state"] == "delivered"
     assert retried["attempt"] == 1
     await upstream_once(flow, retried)
+
+
+async def test_two_different_activity_completions_at_once_are_both_recorded(flow: Flow) -> None:
+    lesson = flow.lesson("alpha-read-article")
+    bodies = [{"lesson": lesson, "xp": xp, "score": 90} for xp in (10, 20)]
+    both = await asyncio.gather(
+        *(flow.post("/v1/learning/activity/complete", json=body) for body in bodies)
+    )
+    assert [r.status_code for r in both] == [200, 200], [r.text for r in both]
+    ids = {r.json()["completion_id"] for r in both}
+    assert len(ids) == 2
+    results = flow.results_for(flow.student)
+    assert sorted(r["metadata"]["xp"] for r in results) == [10, 20]
