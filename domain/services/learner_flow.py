@@ -71,6 +71,14 @@ def _progress_fields(progress: Progress) -> dict[str, Any]:
     }
 
 
+def _same_completion(held: Completion, draft: Completion, print_: str) -> None:
+    """What the ledger holds in the draft's stead is this completion, not the one another
+    request made at the same moment under the same Idempotency-Key."""
+    if held.id != draft.id:
+        replayed(held.fingerprint, print_, {})
+        raise Conflict("The completion under this Idempotency-Key is not settled yet.")
+
+
 class LearnerFlowService:
     def __init__(
         self,
@@ -278,6 +286,8 @@ class LearnerFlowService:
             async with self._uow() as uow:
                 taken = await uow.learning.begin(draft, token=token)
                 await uow.commit()
+            if taken is not None:
+                _same_completion(taken, draft, print_)
             if taken is not None and taken.state is not ResultState.FINALIZING:
                 return await self._completions.answer_of(taken)
             # refused (finalized meanwhile?) or unknown: PowerPath's progress decides
@@ -292,6 +302,7 @@ class LearnerFlowService:
             answer=lambda c: self._complete_body(c, progress),
             token=token,
         )
+        _same_completion(recorded, draft, print_)
         return await self._completions.answer_of(recorded)
 
     def _draft(

@@ -341,3 +341,24 @@ async def test_two_different_activity_completions_at_once_are_both_recorded(flow
     assert len(ids) == 2
     results = flow.results_for(flow.student)
     assert sorted(r["metadata"]["xp"] for r in results) == [10, 20]
+
+
+async def test_one_key_on_two_lessons_at_once_is_refused_not_answered_another(flow: Flow) -> None:
+    first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
+    for lesson in (first, second):
+        await practise(flow, lesson, answers=5)
+    both = await asyncio.gather(
+        *(
+            flow.post(
+                f"{LESSONS}/{lesson}/complete",
+                json={"learner": flow.student},
+                headers={"Idempotency-Key": "one-key"},
+            )
+            for lesson in (first, second)
+        )
+    )
+    done = [r for r in both if r.status_code == 200]
+    assert len(done) == 1, [r.text for r in both]
+    refused = [r for r in both if r.status_code != 200]
+    assert [r.status_code for r in refused] == [422], refused[0].text
+    assert done[0].json()["lesson"] == (first if both[0].status_code == 200 else second)
