@@ -60,11 +60,18 @@ def _metrics(progress: Progress) -> Metrics:
     )
 
 
+def _open_quiz(lesson_type: str, finalized: bool) -> bool:
+    """A quiz-like attempt's answers can be changed until it is finalized: right or wrong, or
+    a count of right answers, would let the learner change each answer until it is right."""
+    return lesson_type in FINALIZED_BY_CALL and not finalized
+
+
 def _progress_fields(progress: Progress) -> dict[str, Any]:
+    hidden = _open_quiz(progress.lesson_type, progress.finalized)
     return {
-        "score": progress.score,
-        "accuracy": progress.accuracy,
-        "correct_questions": progress.correct_questions,
+        "score": None if hidden else progress.score,
+        "accuracy": None if hidden else progress.accuracy,
+        "correct_questions": None if hidden else progress.correct_questions,
         "total_questions": progress.total_questions,
         "xp": progress.xp,
         "multiplier": progress.multiplier,
@@ -152,11 +159,12 @@ class LearnerFlowService:
         except UpstreamRefusedInput:
             pass  # not an adaptive lesson, or nothing left to ask: progress says which
         progress = await self._practice.progress(who, lesson)
+        score = _progress_fields(progress)["score"]
         if progress.lesson_type not in ADAPTIVE and not progress.finalized:
             open_ = next((q for q in progress.questions if not q.answered), None)
             if open_ is not None:
-                return {"score": progress.score, "question": self.question(open_), "done": False}
-        return {"score": progress.score, "question": None, "done": True}
+                return {"score": score, "question": self.question(open_), "done": False}
+        return {"score": score, "question": None, "done": True}
 
     async def answer(
         self,
@@ -229,6 +237,8 @@ class LearnerFlowService:
         if outcome.accuracy is None:  # quiz-like answers carry no totals: read them
             progress = await self._practice.progress(who, lesson)
             totals = _progress_fields(progress)
+            if _open_quiz(progress.lesson_type, progress.finalized):
+                return {"correct": None, "score": None, "feedback": None, "progress": totals}
         else:
             totals = {
                 "score": outcome.attempt_score,
@@ -246,6 +256,13 @@ class LearnerFlowService:
         }
 
     def _answer_from_progress(self, q: PracticeQuestion, p: Progress) -> dict[str, Any]:
+        if _open_quiz(p.lesson_type, p.finalized):
+            return {
+                "correct": None,
+                "score": None,
+                "feedback": None,
+                "progress": _progress_fields(p),
+            }
         return {
             "correct": q.correct,
             "score": q.score,

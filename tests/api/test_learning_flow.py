@@ -362,3 +362,31 @@ async def test_one_key_on_two_lessons_at_once_is_refused_not_answered_another(fl
     refused = [r for r in both if r.status_code != 200]
     assert [r.status_code for r in refused] == [422], refused[0].text
     assert done[0].json()["lesson"] == (first if both[0].status_code == 200 else second)
+
+
+async def test_a_quiz_answer_tells_nothing_of_right_or_wrong_before_it_is_finalized(
+    flow: Flow,
+) -> None:
+    """A quiz's answers can be changed until it is finalized: were right or wrong shown (or a
+    count of right answers), a learner would change each answer until it is right."""
+    quiz = flow.lesson("quiz")
+    started = (await flow.post(f"{LESSONS}/{quiz}/start", json={})).json()
+    question = (await flow.call("GET", f"{LESSONS}/{quiz}/next")).json()["question"]["id"]
+    wrong = {"question": question, "response": flow.response(question, right=False)}
+    sent = await flow.post(f"{LESSONS}/{quiz}/answer", json=wrong)
+    assert sent.status_code == 200, sent.text
+    shown = sent.json()
+    assert (shown["correct"], shown["score"], shown["feedback"]) == (None, None, None)
+    assert shown["progress"]["correct_questions"] is None
+    assert shown["progress"]["accuracy"] is None
+    again = (await flow.post(f"{LESSONS}/{quiz}/start", json={})).json()
+    assert again["attempt"] == started["attempt"]
+    assert (again["correct_questions"], again["accuracy"], again["score"]) == (None, None, None)
+    right = {"question": question, "response": flow.response(question, right=True)}
+    changed = await flow.post(f"{LESSONS}/{quiz}/answer", json=right)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["correct"] is None
+    done = await complete(flow, quiz)
+    assert done["correct_questions"] == 1
+    detail = (await flow.call("GET", f"{LESSONS}/{quiz}/attempts/{done['attempt']}")).json()
+    assert [q["correct"] for q in detail["questions"] if q["id"] == question] == [True]
