@@ -390,3 +390,15 @@ async def test_a_quiz_answer_tells_nothing_of_right_or_wrong_before_it_is_finali
     assert done["correct_questions"] == 1
     detail = (await flow.call("GET", f"{LESSONS}/{quiz}/attempts/{done['attempt']}")).json()
     assert [q["correct"] for q in detail["questions"] if q["id"] == question] == [True]
+
+
+async def test_a_lesson_powerpath_scores_is_no_activity_to_report(flow: Flow) -> None:
+    """A learner may not write their own score for a quiz (or a test-out, or practice) as an
+    activity: PowerPath scores those, through the lesson's own complete."""
+    for kind in ("quiz", "powerpath-100"):
+        lesson = flow.lesson(kind)
+        body = {"lesson": lesson, "score": 100, "correct_questions": 5, "total_questions": 5}
+        refused = await flow.post("/v1/learning/activity/complete", json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["loc"] == ["body", "lesson"]
+    assert flow.results_for(flow.student) == []
