@@ -435,17 +435,19 @@ class LearnerFlowService:
         async with self._uow() as uow:
             c = await uow.learning.get(cid)
             effects = await self._completions.side_effects(uow, c) if c else None
+        shown = _progress_fields(progress)  # an open quiz's counts of right answers withheld
+        hidden = _open_quiz(progress.lesson_type, progress.finalized)
         return {
             "attempt": number,
-            "score": record.score,
+            "score": None if hidden else record.score,
             "score_status": record.score_status,
             "xp": record.xp,
             "started_at": record.started_at,
             "completed_at": record.completed_at,
             "type": progress.lesson_type,
             "finalized": progress.finalized,
-            "accuracy": progress.accuracy,
-            "correct_questions": progress.correct_questions,
+            "accuracy": shown["accuracy"],
+            "correct_questions": shown["correct_questions"],
             "total_questions": progress.total_questions,
             "questions": [
                 # right or wrong shows once the attempt is over (a quiz's answers can change)

@@ -382,6 +382,8 @@ async def test_a_quiz_answer_tells_nothing_of_right_or_wrong_before_it_is_finali
     again = (await flow.post(f"{LESSONS}/{quiz}/start", json={})).json()
     assert again["attempt"] == started["attempt"]
     assert (again["correct_questions"], again["accuracy"], again["score"]) == (None, None, None)
+    open_ = (await flow.call("GET", f"{LESSONS}/{quiz}/attempts/{again['attempt']}")).json()
+    assert (open_["correct_questions"], open_["accuracy"]) == (None, None), open_
     right = {"question": question, "response": flow.response(question, right=True)}
     changed = await flow.post(f"{LESSONS}/{quiz}/answer", json=right)
     assert changed.status_code == 200, changed.text
