@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     caliper_events,
     gradebook,
+    learning_activity,
     learning_flow,
     learning_lessons,
     learning_plans,
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         learning_lessons.router,
         learning_plans.router,
         learning_flow.router,
+        learning_activity.router,
     ):
         add_routes(app, router)
     if settings.mode == "sandbox":

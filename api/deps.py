@@ -26,6 +26,7 @@ from domain.services.auth import AuthService
 from domain.services.caliper_events import CaliperEventService
 from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationService
+from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
 from domain.services.lms import LmsService
@@ -154,6 +155,10 @@ async def get_caliper_events(request: Request) -> CaliperEventService:
     return _container(request).caliper_events()
 
 
+async def get_learning_activity(request: Request) -> LearningActivityService:
+    return _container(request).learning_activity()
+
+
 async def get_learning_lessons(request: Request) -> LessonCatalogueService:
     return _container(request).learning_lessons()
 
@@ -174,6 +179,7 @@ AssessmentScoringDep = Annotated[ScoringService, Depends(get_assessment_scoring)
 LmsDep = Annotated[LmsService, Depends(get_lms)]
 LmsLinksDep = Annotated[LmsLinkService, Depends(get_lms_links)]
 CaliperEventsDep = Annotated[CaliperEventService, Depends(get_caliper_events)]
+LearningActivityDep = Annotated[LearningActivityService, Depends(get_learning_activity)]
 
 
 async def get_learning_plans(request: Request) -> LearningPlanService:

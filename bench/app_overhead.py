@@ -50,13 +50,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(target: str, *, factory: bool, env: dict[str, str]) -> Iterator[str]:
+def server(target: str, *, factory: bool, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", target, "--port", str(port), "--no-access-log"]
     # Named rather than left to "auto", so a missing uvloop or httptools fails instead of
     # silently measuring both sides on the slower pure-Python loop and parser.
     args += ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning"]
     args += ["--factory"] if factory else []
+    args += ["--workers", str(workers)] if workers > 1 else []
     process = subprocess.Popen(args, cwd=ROOT, env=env)  # noqa: S603 - our own interpreter and module
     base = f"http://127.0.0.1:{port}"
     try:

@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -34,20 +32,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 
-from adapters.db import migrations
-from adapters.db.engine import sync_url
 from api.composition.sandbox import DEMO_PASSWORD, demo_accounts
 from api.settings import Settings
+from bench.harness import harness_database, kill_worker, query, resend
 from bench.timesheets_reliability import (
     DEFAULT_PG,
     free_port,
-    fresh_database,
     start_api,
     start_worker,
     stop,
@@ -274,13 +268,8 @@ async def post_events(
         report.requests += 1
         done += 1
         if done in kill_at:
-            current = workers[-1]
-            if current.poll() is not None:
-                raise RuntimeError(f"the worker had already exited ({current.returncode})")
-            current.send_signal(signal.SIGKILL)  # no graceful shutdown: rounds die mid-flight
-            current.wait()
+            kill_worker(workers, env)
             report.kills += 1
-            workers.append(start_worker(env))
 
     await asyncio.gather(*(post(r) for r in range(requests)))
 
@@ -291,49 +280,26 @@ async def post_once(
     """A send as a careful client makes it: after a dropped connection or a 503 (the database busy,
     with ``Retry-After``), the same events again (those the first try stored come back
     ``duplicate``)."""
-    for attempt in range(5):
-        try:
-            reply = await caller.post("/v1/events", json=body)
-        except httpx.TransportError:
-            if attempt == 4:
-                raise
-            report.resent_requests += 1
-            continue
-        if reply.status_code == 503 and attempt < 4:
-            report.resent_requests += 1
-            await asyncio.sleep(min(5.0, float(reply.headers.get("Retry-After", "1"))))
-            continue
-        if reply.status_code != 202:
-            raise RuntimeError(f"POST /v1/events answered {reply.status_code}: {reply.text}")
-        verdict: dict[str, Any] = reply.json()
-        return verdict
-    raise AssertionError("unreachable")
+
+    def resent() -> None:
+        report.resent_requests += 1
+
+    reply = await resend(lambda: caller.post("/v1/events", json=body), on_resend=resent)
+    if reply.status_code != 202:
+        raise RuntimeError(f"POST /v1/events answered {reply.status_code}: {reply.text}")
+    verdict: dict[str, Any] = reply.json()
+    return verdict
 
 
 @contextmanager
 def database(config: HarnessConfig) -> Iterator[str]:
     """A fresh migrated database of the configured kind, removed afterwards."""
-    if config.database == "postgresql":
-        with fresh_database(config.pg_admin_url) as url:
-            yield url
-        return
-    with tempfile.TemporaryDirectory(prefix="bff-caliper-") as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bff.db'}"
-        migrations.upgrade(url)
+    with harness_database(config.database, config.pg_admin_url, prefix="bff-caliper-") as url:
         yield url
 
 
-def _query(db_url: str, sql: str) -> list[Any]:
-    engine = sa.create_engine(sync_url(db_url))
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.text(sql)))
-    finally:
-        engine.dispose()
-
-
 def _open_counts(db_url: str) -> Counter[str]:
-    rows = _query(db_url, "SELECT state, count(*) FROM caliper_events GROUP BY state")
+    rows = query(db_url, "SELECT state, count(*) FROM caliper_events GROUP BY state")
     return Counter({state: int(n) for state, n in rows})
 
 
@@ -350,7 +316,7 @@ async def wait_delivered(db_url: str, config: HarnessConfig, report: HarnessRepo
 
 
 def compare(db_url: str, sim: CaliperSimulator, report: HarnessReport) -> None:
-    ids = [row[0] for row in _query(db_url, "SELECT id FROM caliper_events")]
+    ids = [row[0] for row in query(db_url, "SELECT id FROM caliper_events")]
     counts = sim.store_counts()
     report.events = len(ids)
     report.stored_upstream = sum(1 for i in ids if counts.get(i, 0) > 0)

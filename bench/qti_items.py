@@ -23,57 +23,21 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 
-from bench.app_overhead import ROOT, free_port, server
+from bench.app_overhead import server
 from bench.roster_read import demo_email, login, sandbox_env
+from bench.simulator_process import sim_token, simulator_process
 
-#: the sandbox TimeBack client, which the standalone QTI simulator accepts at its token endpoint
-CLIENT = ("sandbox-client", "sandbox-secret")
 TARGET_MS = 3.0
 
 
-@contextmanager
-def qti_simulator(latency: float) -> Iterator[str]:
-    port = free_port()
-    args = [sys.executable, "-m", "api.cli", "simulate", "qti", "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/_sim/state", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the QTI simulator did not start")
-            time.sleep(0.3)
-        httpx.post(
-            f"{base}/_sim/faults/latency", json={"seconds": latency}, timeout=10
-        ).raise_for_status()
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def sim_token(base: str) -> dict[str, str]:
-    response = httpx.post(
-        f"{base}/oauth2/token", data={"grant_type": "client_credentials"}, auth=CLIENT
-    )
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+def qti_simulator(latency: float) -> AbstractContextManager[str]:
+    return simulator_process("qti", latency=latency, start_timeout=120)
 
 
 def wrk(

@@ -33,10 +33,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+
+from bench.simulator_process import simulator_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTERING = "/ims/oneroster/rostering/v1p2"
@@ -68,31 +70,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def simulator(users: int, classes: int, latency: float) -> Iterator[str]:
-    port = free_port()
-    args = [sys.executable, "-m", "api.cli", "simulate", "timeback", "--port", str(port)]
-    args += ["--users", str(users), "--classes", str(classes)]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{base}/_sim/state", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the simulator did not start")
-            time.sleep(0.5)
-        httpx.post(
-            f"{base}/_sim/faults/latency", json={"seconds": latency}, timeout=10
-        ).raise_for_status()
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def simulator(users: int, classes: int, latency: float) -> AbstractContextManager[str]:
+    return simulator_process("timeback", latency=latency, users=users, classes=classes)
 
 
 TBOR_VERSION = "0.4.0"

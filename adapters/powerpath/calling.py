@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from adapters.http.errors import ErrorFamily, to_domain_error
-from adapters.timeback.retrying import RetryPolicy
+from adapters.http.errors import to_domain_error
+from adapters.timeback.calls import ServiceCalls
 from domain.errors import DomainError, NotFound, UpstreamRefusedInput
 
 UPSTREAM = "PowerPath"
@@ -51,14 +51,7 @@ def _details(body: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-class PowerPathCalls:
-    def __init__(
-        self, http: httpx.AsyncClient, family: ErrorFamily[Any], retry: RetryPolicy
-    ) -> None:
-        self._http = http
-        self._family = family
-        self._retry = retry
-
+class PowerPathCalls(ServiceCalls):
     async def call(
         self,
         method: str,
@@ -74,20 +67,9 @@ class PowerPathCalls:
         # updateStudentQuestionResponse (a PUT) would answer twice.
         as_method = "GET" if idempotent or method == "GET" else "POST"
 
-        async def send() -> httpx.Response:
-            return await self._http.request(method, path, params=params, json=json)
-
-        try:
-            response = await self._retry.call(as_method, send)
-        except Exception as exc:
-            raise to_domain_error(self._family.wrap(exc)) from exc
+        response = await self._send(method, path, retry_as=as_method, params=params, json=json)
         if response.is_success:
-            if response.status_code == 204 or not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise to_domain_error(self._family.wrap(exc)) from exc
+            return self._decoded(response)
         raise self._error(response, caller_input=caller_input)
 
     def _error(self, response: httpx.Response, *, caller_input: bool) -> DomainError:

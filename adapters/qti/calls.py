@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from adapters.http.errors import ErrorFamily, UpstreamError, to_domain_error
-from adapters.timeback.retrying import RetryPolicy
+from adapters.http.errors import UpstreamError, to_domain_error
+from adapters.timeback.calls import ServiceCalls
 from domain.errors import Conflict, DomainError, NotFound, UpstreamRefusedInput
 
 UPSTREAM = "QTI"
@@ -62,14 +62,7 @@ def _reason(body: Any, response: httpx.Response) -> str:
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
-class QtiCalls:
-    def __init__(
-        self, http: httpx.AsyncClient, family: ErrorFamily[Any], retry: RetryPolicy
-    ) -> None:
-        self._http = http
-        self._family = family
-        self._retry = retry
-
+class QtiCalls(ServiceCalls):
     async def call(
         self,
         method: str,
@@ -82,20 +75,9 @@ class QtiCalls:
         safe = method == "GET" or path.rsplit("/", 1)[-1] in SAFE_POSTS
         as_method = "GET" if safe else "POST"
 
-        async def send() -> httpx.Response:
-            return await self._http.request(method, path, params=params, json=json)
-
-        try:
-            response = await self._retry.call(as_method, send)
-        except Exception as exc:
-            raise to_domain_error(self._family.wrap(exc)) from exc
+        response = await self._send(method, path, retry_as=as_method, params=params, json=json)
         if response.is_success:
-            if response.status_code == 204 or not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise to_domain_error(self._family.wrap(exc)) from exc
+            return self._decoded(response)
         raise self._error(response)
 
     def _error(self, response: httpx.Response) -> DomainError:

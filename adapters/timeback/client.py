@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 
 from adapters.http.oauth import ClientCredentialsClient, TokenRegistry
-from adapters.http.options import client_options
+from adapters.http.options import DEFAULT_LIMITS, client_options
 from adapters.http.probe import HttpProbe
 from adapters.timeback.errors import FAMILY, raise_for_status
 from adapters.timeback.settings import TimebackServiceSettings
@@ -33,6 +33,7 @@ def make_timeback_client(
     tokens: TokenRegistry | None = None,
     token_params: dict[str, str] | None = None,
     leeway: int = TOKEN_LEEWAY,
+    max_connections: int | None = None,
 ) -> httpx.AsyncClient:
     """A client for one TimeBack host; pass the same ``tokens`` to every client of the process so
     they share one token per token URL (``token_params``: e.g. the scope LearnWith.AI wants)."""
@@ -45,7 +46,12 @@ def make_timeback_client(
         token_params=token_params,
         shared_token=shared,
         leeway=leeway,
-        **client_options(base_url=base_url, timeout=timeout, transport=transport),
+        **client_options(
+            base_url=base_url,
+            timeout=timeout,
+            transport=transport,
+            limits=connection_limits(max_connections),
+        ),
     )
     return client
 
@@ -65,6 +71,7 @@ def make_service_client(
         timeout=settings.timeout_seconds,
         transport=transport,
         tokens=tokens,
+        max_connections=settings.max_connections,
     )
 
 
@@ -84,3 +91,15 @@ class TimebackProbe(HttpProbe):
         response = raise_for_status(await self._client.get(ORGS_PATH, params={"limit": 1}))
         total = response.headers.get("x-total-count") or response.json()["totalCount"]
         return f"OneRoster answered; {total} orgs"
+
+
+def connection_limits(max_connections: int | None) -> httpx.Limits:
+    """The pool of one host's client; a pool made larger than the default keeps as many idle
+    connections as it may open, so a burst of learners does not reconnect for each call (D98)."""
+    if max_connections is None or max_connections == DEFAULT_LIMITS.max_connections:
+        return DEFAULT_LIMITS
+    return httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+    )

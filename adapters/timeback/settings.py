@@ -17,6 +17,8 @@ class TimebackServiceSettings(BaseModel):
     client_id: str = "sandbox-client"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     timeout_seconds: float = Field(default=30.0, gt=0)
+    #: one process's connections to this host; calls beyond it wait for a free one
+    max_connections: int = Field(default=20, ge=1, le=1000)
 
 
 class TimebackSettings(TimebackServiceSettings):

@@ -51,6 +51,7 @@ from domain.assessments.authoring import Authoring
 from domain.errors import NotFound
 from domain.policy import Policy
 from domain.ports import Clock, JobHandler, UnitOfWork, UpstreamProbe
+from domain.ports.assessments import LessonCourses
 from domain.ports.identity import AccessTokenCodec, Cipher, PasswordHasher
 from domain.ports.lms import Lms
 from domain.ports.roster_relations import RosterRelations
@@ -69,9 +70,11 @@ from domain.services.gradebook import GradebookService
 from domain.services.integrations import IntegrationConfig, IntegrationService
 from domain.services.learner_flow import LearnerFlowService
 from domain.services.learner_references import LearnerReferences
+from domain.services.learning_activity import LearningActivityService
 from domain.services.learning_completions import CompletionConfig, Completions
 from domain.services.learning_lessons import LessonCatalogueService
 from domain.services.learning_plans import LearningPlanService
+from domain.services.lesson_courses import CatalogueFirstLessonCourses
 from domain.services.lms import LmsService
 from domain.services.lms_links import LmsLinkService
 from domain.services.lms_provisioning import LinkProvisioner, ProvisioningConfig
@@ -299,6 +302,23 @@ class Container:
         )
 
     @_once
+    def learning_activity(self) -> LearningActivityService:
+        ev = self.settings.events
+        return LearningActivityService(
+            uow=self.uow,
+            refs=self.learner_references(),
+            clock=self.clock,
+            jobs=self.jobs,
+            lessons=self.lesson_courses(),
+            config=EventsConfig(
+                sensor=ev.sensor,
+                ed_app=ev.ed_app,
+                timeback_base=str(self.settings.timeback.base_url),
+                lanes=ev.lanes,
+            ),
+        )
+
+    @_once
     def caliper_delivery(self) -> CaliperDeliveryService:
         ev = self.settings.events
         http = self.http["caliper"]
@@ -367,8 +387,9 @@ class Container:
         )
 
     @_once
-    def lesson_courses(self) -> TimebackLessonCourses:
-        return TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
+    def lesson_courses(self) -> LessonCourses:
+        upstream = TimebackLessonCourses(OneRosterClient(self.http["timeback"]))
+        return CatalogueFirstLessonCourses(self.uow, upstream)
 
     @_once
     def assessments(self) -> AssessmentService:

@@ -307,22 +307,14 @@ class CaliperEventService:
                     EventVerdict(candidate.index, candidate.id, Verdict.REFUSED, problems)
                 )
                 continue
-            event = candidate.event
-            fingerprint = hashlib.sha256(canonical_json(event).encode()).hexdigest()
-            outbox = OutboxEvent(
-                id=candidate.id,
-                event=event,
-                fingerprint=fingerprint,
+            outbox = outbox_entry(
+                candidate.event,
                 actor_id=candidate.actor_id,
-                person_sourced_id=candidate.person,
-                type=str(event.get("type", ""))[:100],
-                action=str(event.get("action", ""))[:100],
-                event_time=_event_time(event) or now,
+                person=candidate.person,
                 account_id=actor.account_id,
-                accepted_at=now,
-                next_attempt_at=now,
-                updated_at=now,
+                now=now,
             )
+            fingerprint = outbox.fingerprint
             if store:
                 taken = await uow.caliper_events.add(outbox)
                 earlier = taken.fingerprint if taken else None
@@ -382,6 +374,27 @@ class CaliperEventService:
         if event.person_sourced_id is None:
             return False
         return await self._policy.allows(actor, Action.READ, PersonRef(event.person_sourced_id))
+
+
+def outbox_entry(
+    event: Mapping[str, Any], *, actor_id: str, person: str | None, account_id: str, now: datetime
+) -> OutboxEvent:
+    """A newly accepted event as the outbox stores it (its ``id`` is the event's own), due now;
+    the fingerprint tells a replay (the same event) from a different event under a used id."""
+    return OutboxEvent(
+        id=str(event["id"]),
+        event=event,
+        fingerprint=hashlib.sha256(canonical_json(event).encode()).hexdigest(),
+        actor_id=actor_id,
+        person_sourced_id=person,
+        type=str(event.get("type", ""))[:100],
+        action=str(event.get("action", ""))[:100],
+        event_time=_event_time(event) or now,
+        account_id=account_id,
+        accepted_at=now,
+        next_attempt_at=now,
+        updated_at=now,
+    )
 
 
 def _with_caller(given: object, event: Mapping[str, Any], me: str, email: str | None) -> object:

@@ -12,12 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from api.app import create_app
-from api.composition import Container
 from api.settings import Settings
 from tests.api.assessments_matrix import (
     OTHER,
@@ -27,7 +24,6 @@ from tests.api.assessments_matrix import (
     open_assessment_world,
 )
 from tests.api.test_gradebook import ROLES
-from tests.api.test_sync import drain_worker, wait_for_run
 from tests.assessment_content import (
     assessment_test_body,
     choice_item_xml,
@@ -36,7 +32,7 @@ from tests.assessment_content import (
     text_entry_item_xml,
     unique,
 )
-from tests.conftest import login
+from tests.support.bff import open_bff
 
 LEARNERS = ("student", "guardian")
 
@@ -64,22 +60,10 @@ class Qti:
 
 @pytest.fixture
 async def qti(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Qti]:
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60) as manager:
-        container: Container = manager._state["container"]
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
-            headers = {role: await login(http, demo[role].email) for role in ROLES}
-            # the teacher's courses come from the roster cache: fill it first
-            started = await http.post(
-                "/v1/sync/runs", json={"kind": "full"}, headers=headers["admin"]
-            )
-            assert started.status_code == 202, started.text
-            await drain_worker(settings)
-            run = await wait_for_run(http, started.json()["id"], headers["admin"])
-            assert run["status"] == "succeeded", run
-            world = await open_assessment_world(http, headers["admin"], container, demo)
-            yield Qti(http, headers, world, app)
+    async with open_bff(settings, demo, ROLES) as bff:
+        app, container, http, headers = bff.app, bff.container, bff.http, bff.headers
+        world = await open_assessment_world(http, headers["admin"], container, demo)
+        yield Qti(http, headers, world, app)
 
 
 async def test_authors_get_the_key_and_everyone_else_the_delivery_form(qti: Qti) -> None:

@@ -40,6 +40,11 @@ from tests.api.caliper_event_matrix import (
     foreign_event_bodies,
 )
 from tests.api.foreign_reference_matrix import ForeignReferences, refused_statuses
+from tests.api.learning_activity_matrix import (
+    activity_allowed,
+    activity_body,
+    foreign_activity_bodies,
+)
 from tests.api.learning_flow_matrix import LearningFlowWorld, learning_flow_route
 from tests.api.learning_lessons_matrix import LearningLessons
 from tests.api.learning_plans_matrix import LearningWorld, learning_route
@@ -499,6 +504,11 @@ def visible_in_path(world: World, route: RouteContext, caller: str, ownership: s
     return world.roster[(roster_collection(route), caller, ownership)][1]
 
 
+def matrix_lesson(world: World) -> str | None:
+    """A PowerPath lesson that exists (one the assessments family already uses)."""
+    return world.assessments.lessons[OWN] if world.assessments else None
+
+
 def api_route(route: RouteContext) -> APIRoute:
     original = route.original_route
     assert isinstance(original, APIRoute)
@@ -562,6 +572,9 @@ async def test_authorization_matrix(world: World) -> None:
                 or (writes.body(op) if writes else None)
                 or family
                 or event_body(op, caller)
+                or activity_body(
+                    op, caller, matrix_lesson(world), world.foreign.persons if world.foreign else {}
+                )
                 or (world.lms_links.body(op) if world.lms_links else None)
                 or (world.learning.body(op, params, caller) if world.learning else None)
                 or (world.learning_lessons.request(op) if world.learning_lessons else None)
@@ -585,6 +598,8 @@ async def test_authorization_matrix(world: World) -> None:
                 visible = writes.staff_may_write(roster_collection(route), params["sourced_id"])
             if world.learning_flow and learning_flow_route(str(route.path)):
                 visible = world.learning_flow.allowed(op, caller, ownership)
+            if (heartbeat := activity_allowed(op, caller)) is not None:
+                visible = heartbeat
             if world.lms_links and rule is Access.LMS_LINKS:
                 visible = world.lms_links.allowed(method, caller, ownership, has_link=bool(params))
             if world.learning and learning_route(op):
@@ -626,7 +641,11 @@ async def foreign_reference_cells(
         if op in {"create_time_log", "update_time_log", "start_timer"}:
             other = await world.integration_of(OTHER_ROLE.get(caller, "student"))
         foreign_bodies = world.foreign.bodies(op, caller, params, other)
-        for foreign in [*foreign_bodies, *foreign_event_bodies(op, caller, world.foreign)]:
+        for foreign in [
+            *foreign_bodies,
+            *foreign_event_bodies(op, caller, world.foreign),
+            *foreign_activity_bodies(op, caller, world.foreign, matrix_lesson(world)),
+        ]:
             if caller == "admin" and not foreign.admin:
                 continue
             url = str(route.path).format(**params)

@@ -25,7 +25,8 @@ def settings(db_url: str) -> Settings:
     learning = LearningSettings(
         lease_seconds=0.2, backoff_base_seconds=0.01, backoff_max_seconds=0.05
     )
-    events = EventSettings(backoff_base_seconds=0.01, backoff_max_seconds=0.05)
+    # a send refused with a 5xx is in doubt (D61): asked about again after the settle time
+    events = EventSettings(backoff_base_seconds=0.01, backoff_max_seconds=0.05, settle_seconds=0.05)
     return make_settings(db_url, learning=learning, events=events)
 
 
@@ -54,8 +55,8 @@ async def upstream_once(flow: Flow, body: dict[str, Any]) -> None:
     assert len(results) == 1
     assert results[0]["metadata"]["completionId"] == body["completion_id"]
     (event,) = body["side_effects"]["events"]
-    await flow.deliver_events(event["id"])
-    assert flow.events_upstream(event["id"]) == 1
+    seen = await flow.deliver_events(event["id"])
+    assert flow.events_upstream(event["id"]) == 1, seen
 
 
 async def test_a_demo_student_practises_and_completes_once(flow: Flow) -> None:
@@ -135,17 +136,7 @@ async def test_gradebook_down_the_step_succeeds_and_the_task_delivers(flow: Flow
     assert done["side_effects"]["result"]["state"] == "pending"
     assert flow.results_for(flow.student) == []
     flow.timeback.faults.clear()
-    task = flow.container.completions()
-    state = None
-    for _ in range(400):  # due again after a back-off of a few milliseconds
-        await task.reconcile()
-        async with flow.container.uow() as uow:
-            row = await uow.learning.get(done["completion_id"])
-        state = row.state if row else None
-        if state is ResultState.DELIVERED:
-            break
-        await asyncio.sleep(0.01)
-    assert state is ResultState.DELIVERED
+    assert await flow.deliver_result(done["completion_id"]) is ResultState.DELIVERED
     replay = await complete(flow, lesson)
     assert replay["side_effects"]["result"]["state"] == "delivered"
     await upstream_once(flow, done)
@@ -156,7 +147,10 @@ async def test_caliper_down_the_outbox_delivers_later(flow: Flow) -> None:
     await practise(flow, lesson, answers=5)
     flow.caliper.fail_next(503, times=50, path=CALIPER_SEND)
     done = await complete(flow, lesson)
-    assert done["side_effects"]["result"]["state"] == "delivered"
+    # the gradebook is up: its write is tried at once (on a loaded machine it may outlast the
+    # test's short lease and be left to the task)
+    assert done["side_effects"]["result"]["state"] in ("delivered", "pending")
+    assert await flow.deliver_result(done["completion_id"]) is ResultState.DELIVERED
     (event,) = done["side_effects"]["events"]
     assert flow.events_upstream(event["id"]) == 0
     flow.caliper.faults.clear()

@@ -12,15 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from api.app import create_app
-from api.composition import Container
 from api.settings import Settings
 from tests.api.learning_plans_matrix import OTHER, OWN, SUBJECT, LearningWorld
 from tests.api.test_authorization_matrix import ROLES, population_of, roster_visibility
-from tests.api.test_sync import drain_worker, wait_for_run
-from tests.conftest import login
+from tests.support.bff import open_bff
 
 L = "/v1/learning"
 Headers = dict[str, str]
@@ -45,38 +41,27 @@ class Learning:
 
 @pytest.fixture
 async def learning(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Learning]:
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60) as manager:
-        container: Container = manager._state["container"]
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
-            headers = {role: await login(http, demo[role].email) for role in ROLES}
-            started = await http.post(
-                "/v1/sync/runs", json={"kind": "full"}, headers=headers["admin"]
-            )
-            assert started.status_code == 202, started.text
-            await drain_worker(settings)
-            run = await wait_for_run(http, started.json()["id"], headers["admin"])
-            assert run["status"] == "succeeded", run
-            population = population_of(settings)
-            seen = roster_visibility(population, demo)
-            world = LearningWorld.of(
-                population,
-                {r: seen[r].users for r in ROLES},
-                {r: seen[r].classes for r in ROLES},
-                demo,
-                container,
-                http,
-                headers["admin"],
-            )
-            yield Learning(
-                http,
-                headers,
-                world,
-                world.learner("student", OWN),
-                world.learner("admin", OTHER),
-                demo["teacher"].person_sourced_id,
-            )
+    async with open_bff(settings, demo, ROLES) as bff:
+        container, http, headers = bff.container, bff.http, bff.headers
+        population = population_of(settings)
+        seen = roster_visibility(population, demo)
+        world = LearningWorld.of(
+            population,
+            {r: seen[r].users for r in ROLES},
+            {r: seen[r].classes for r in ROLES},
+            demo,
+            container,
+            http,
+            headers["admin"],
+        )
+        yield Learning(
+            http,
+            headers,
+            world,
+            world.learner("student", OWN),
+            world.learner("admin", OTHER),
+            demo["teacher"].person_sourced_id,
+        )
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

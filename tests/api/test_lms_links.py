@@ -13,15 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from api.app import create_app
 from api.composition import Container
 from api.settings import Settings
 from simulators.appsembler import AppsemblerSimulator
 from simulators.kit.population import Population, build_population
-from tests.api.test_sync import drain_worker, wait_for_run
-from tests.conftest import login
+from tests.support.bff import open_bff
 from tests.support.sandbox import simulator
 
 ROLES = ("admin", "staff", "teacher", "student", "guardian")
@@ -82,28 +79,18 @@ class Lms:
 
 @pytest.fixture
 async def lms(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Lms]:
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60) as manager:
-        container: Container = manager._state["container"]
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
-            headers = {role: await login(http, demo[role].email) for role in ROLES}
-            started = await http.post(
-                "/v1/sync/runs", json={"kind": "full"}, headers=headers["admin"]
-            )
-            await drain_worker(settings)
-            run = await wait_for_run(http, started.json()["id"], headers["admin"])
-            assert run["status"] == "succeeded", run
-            s = settings.sandbox
-            yield Lms(
-                http,
-                settings,
-                simulator(container, "appsembler", AppsemblerSimulator),
-                build_population(s.seed, users=s.users, classes=s.classes),
-                headers,
-                demo,
-                container,
-            )
+    async with open_bff(settings, demo, ROLES) as bff:
+        container, http, headers = bff.container, bff.http, bff.headers
+        s = settings.sandbox
+        yield Lms(
+            http,
+            settings,
+            simulator(container, "appsembler", AppsemblerSimulator),
+            build_population(s.seed, users=s.users, classes=s.classes),
+            headers,
+            demo,
+            container,
+        )
 
 
 async def test_staff_link_a_class_and_the_course_follows_it(lms: Lms) -> None:

@@ -121,6 +121,9 @@ BUSINESS_RULE_OPERATIONS = [
     "list_lesson_attempts",
     "get_lesson_attempt",
     "complete_activity",
+    # a heartbeat's lesson must be one TimeBack knows, an admin must name a roster learner, and
+    # the seconds must fit the span between its two instants
+    "learning_heartbeat",
 ]
 
 DEMO_ADMIN_EMAIL = next(

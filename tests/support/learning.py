@@ -10,19 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 
-from api.app import create_app
 from api.composition import Container
 from api.settings import Settings
 from domain.models.caliper_events import DeliveryState
+from domain.models.learning import ResultState
 from domain.ports.lesson_practice import FINALIZED_BY_CALL
 from simulators.caliper import CaliperSimulator
 from simulators.powerpath import PowerPathSimulator
 from simulators.powerpath.questions import InvalidResponse
 from simulators.powerpath.roster import lesson_type
 from simulators.timeback import TimebackSimulator
-from tests.conftest import login
+from tests.support.bff import open_bff
 from tests.support.sandbox import simulator
 
 ROLES = ("admin", "staff", "teacher", "student", "guardian")
@@ -98,18 +97,34 @@ class Flow:
         stored = self.timeback.state.gradebook["assessmentResults"].all()
         return [r for r in stored if (r.get("student") or {}).get("sourcedId") == learner]
 
-    async def deliver_events(self, event_id: str | None = None) -> None:
+    async def deliver_events(self, event_id: str | None = None) -> object:
         """Delivery rounds until ``event_id`` is delivered (a background job may hold it a
-        moment: it is retried until then)."""
+        moment: it is retried until then); the outbox row as it was last seen."""
+        row = None
         for _ in range(400):
             await self.container.caliper_delivery().run_job({"lane": 0})
             if event_id is None:
-                return
+                return None
             async with self.container.uow() as uow:
                 row = await uow.caliper_events.get(event_id)
             if row is None or row.state in (DeliveryState.DELIVERED, DeliveryState.FAILED):
-                return
+                return row
             await asyncio.sleep(0.02)
+        return row
+
+    async def deliver_result(self, completion_id: str) -> ResultState | None:
+        """Rounds of the learning-results task until the completion's result is delivered (due
+        again after a back-off of a few milliseconds); its last state."""
+        state = None
+        for _ in range(400):
+            await self.container.completions().reconcile()
+            async with self.container.uow() as uow:
+                row = await uow.learning.get(completion_id)
+            state = row.state if row else None
+            if state is ResultState.DELIVERED:
+                break
+            await asyncio.sleep(0.01)
+        return state
 
     def events_upstream(self, event_id: str) -> int:
         return self.caliper.store_counts().get(event_id, 0)
@@ -117,23 +132,19 @@ class Flow:
 
 @asynccontextmanager
 async def open_flow(settings: Settings, demo: dict[str, Any]) -> AsyncIterator[Flow]:
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
-        container: Container = manager._state["container"]
-        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as http:
-            headers = {r: await login(http, demo[r].email) for r in ROLES}
-            caliper = simulator(container, "caliper", CaliperSimulator)
-            caliper.set_job_step(0)  # ingestion jobs finish at once: no waiting on them
-            yield Flow(
-                http=http,
-                container=container,
-                headers=headers,
-                people={r: demo[r].person_sourced_id for r in ROLES},
-                powerpath=simulator(container, "powerpath", PowerPathSimulator),
-                timeback=simulator(container, "timeback", TimebackSimulator),
-                caliper=caliper,
-            )
+    async with open_bff(settings, demo, ROLES, synced=False) as bff:
+        container = bff.container
+        caliper = simulator(container, "caliper", CaliperSimulator)
+        caliper.set_job_step(0)  # ingestion jobs finish at once: no waiting on them
+        yield Flow(
+            http=bff.http,
+            container=container,
+            headers=bff.headers,
+            people={r: demo[r].person_sourced_id for r in ROLES},
+            powerpath=simulator(container, "powerpath", PowerPathSimulator),
+            timeback=simulator(container, "timeback", TimebackSimulator),
+            caliper=caliper,
+        )
 
 
 async def practise(flow: Flow, lesson: str, answers: int = 10, role: str = "student") -> list[str]:
