@@ -549,6 +549,7 @@ class Container:
             lessons=self.lesson_courses(),
             completions=self.completions(),
             clock=self.clock,
+            catalogue=SqlLessonCatalogue(self.reads),
         )
 
     async def _learning_results(self) -> str:

@@ -190,7 +190,7 @@ async def get_attempt(
     "/v1/learning/activity/complete",
     operation_id="complete_activity",
     response_model=ActivityCompleteOut,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 422),
     openapi_extra=access(Access.LEARNER),
 )
 async def complete_activity(

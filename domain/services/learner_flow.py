@@ -60,15 +60,30 @@ def _metrics(progress: Progress) -> Metrics:
     )
 
 
+def _open_quiz(lesson_type: str, finalized: bool) -> bool:
+    """A quiz-like attempt's answers can be changed until it is finalized: right or wrong, or
+    a count of right answers, would let the learner change each answer until it is right."""
+    return lesson_type in FINALIZED_BY_CALL and not finalized
+
+
 def _progress_fields(progress: Progress) -> dict[str, Any]:
+    hidden = _open_quiz(progress.lesson_type, progress.finalized)
     return {
-        "score": progress.score,
-        "accuracy": progress.accuracy,
-        "correct_questions": progress.correct_questions,
+        "score": None if hidden else progress.score,
+        "accuracy": None if hidden else progress.accuracy,
+        "correct_questions": None if hidden else progress.correct_questions,
         "total_questions": progress.total_questions,
         "xp": progress.xp,
         "multiplier": progress.multiplier,
     }
+
+
+def _same_completion(held: Completion, draft: Completion, print_: str) -> None:
+    """What the ledger holds in the draft's stead is this completion, not the one another
+    request made at the same moment under the same Idempotency-Key."""
+    if held.id != draft.id:
+        replayed(held.fingerprint, print_, {})
+        raise Conflict("The completion under this Idempotency-Key is not settled yet.")
 
 
 class LearnerFlowService:
@@ -144,11 +159,12 @@ class LearnerFlowService:
         except UpstreamRefusedInput:
             pass  # not an adaptive lesson, or nothing left to ask: progress says which
         progress = await self._practice.progress(who, lesson)
+        score = _progress_fields(progress)["score"]
         if progress.lesson_type not in ADAPTIVE and not progress.finalized:
             open_ = next((q for q in progress.questions if not q.answered), None)
             if open_ is not None:
-                return {"score": progress.score, "question": self.question(open_), "done": False}
-        return {"score": progress.score, "question": None, "done": True}
+                return {"score": score, "question": self.question(open_), "done": False}
+        return {"score": score, "question": None, "done": True}
 
     async def answer(
         self,
@@ -221,6 +237,8 @@ class LearnerFlowService:
         if outcome.accuracy is None:  # quiz-like answers carry no totals: read them
             progress = await self._practice.progress(who, lesson)
             totals = _progress_fields(progress)
+            if _open_quiz(progress.lesson_type, progress.finalized):
+                return {"correct": None, "score": None, "feedback": None, "progress": totals}
         else:
             totals = {
                 "score": outcome.attempt_score,
@@ -238,6 +256,13 @@ class LearnerFlowService:
         }
 
     def _answer_from_progress(self, q: PracticeQuestion, p: Progress) -> dict[str, Any]:
+        if _open_quiz(p.lesson_type, p.finalized):
+            return {
+                "correct": None,
+                "score": None,
+                "feedback": None,
+                "progress": _progress_fields(p),
+            }
         return {
             "correct": q.correct,
             "score": q.score,
@@ -257,11 +282,16 @@ class LearnerFlowService:
     ) -> dict[str, Any]:
         who = await self._access.learner(actor, learner, Action.WRITE)
         print_ = fingerprint({"route": "lesson-complete", "lesson": lesson, "learner": who})
+        first = None
         if idempotency_key:
             first = await self._completions.by_key(actor.account_id, idempotency_key, print_)
-            if first is not None:
+            # an intent is no completion: its request failed or is still running, so a retry
+            # carries on with it (answered, it would say "finalized" of an attempt never so)
+            if first is not None and first.state is not ResultState.FINALIZING:
                 return await self._completions.answer_of(first)
         progress = await self._practice.progress(who, lesson)
+        if first is not None and first.attempt != progress.attempt:
+            raise Conflict("The completion under this Idempotency-Key is not settled yet.")
         cid = self._completions.completion_id(who, lesson, progress.attempt, Source.POWERPATH)
         async with self._uow() as uow:
             held = await uow.learning.get(cid)
@@ -273,6 +303,8 @@ class LearnerFlowService:
             async with self._uow() as uow:
                 taken = await uow.learning.begin(draft, token=token)
                 await uow.commit()
+            if taken is not None:
+                _same_completion(taken, draft, print_)
             if taken is not None and taken.state is not ResultState.FINALIZING:
                 return await self._completions.answer_of(taken)
             # refused (finalized meanwhile?) or unknown: PowerPath's progress decides
@@ -287,6 +319,7 @@ class LearnerFlowService:
             answer=lambda c: self._complete_body(c, progress),
             token=token,
         )
+        _same_completion(recorded, draft, print_)
         return await self._completions.answer_of(recorded)
 
     def _draft(
@@ -402,17 +435,19 @@ class LearnerFlowService:
         async with self._uow() as uow:
             c = await uow.learning.get(cid)
             effects = await self._completions.side_effects(uow, c) if c else None
+        shown = _progress_fields(progress)  # an open quiz's counts of right answers withheld
+        hidden = _open_quiz(progress.lesson_type, progress.finalized)
         return {
             "attempt": number,
-            "score": record.score,
+            "score": None if hidden else record.score,
             "score_status": record.score_status,
             "xp": record.xp,
             "started_at": record.started_at,
             "completed_at": record.completed_at,
             "type": progress.lesson_type,
             "finalized": progress.finalized,
-            "accuracy": progress.accuracy,
-            "correct_questions": progress.correct_questions,
+            "accuracy": shown["accuracy"],
+            "correct_questions": shown["correct_questions"],
             "total_questions": progress.total_questions,
             "questions": [
                 # right or wrong shows once the attempt is over (a quiz's answers can change)

@@ -299,3 +299,102 @@ async def test_a_double_tap_at_the_same_moment_completes_once(flow: Flow) -> Non
     assert both[0]["side_effects"]["result"]["id"] == both[1]["side_effects"]["result"]["id"]
     await upstream_once(flow, both[0])
     assert len(flow.results_for(flow.student)) == 1
+
+
+async def test_a_keyed_retry_after_powerpath_failed_to_finalize_completes(flow: Flow) -> None:
+    """The first request left an intent (PowerPath's finalize failed, 409): the client's retry
+    under the same Idempotency-Key finalizes and records, it is not answered the intent."""
+    quiz = flow.lesson("quiz")
+    await practise(flow, quiz, answers=5)
+    flow.powerpath.faults.set_chaos(
+        1.0, kinds=("error",), path="/powerpath/finalStudentAssessmentResponse"
+    )
+    failed = await flow.post(
+        f"{LESSONS}/{quiz}/complete",
+        json={"learner": flow.student},
+        headers={"Idempotency-Key": "retry-me"},
+    )
+    flow.powerpath.faults.set_chaos(None)
+    assert failed.status_code in (409, 503), failed.text
+    assert not flow.powerpath.state.attempts[(flow.student, quiz)][-1].finalized
+    retried = await complete(flow, quiz, key="retry-me")
+    assert flow.powerpath.state.attempts[(flow.student, quiz)][-1].finalized
+    assert retried["side_effects"]["result"]["state"] == "delivered"
+    assert retried["attempt"] == 1
+    await upstream_once(flow, retried)
+
+
+async def test_two_different_activity_completions_at_once_are_both_recorded(flow: Flow) -> None:
+    lesson = flow.lesson("alpha-read-article")
+    bodies = [{"lesson": lesson, "xp": xp, "score": 90} for xp in (10, 20)]
+    both = await asyncio.gather(
+        *(flow.post("/v1/learning/activity/complete", json=body) for body in bodies)
+    )
+    assert [r.status_code for r in both] == [200, 200], [r.text for r in both]
+    ids = {r.json()["completion_id"] for r in both}
+    assert len(ids) == 2
+    results = flow.results_for(flow.student)
+    assert sorted(r["metadata"]["xp"] for r in results) == [10, 20]
+
+
+async def test_one_key_on_two_lessons_at_once_is_refused_not_answered_another(flow: Flow) -> None:
+    first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
+    for lesson in (first, second):
+        await practise(flow, lesson, answers=5)
+    both = await asyncio.gather(
+        *(
+            flow.post(
+                f"{LESSONS}/{lesson}/complete",
+                json={"learner": flow.student},
+                headers={"Idempotency-Key": "one-key"},
+            )
+            for lesson in (first, second)
+        )
+    )
+    done = [r for r in both if r.status_code == 200]
+    assert len(done) == 1, [r.text for r in both]
+    refused = [r for r in both if r.status_code != 200]
+    assert [r.status_code for r in refused] == [422], refused[0].text
+    assert done[0].json()["lesson"] == (first if both[0].status_code == 200 else second)
+
+
+async def test_a_quiz_answer_tells_nothing_of_right_or_wrong_before_it_is_finalized(
+    flow: Flow,
+) -> None:
+    """A quiz's answers can be changed until it is finalized: were right or wrong shown (or a
+    count of right answers), a learner would change each answer until it is right."""
+    quiz = flow.lesson("quiz")
+    started = (await flow.post(f"{LESSONS}/{quiz}/start", json={})).json()
+    question = (await flow.call("GET", f"{LESSONS}/{quiz}/next")).json()["question"]["id"]
+    wrong = {"question": question, "response": flow.response(question, right=False)}
+    sent = await flow.post(f"{LESSONS}/{quiz}/answer", json=wrong)
+    assert sent.status_code == 200, sent.text
+    shown = sent.json()
+    assert (shown["correct"], shown["score"], shown["feedback"]) == (None, None, None)
+    assert shown["progress"]["correct_questions"] is None
+    assert shown["progress"]["accuracy"] is None
+    again = (await flow.post(f"{LESSONS}/{quiz}/start", json={})).json()
+    assert again["attempt"] == started["attempt"]
+    assert (again["correct_questions"], again["accuracy"], again["score"]) == (None, None, None)
+    open_ = (await flow.call("GET", f"{LESSONS}/{quiz}/attempts/{again['attempt']}")).json()
+    assert (open_["correct_questions"], open_["accuracy"]) == (None, None), open_
+    right = {"question": question, "response": flow.response(question, right=True)}
+    changed = await flow.post(f"{LESSONS}/{quiz}/answer", json=right)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["correct"] is None
+    done = await complete(flow, quiz)
+    assert done["correct_questions"] == 1
+    detail = (await flow.call("GET", f"{LESSONS}/{quiz}/attempts/{done['attempt']}")).json()
+    assert [q["correct"] for q in detail["questions"] if q["id"] == question] == [True]
+
+
+async def test_a_lesson_powerpath_scores_is_no_activity_to_report(flow: Flow) -> None:
+    """A learner may not write their own score for a quiz (or a test-out, or practice) as an
+    activity: PowerPath scores those, through the lesson's own complete."""
+    for kind in ("quiz", "powerpath-100"):
+        lesson = flow.lesson(kind)
+        body = {"lesson": lesson, "score": 100, "correct_questions": 5, "total_questions": 5}
+        refused = await flow.post("/v1/learning/activity/complete", json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["loc"] == ["body", "lesson"]
+    assert flow.results_for(flow.student) == []
