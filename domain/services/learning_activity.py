@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
+from domain.caliper.iri import segment
 from domain.caliper.validation import validate_envelope
 from domain.errors import InvalidInput
 from domain.models.caliper_events import DeliveryState
@@ -179,7 +179,7 @@ class LearningActivityService:
         event_id = heartbeat_event_id(learner, beat)
         started, ended = _iso(beat.started_at), _iso(beat.ended_at)
         span = {"startDate": started, "endDate": ended}
-        lesson_iri = f"{base}{ROSTERING}/courses/component-resources/{_segment(beat.lesson)}"
+        lesson_iri = f"{base}{ROSTERING}/courses/component-resources/{segment(beat.lesson)}"
         activity_context: dict[str, Any] = {
             "id": lesson_iri,
             "type": "TimebackActivityContext",
@@ -189,7 +189,7 @@ class LearningActivityService:
         }
         title = course.get("title")
         activity_context["course"] = {
-            "id": f"{base}{ROSTERING}/courses/{_segment(course_id)}",
+            "id": f"{base}{ROSTERING}/courses/{segment(course_id)}",
             "name": title if isinstance(title, str) and title else course_id,
         }
         return {
@@ -201,7 +201,7 @@ class LearningActivityService:
             "eventTime": ended,
             "edApp": self._config.ed_app,
             "actor": {
-                "id": self._config.users_prefix + _segment(learner),
+                "id": self._config.users_prefix + segment(learner),
                 "type": "TimebackUser",
                 "email": email,
             },
@@ -273,8 +273,3 @@ def _utc(moment: datetime) -> datetime:
 
 def _iso(moment: datetime) -> str:
     return _utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _segment(sourced_id: str) -> str:
-    """A sourcedId as one IRI path segment (TimeBack's ids pass unchanged)."""
-    return quote(sourced_id, safe="-._~")

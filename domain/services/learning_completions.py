@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.caliper.iri import segment
 from domain.caliper.validation import validate_envelope
 from domain.errors import DomainError, InvalidInput, UpstreamRateLimited, UpstreamUnavailable
 from domain.models.caliper_events import OutboxEvent, canonical_json
@@ -187,7 +188,7 @@ class Completions:
             {"type": "masteredUnits", "value": m.mastered_units or 0},
         ]
         context: dict[str, Any] = {
-            "id": base + LESSONS_PATH + c.lesson,
+            "id": base + LESSONS_PATH + segment(c.lesson),
             "type": "TimebackActivityContext",
             "subject": subject,
             "app": {"name": self._config.ed_app},
@@ -195,7 +196,7 @@ class Completions:
         }
         if c.course:
             context["course"] = {
-                "id": base + COURSES_PATH + c.course,
+                "id": base + COURSES_PATH + segment(c.course),
                 "name": course_title or c.course,
             }
         event = {
@@ -206,7 +207,11 @@ class Completions:
             "action": "Completed",
             "eventTime": _iso(when),
             "edApp": self._config.ed_app,
-            "actor": {"id": base + USERS_PATH + c.learner, "type": "TimebackUser", "email": email},
+            "actor": {
+                "id": base + USERS_PATH + segment(c.learner),
+                "type": "TimebackUser",
+                "email": email,
+            },
             "object": context,
             "generated": {
                 "id": "urn:uuid:" + derived_id("metrics", c.id),
@@ -293,7 +298,13 @@ class Completions:
         for c in claimed:
             if c.state is ResultState.FINALIZING:
                 if self.recover is not None:
-                    await self.recover(c, token)
+                    try:
+                        await self.recover(c, token)
+                    except DomainError as exc:
+                        # one intent that cannot be settled now (PowerPath down, an invalid
+                        # event) waits for its lease to pass; the rest of the batch goes on
+                        log.warning("completion %s not recovered: %s", c.id, exc)
+                        continue
                     recovered += 1
                 continue
             done = await self._deliver(c, token)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from api.settings import EventSettings, LearningSettings, Settings
+from domain.errors import InvalidInput
 from domain.models.learning import ResultState
 from tests.conftest import make_settings
 from tests.support.learning import LESSONS, Flow, open_flow, practise
@@ -192,6 +193,47 @@ async def test_a_process_killed_after_powerpath_finalized_is_noticed(
     recovered = await complete(flow, second)
     assert recovered["side_effects"] == effects | {"events": recovered["side_effects"]["events"]}
     await upstream_once(flow, recovered)
+
+
+async def test_an_intent_that_cannot_be_settled_does_not_stop_the_others(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The periodic task meets two intents a killed process left; settling the first fails (an
+    event it cannot compose, PowerPath down...): the second is still recorded."""
+    completions = flow.container.completions()
+    first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
+    for lesson in (first, second):
+        await practise(flow, lesson, answers=5)
+
+    async def killed(**_: Any) -> Any:
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(completions, "record", killed)
+    for lesson in (first, second):
+        assert (await flow.post(f"{LESSONS}/{lesson}/complete", json={})).status_code == 500
+    monkeypatch.undo()
+    recover = completions.recover
+    assert recover is not None
+    refused: list[str] = []
+
+    async def fails_on_first(c: Any, token: str) -> None:
+        if c.lesson == first:
+            refused.append(c.id)
+            raise InvalidInput("The completion's Caliper event is not valid")
+        await recover(c, token)
+
+    monkeypatch.setattr(completions, "recover", fails_on_first)
+    effects = None
+    for _ in range(200):
+        await completions.reconcile()
+        attempts = (await flow.call("GET", f"{LESSONS}/{second}/attempts")).json()["items"]
+        effects = attempts[-1]["side_effects"]
+        if effects and effects["result"]["state"] == "delivered":
+            break
+        await asyncio.sleep(0.01)
+    assert refused
+    assert effects is not None
+    assert effects["result"]["state"] == "delivered"
 
 
 async def test_mastery_without_complete_is_recorded_at_the_next_start(flow: Flow) -> None:
