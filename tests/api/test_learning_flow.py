@@ -158,11 +158,11 @@ async def test_caliper_down_the_outbox_delivers_later(flow: Flow) -> None:
     await upstream_once(flow, done)
 
 
-async def test_a_process_killed_after_powerpath_finalized_is_noticed(
+async def two_completions_killed_after_finalize(
     flow: Flow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Killed between PowerPath's finalize and the ledger's commit: the next request records
-    it (one lesson), the periodic task another (a second lesson)."""
+) -> tuple[str, str]:
+    """Two quiz lessons practised and completed by a process killed between PowerPath's finalize
+    and the ledger's commit: both attempts finalized upstream, neither recorded."""
     completions = flow.container.completions()
     first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
     for lesson in (first, second):
@@ -177,18 +177,35 @@ async def test_a_process_killed_after_powerpath_finalized_is_noticed(
         assert lost.status_code == 500
         assert flow.powerpath.state.attempts[(flow.student, lesson)][-1].finalized
     monkeypatch.undo()
+    return first, second
+
+
+async def settled_by_the_task(flow: Flow, lesson: str) -> Any:
+    """Rounds of the periodic task until the lesson's last attempt is delivered (an intent is
+    found once its lease is over); that attempt's side effects."""
+    effects = None
+    for _ in range(200):
+        await flow.container.completions().reconcile()
+        attempts = (await flow.call("GET", f"{LESSONS}/{lesson}/attempts")).json()["items"]
+        effects = attempts[-1]["side_effects"]
+        if effects and effects["result"]["state"] == "delivered":
+            break
+        await asyncio.sleep(0.01)
+    return effects
+
+
+async def test_a_process_killed_after_powerpath_finalized_is_noticed(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between PowerPath's finalize and the ledger's commit: the next request records
+    it (one lesson), the periodic task another (a second lesson)."""
+    first, second = await two_completions_killed_after_finalize(flow, monkeypatch)
     assert flow.results_for(flow.student) == []
     # the learner taps again: the finalized attempt is recorded, once
     again = await complete(flow, first)
     await upstream_once(flow, again)
     # nobody comes back for the other: the periodic task finds the intent once its lease is over
-    for _ in range(200):
-        await completions.reconcile()
-        attempts = (await flow.call("GET", f"{LESSONS}/{second}/attempts")).json()["items"]
-        effects = attempts[-1]["side_effects"]
-        if effects and effects["result"]["state"] == "delivered":
-            break
-        await asyncio.sleep(0.01)  # the intent's lease runs out
+    effects = await settled_by_the_task(flow, second)
     assert effects["result"]["state"] == "delivered"
     recovered = await complete(flow, second)
     assert recovered["side_effects"] == effects | {"events": recovered["side_effects"]["events"]}
@@ -200,18 +217,8 @@ async def test_an_intent_that_cannot_be_settled_does_not_stop_the_others(
 ) -> None:
     """The periodic task meets two intents a killed process left; settling the first fails (an
     event it cannot compose, PowerPath down...): the second is still recorded."""
+    first, second = await two_completions_killed_after_finalize(flow, monkeypatch)
     completions = flow.container.completions()
-    first, second = flow.lesson("quiz"), flow.lesson("quiz", skip=1)
-    for lesson in (first, second):
-        await practise(flow, lesson, answers=5)
-
-    async def killed(**_: Any) -> Any:
-        raise RuntimeError("worker killed")
-
-    monkeypatch.setattr(completions, "record", killed)
-    for lesson in (first, second):
-        assert (await flow.post(f"{LESSONS}/{lesson}/complete", json={})).status_code == 500
-    monkeypatch.undo()
     recover = completions.recover
     assert recover is not None
     refused: list[str] = []
@@ -223,14 +230,7 @@ async def test_an_intent_that_cannot_be_settled_does_not_stop_the_others(
         await recover(c, token)
 
     monkeypatch.setattr(completions, "recover", fails_on_first)
-    effects = None
-    for _ in range(200):
-        await completions.reconcile()
-        attempts = (await flow.call("GET", f"{LESSONS}/{second}/attempts")).json()["items"]
-        effects = attempts[-1]["side_effects"]
-        if effects and effects["result"]["state"] == "delivered":
-            break
-        await asyncio.sleep(0.01)
+    effects = await settled_by_the_task(flow, second)
     assert refused
     assert effects is not None
     assert effects["result"]["state"] == "delivered"
