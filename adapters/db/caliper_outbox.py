@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.db import roster_tables as t
 from adapters.db.caliper_tables import CaliperEventRow
+from adapters.db.leases import lease_due
 from adapters.db.scope_sql import in_orgs, in_people, in_subquery
 from domain.models.caliper_events import OPEN_STATES, DeliveryState, OutboxEvent, canonical_json
 from domain.ports.caliper_outbox import EventOutbox, EventQuery
@@ -165,12 +166,16 @@ class SqlEventOutbox(EventOutbox):
     async def claim(
         self, *, token: str, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[OutboxEvent]:
-        # On SQLite a worker that read the same due rows as another, and lost the race to update
-        # them, reads again: what is left is due too.
-        for _ in range(3):
-            found, taken = await self._claim_once(token, now, lease_until, limit)
-            if taken or not found:
-                break
+        await lease_due(
+            self._session,
+            CaliperEventRow,
+            due=sa.and_(col(CaliperEventRow.state).in_(_OPEN), self._is_due(now)),
+            order_by=(col(CaliperEventRow.next_attempt_at), col(CaliperEventRow.accepted_at)),
+            limit=limit,
+            token=token,
+            lease_until=lease_until,
+            now=now,
+        )
         rows = await self._session.exec(
             select(CaliperEventRow)
             .where(col(CaliperEventRow.claim_token) == token)
@@ -178,32 +183,6 @@ class SqlEventOutbox(EventOutbox):
             .execution_options(populate_existing=True)
         )
         return [_event(r) for r in rows]
-
-    async def _claim_once(
-        self, token: str, now: datetime, lease_until: datetime, limit: int
-    ) -> tuple[int, int]:
-        due = (
-            select(CaliperEventRow.id)
-            .where(col(CaliperEventRow.state).in_(_OPEN), self._is_due(now))
-            .order_by(col(CaliperEventRow.next_attempt_at), col(CaliperEventRow.accepted_at))
-            .limit(limit)
-            # ignored by SQLite, where one writer at a time makes the UPDATE below decide alone
-            .with_for_update(skip_locked=True)
-        )
-        ids = list(await self._session.exec(due))
-        if not ids:
-            return 0, 0
-        # Conditional again: on SQLite another worker may have claimed a row since it was read.
-        claimed = await self._session.exec(
-            update(CaliperEventRow)
-            .where(
-                col(CaliperEventRow.id).in_(ids),
-                col(CaliperEventRow.state).in_(_OPEN),
-                self._is_due(now),
-            )
-            .values(claim_token=token, next_attempt_at=lease_until, updated_at=now)
-        )
-        return len(ids), int(claimed.rowcount or 0)
 
     async def mark_sent(self, event_ids: Sequence[str], *, token: str, now: datetime) -> int:
         return await self._update(

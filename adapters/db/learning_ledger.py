@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.db.learning_tables import LearningAnswerRow, LearningCompletionRow
+from adapters.db.leases import lease_due
 from domain.models.learning import Completion, Metrics, ResultState, Source, StoredAnswer
 from domain.ports.learning_ledger import CompletionLedger
 
@@ -184,28 +185,21 @@ class SqlCompletionLedger(CompletionLedger):
     async def claim(
         self, *, token: str, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[Completion]:
-        due = (
-            select(LearningCompletionRow.id)
-            .where(self._is_due(now))
-            .order_by(col(LearningCompletionRow.next_attempt_at))
-            .limit(limit)
-            # ignored by SQLite, where one writer at a time makes the UPDATE below decide alone
-            .with_for_update(skip_locked=True)
+        taken = await lease_due(
+            self._session,
+            LearningCompletionRow,
+            due=self._is_due(now),
+            order_by=(col(LearningCompletionRow.next_attempt_at),),
+            limit=limit,
+            token=token,
+            lease_until=lease_until,
+            now=now,
         )
-        ids = list(await self._session.exec(due))
-        if not ids:
+        if not taken:
             return []
-        await self._session.exec(
-            update(LearningCompletionRow)
-            .where(col(LearningCompletionRow.id).in_(ids), self._is_due(now))
-            .values(claim_token=token, next_attempt_at=lease_until, updated_at=now)
-        )
         rows = await self._session.exec(
             select(LearningCompletionRow)
-            .where(
-                col(LearningCompletionRow.id).in_(ids),
-                col(LearningCompletionRow.claim_token) == token,
-            )
+            .where(col(LearningCompletionRow.claim_token) == token)
             .execution_options(populate_existing=True)
         )
         return [_completion(r) for r in rows]
