@@ -16,8 +16,7 @@ from domain.ports.lesson_practice import FINALIZED_BY_CALL
 from domain.ports.lessons import LessonCatalogue
 from domain.roster.entities import EntityKind
 from domain.services.learner_references import LearnerReferences
-from domain.services.learning_access import LearnerAccess, replayed
-from domain.services.learning_completions import Completions, fingerprint, new_token
+from domain.services.learning_completions import Completions, fingerprint, new_token, replayed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +52,7 @@ class ActivityCompletionService:
     ) -> None:
         self._catalogue = catalogue
         self._uow = uow
-        self._access = LearnerAccess(refs)
+        self._refs = refs
         self._lessons = lessons
         self._completions = completions
         self._clock = clock
@@ -61,7 +60,7 @@ class ActivityCompletionService:
     async def complete(
         self, *, actor: Actor, data: ActivityInput, idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, data.learner, Action.WRITE)
+        who = await self._refs.named(actor, data.learner, Action.WRITE)
         given = {k: v for k, v in asdict(data).items() if k != "learner"}
         print_ = fingerprint({"route": "activity-complete", "learner": who, **given})
         if idempotency_key:

@@ -35,8 +35,7 @@ from domain.ports.lesson_practice import (
     Response,
 )
 from domain.services.learner_references import LearnerReferences
-from domain.services.learning_access import LearnerAccess, replayed
-from domain.services.learning_completions import Completions, fingerprint, new_token
+from domain.services.learning_completions import Completions, fingerprint, new_token, replayed
 
 #: the score at which a lesson counts as a mastered unit: powerpath-100 at 100, others when passed
 MASTERY = {"powerpath-100": 100.0}
@@ -99,7 +98,7 @@ class LearnerFlowService:
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._access = LearnerAccess(refs)
+        self._refs = refs
         self._practice = practice
         self._renderer = renderer
         self._lessons = lessons
@@ -138,7 +137,7 @@ class LearnerFlowService:
     # -- the steps ------------------------------------------------------------------------------
 
     async def start(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE)
+        who = await self._refs.named(actor, learner, Action.WRITE)
         progress = await self._practice.progress(who, lesson)
         if progress.finalized:
             # finalized without a completion here (mastered by its last answer, or a process
@@ -152,7 +151,7 @@ class LearnerFlowService:
         return self._progress_answer(lesson, who, progress)
 
     async def next(self, *, actor: Actor, lesson: str, learner: str | None) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE)
+        who = await self._refs.named(actor, learner, Action.WRITE)
         try:
             found = await self._practice.next_question(who, lesson)
             return {"score": found.score, "question": self.question(found.question), "done": False}
@@ -176,7 +175,7 @@ class LearnerFlowService:
         response: Response,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE)
+        who = await self._refs.named(actor, learner, Action.WRITE)
         print_ = fingerprint(
             {"lesson": lesson, "learner": who, "question": question, "response": response}
         )
@@ -280,7 +279,7 @@ class LearnerFlowService:
         learner: str | None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.WRITE)
+        who = await self._refs.named(actor, learner, Action.WRITE)
         print_ = fingerprint({"route": "lesson-complete", "lesson": lesson, "learner": who})
         first = None
         if idempotency_key:
@@ -403,7 +402,7 @@ class LearnerFlowService:
     async def attempts(
         self, *, actor: Actor, lesson: str, learner: str | None
     ) -> list[dict[str, Any]]:
-        who = await self._access.learner(actor, learner, Action.READ)
+        who = await self._refs.named(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         async with self._uow() as uow:
             ledger = {c.attempt: c for c in await uow.learning.for_lesson(who, lesson)
@@ -425,7 +424,7 @@ class LearnerFlowService:
     async def attempt(
         self, *, actor: Actor, lesson: str, learner: str | None, number: int
     ) -> dict[str, Any]:
-        who = await self._access.learner(actor, learner, Action.READ)
+        who = await self._refs.named(actor, learner, Action.READ)
         found = await self._practice.attempts(who, lesson)
         record = next((a for a in found if a.attempt == number), None)
         if record is None:

@@ -81,6 +81,13 @@ class LearnerReferences:
             self._students.clear()
         self._students[learner] = time.monotonic() + STUDENT_TTL_SECONDS
 
+    async def named(self, actor: Actor, named: str | None, action: Action) -> str:
+        """The learner a body or query names (else the caller), checked as above with a 422
+        naming ``learner``; returns them."""
+        who = self.learner_of(actor, named)
+        await self.learner(actor, who, action, field="learner")
+        return who
+
     async def may_act_for(self, actor: Actor, learner: str) -> bool:
         """Whether the actor may act for this (already checked) learner, not only watch."""
         return await self._policy.allows(actor, Action.WRITE, LearnerRef(learner))

@@ -27,7 +27,6 @@ from domain.ports import Clock, JobQueue, UnitOfWork, UnitOfWorkFactory
 from domain.ports.gradebook import GradebookKind, OneRosterObjects
 from domain.roster.entities import EntityKind
 from domain.services.caliper_delivery import kick_delivery
-from domain.services.learning_access import replayed
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +66,17 @@ def new_token() -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def replayed(first: str, now: str, answer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first answer under an Idempotency-Key, when the repeat is the same request."""
+    if first != now:
+        raise InvalidInput(
+            "This Idempotency-Key was already used for a different request; "
+            "use a new key for a new request.",
+            field="Idempotency-Key",
+        )
+    return answer
 
 
 class Completions:
